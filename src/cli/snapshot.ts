@@ -1,0 +1,248 @@
+/**
+ * npm run snapshot -- --out org.json [--region us-east-1] [--role-arn arn:...] [--policy-types ...]
+ *
+ * Captures the whole organization through the AWS reader into a snapshot file (formatVersion 1)
+ * that the server can audit offline. Credentials come from the SDK's own chain.
+ * Exit codes: 0 done, 1 AWS or write failure, 2 usage error.
+ */
+import { rename, unlink, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { UserError, errorMessage } from "../errors.js";
+import { createAwsReader } from "../org/aws-reader.js";
+import { captureSnapshot, enabledPolicyTypes } from "../org/capture-snapshot.js";
+import { snapshotSchema } from "../org/snapshot-schema.js";
+import { POLICY_TYPES, type OrganizationReader, type PolicyType } from "../org/types.js";
+
+export const USAGE = `Usage: npm run snapshot -- --out FILE [options]
+
+Captures the whole AWS organization (roots, OUs, accounts, SCPs and RCPs with their documents
+and targets) into a snapshot file the server can audit offline (organization.source "snapshot").
+Run it with credentials for the management account or a delegated administrator.
+
+Options:
+  --out FILE             where to write the snapshot JSON (required; "-" writes to stdout)
+  --region REGION        region of the Organizations endpoint (default us-east-1)
+  --role-arn ARN         assume this IAM role first, e.g. arn:aws:iam::123456789012:role/OrgReadOnly
+  --external-id ID       external id to pass when assuming --role-arn
+  --policy-types LIST    comma-separated, from ${POLICY_TYPES.join(",")}
+                         (default: all of them that are enabled on the root)
+  --concurrency N        API calls in flight at once, 1-16 (default 4)
+  -h, --help             show this help
+
+Exit codes: 0 done, 1 AWS or file error, 2 usage error.`;
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
+
+export interface SnapshotCliArgs {
+  out: string;
+  region?: string;
+  roleArn?: string;
+  externalId?: string;
+  policyTypes?: PolicyType[];
+  concurrency?: number;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Parses the command line; returns "help" for --help and throws UsageError on bad input. */
+export function parseSnapshotArgs(argv: readonly string[]): SnapshotCliArgs | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        out: { type: "string", short: "o" },
+        region: { type: "string" },
+        "role-arn": { type: "string" },
+        "external-id": { type: "string" },
+        "policy-types": { type: "string" },
+        concurrency: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(errorMessage(error));
+  }
+  if (values.help) return "help";
+
+  const out = values.out?.trim();
+  if (!out) throw new UsageError("--out FILE is required (where to write the snapshot JSON)");
+
+  const region = values.region?.trim();
+  if (region !== undefined && !REGION.test(region)) {
+    throw new UsageError(`--region ${JSON.stringify(region)} is not an AWS region such as us-east-1`);
+  }
+  const roleArn = values["role-arn"]?.trim();
+  if (roleArn !== undefined && !ROLE_ARN.test(roleArn)) {
+    throw new UsageError(
+      `--role-arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/OrgReadOnly`,
+    );
+  }
+  const externalId = values["external-id"];
+  if (externalId !== undefined) {
+    if (roleArn === undefined) throw new UsageError("--external-id only applies together with --role-arn");
+    if (externalId.length < 2 || externalId.length > 1224) {
+      throw new UsageError("--external-id must be 2 to 1224 characters long");
+    }
+  }
+
+  let policyTypes: PolicyType[] | undefined;
+  if (values["policy-types"] !== undefined) {
+    const names = values["policy-types"]
+      .split(",")
+      .map((s) => s.trim().toUpperCase())
+      .filter((s) => s !== "");
+    if (names.length === 0) throw new UsageError(`--policy-types is empty; use ${POLICY_TYPES.join(",")}`);
+    const unknown = names.filter((n) => !(POLICY_TYPES as readonly string[]).includes(n));
+    if (unknown.length > 0) {
+      throw new UsageError(
+        `--policy-types: unknown ${unknown.join(", ")}; expected a comma-separated list from ${POLICY_TYPES.join(",")}`,
+      );
+    }
+    policyTypes = POLICY_TYPES.filter((t) => names.includes(t));
+  }
+
+  let concurrency: number | undefined;
+  if (values.concurrency !== undefined) {
+    const n = Number(values.concurrency);
+    if (!Number.isInteger(n) || n < 1 || n > 16)
+      throw new UsageError("--concurrency must be an integer from 1 to 16");
+    concurrency = n;
+  }
+
+  return {
+    out,
+    ...(region !== undefined ? { region } : {}),
+    ...(roleArn !== undefined ? { roleArn } : {}),
+    ...(externalId !== undefined ? { externalId } : {}),
+    ...(policyTypes !== undefined ? { policyTypes } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+  };
+}
+
+export interface SnapshotCliDeps {
+  createReader?: (args: SnapshotCliArgs) => OrganizationReader;
+  writeOutput?: (out: string, text: string) => Promise<void>;
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  now?: () => number;
+}
+
+/** Writes next to the target then renames, so a failed run never leaves half a file behind. */
+async function writeAtomically(out: string, text: string): Promise<void> {
+  const path = resolve(out);
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, text, "utf8");
+    await rename(tmp, path);
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Runs the command and returns its exit code. */
+export async function runSnapshotCli(argv: readonly string[], deps: SnapshotCliDeps = {}): Promise<number> {
+  const stdout = deps.stdout ?? ((t: string) => void process.stdout.write(t));
+  const stderr = deps.stderr ?? ((t: string) => void process.stderr.write(t));
+  const now = deps.now ?? Date.now;
+
+  let args: SnapshotCliArgs;
+  try {
+    const parsed = parseSnapshotArgs(argv);
+    if (parsed === "help") {
+      stdout(`${USAGE}\n`);
+      return 0;
+    }
+    args = parsed;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      stderr(`snapshot: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const reader =
+    deps.createReader?.(args) ??
+    createAwsReader({
+      // One capture reads everything once; caching only serves repeated reads within the run.
+      cacheTtlSeconds: 3600,
+      ...(args.region !== undefined ? { region: args.region } : {}),
+      ...(args.roleArn !== undefined ? { roleArn: args.roleArn } : {}),
+      ...(args.externalId !== undefined ? { externalId: args.externalId } : {}),
+    });
+
+  const started = now();
+  let text: string;
+  let summary: string;
+  try {
+    const snapshot = await captureSnapshot(reader, {
+      ...(args.policyTypes !== undefined ? { policyTypes: args.policyTypes } : {}),
+      ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+    });
+    const checked = snapshotSchema.safeParse(snapshot);
+    if (!checked.success) {
+      const issues = checked.error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`);
+      stderr(
+        `snapshot: the captured organization does not fit the snapshot format:\n  ${issues.join("\n  ")}\n`,
+      );
+      return 1;
+    }
+    const wanted = args.policyTypes ?? POLICY_TYPES;
+    const captured = enabledPolicyTypes(snapshot.roots, wanted);
+    for (const type of wanted.filter((t) => !captured.includes(t))) {
+      stderr(
+        `snapshot: note: ${type} is not enabled on the root, so no policies of that type were captured\n`,
+      );
+    }
+    text = `${JSON.stringify(snapshot, null, 2)}\n`;
+    const calls = Object.values(reader.stats().apiCalls).reduce((a, b) => a + b, 0);
+    const seconds = ((now() - started) / 1000).toFixed(1);
+    summary =
+      `snapshot: organization ${snapshot.organization.id}: ${snapshot.accounts.length} accounts, ` +
+      `${snapshot.organizationalUnits.length} OUs, ${snapshot.policies.length} policies ` +
+      `(${captured.length > 0 ? captured.join(", ") : "no policy types enabled"}) in ${seconds} s, ${calls} API calls`;
+  } catch (error) {
+    if (error instanceof UserError) {
+      stderr(`snapshot: ${error.message}\n`);
+      return 1;
+    }
+    stderr(`snapshot: capture failed: ${errorMessage(error)}\n`);
+    return 1;
+  }
+
+  try {
+    if (args.out === "-") stdout(text);
+    else await (deps.writeOutput ?? writeAtomically)(args.out, text);
+  } catch (error) {
+    stderr(`snapshot: could not write ${args.out}: ${errorMessage(error)}\n`);
+    return 1;
+  }
+  stderr(`${summary}${args.out === "-" ? "" : ` -> ${args.out}`}\n`);
+  return 0;
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  runSnapshotCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`snapshot: unexpected error: ${errorMessage(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

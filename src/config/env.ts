@@ -1,0 +1,62 @@
+/**
+ * The only module that reads process.env. Everything is parsed once, strictly:
+ * a malformed variable stops start-up with its name in the message.
+ */
+import { z } from "zod";
+import { ConfigError } from "../errors.js";
+import { describeIssues } from "./schema.js";
+
+const list = z.string().transform((v) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+const bool = z
+  .string()
+  .transform((v) => v.trim().toLowerCase())
+  .pipe(z.enum(["true", "false", "1", "0", "yes", "no"]))
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const int = z
+  .string()
+  .regex(/^\d+$/, "expected a whole number")
+  .transform((v) => Number(v));
+
+export const envSchema = z.object({
+  PORT: int.pipe(z.number().min(1).max(65_535)).default(8000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Largest accepted POST /mcp body; larger bodies get 413. */
+  MAX_REQUEST_BODY_BYTES: int.pipe(z.number().min(1024)).default(8 * 1024 * 1024),
+  AWS_REGION: z.string().optional(),
+  AWS_DEFAULT_REGION: z.string().optional(),
+  // Runtime configuration sources, in order of precedence.
+  RUNTIME_CONFIG_SECRET_ID: z.string().min(1).optional(),
+  RUNTIME_CONFIG_FILE: z.string().min(1).optional(),
+  // Local use: the runtime configuration spelled as variables.
+  ORG_SOURCE: z.enum(["aws", "snapshot", "demo"]).optional(),
+  ORG_SNAPSHOT_FILE: z.string().min(1).optional(),
+  ORG_ROLE_ARN: z.string().min(1).optional(),
+  ORG_ROLE_EXTERNAL_ID: z.string().min(1).optional(),
+  ORG_REGION: z.string().min(1).optional(),
+  ALLOWED_OU_IDS: list.optional(),
+  BASELINE_FILE: z.string().min(1).optional(),
+  BASELINE_SECRET_ID: z.string().min(1).optional(),
+  AUTH_ENABLED: bool.optional(),
+  COGNITO_USER_POOL_ID: z.string().min(1).optional(),
+  COGNITO_REGION: z.string().min(1).optional(),
+  AUTH_ALLOWED_CLIENT_IDS: list.optional(),
+  AUTH_REQUIRED_SCOPES: list.optional(),
+  CACHE_TTL_SECONDS: int.optional(),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  // Empty strings mean "unset", as in most shells' KEY= lines.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success)
+    throw new ConfigError(`Invalid environment variable(s): ${describeIssues(result.error)}`);
+  return result.data;
+}

@@ -1,0 +1,101 @@
+/** The runtime configuration document: one zod schema, parsed once at start-up. */
+import { z } from "zod";
+import { ouOrRootIdSchema } from "../org/ids.js";
+
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as us-east-1");
+
+export const organizationSourceSchema = z.discriminatedUnion("source", [
+  z.object({ source: z.literal("demo") }).strict(),
+  z
+    .object({ source: z.literal("snapshot"), file: z.string().min(1, "the snapshot file path is empty") })
+    .strict(),
+  z
+    .object({
+      source: z.literal("aws"),
+      region: awsRegion.optional(),
+      roleArn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/,
+          "expected an IAM role ARN (arn:aws:iam::123456789012:role/Name)",
+        )
+        .optional(),
+      externalId: z.string().min(2).max(1224).optional(),
+    })
+    .strict(),
+]);
+
+export const baselineSourceSchema = z.discriminatedUnion("source", [
+  z.object({ source: z.literal("inline"), document: z.unknown() }).strict(),
+  z
+    .object({
+      source: z.literal("secretsmanager"),
+      secretId: z.string().min(1, "the baseline secret id is empty"),
+      region: awsRegion.optional(),
+    })
+    .strict(),
+  z
+    .object({ source: z.literal("file"), path: z.string().min(1, "the baseline file path is empty") })
+    .strict(),
+]);
+
+export const authSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    userPoolId: z
+      .string()
+      .regex(
+        /^[a-z]{2}(-[a-z]+)+-\d_[0-9a-zA-Z]+$/,
+        "expected a Cognito user pool id such as us-east-1_AbCdEf123",
+      )
+      .optional(),
+    region: awsRegion.optional(),
+    allowedClientIds: z.array(z.string().min(1)).default([]),
+    requiredScopes: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+  .superRefine((auth, ctx) => {
+    if (!auth.enabled) return;
+    if (!auth.userPoolId)
+      ctx.addIssue({ code: "custom", path: ["userPoolId"], message: "required when auth is enabled" });
+    if (auth.allowedClientIds.length === 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["allowedClientIds"],
+        message: "list at least one app client id when auth is enabled",
+      });
+  });
+
+export const runtimeConfigSchema = z
+  .object({
+    organization: organizationSourceSchema.default({ source: "demo" }),
+    /** Subtrees the server may inspect. Omitted: the whole organization (demo and snapshot only). */
+    allowedOuIds: z.array(ouOrRootIdSchema).min(1, "list at least one OU or root id").optional(),
+    baseline: baselineSourceSchema.optional(),
+    auth: authSchema.default({ enabled: false, allowedClientIds: [], requiredScopes: [] }),
+    cacheTtlSeconds: z.number().int().min(0).max(86_400).default(300),
+    logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.organization.source === "aws" && !config.allowedOuIds) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["allowedOuIds"],
+        message:
+          "required when organization.source is aws: list the OU ids (or the root id) this server may inspect",
+      });
+    }
+  });
+
+export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
+export type OrganizationSource = RuntimeConfig["organization"];
+export type BaselineSource = z.infer<typeof baselineSourceSchema>;
+export type AuthConfig = RuntimeConfig["auth"];
+
+/** Formats zod issues as "field.path: message; ..." for start-up errors. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "(document)"}: ${issue.message}`)
+    .join("; ");
+}

@@ -1,0 +1,175 @@
+/**
+ * The Hono app: POST /mcp (MCP Streamable HTTP, stateless, JSON responses), GET /healthz.
+ * A new McpServer and transport per request, because the SDK refuses to reuse a stateless transport.
+ */
+import { randomUUID } from "node:crypto";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Logger } from "../logging/logger.js";
+import { createMcpServer } from "../mcp/server.js";
+import type { RuntimeState } from "../runtime.js";
+import { bearerAuth, type AuthVariables, type TokenVerifier } from "./auth.js";
+import { healthResponse } from "./health.js";
+import { describeMessages, describeOutcome, jsonRpcError } from "./json-rpc.js";
+
+export interface AppOptions {
+  runtime: RuntimeState;
+  logger: Logger;
+  maxBodyBytes: number;
+  /** Read at request time: auth is known only once the runtime configuration has loaded. */
+  verifier: () => TokenVerifier | undefined;
+}
+
+type Env = { Variables: AuthVariables & { requestId: string } };
+
+export function createApp(options: AppOptions): Hono<Env> {
+  const { runtime, logger } = options;
+  const app = new Hono<Env>();
+
+  app.get("/healthz", (c) => {
+    const { status, body } = healthResponse(runtime);
+    return c.json(body, status);
+  });
+
+  const notAllowed = (c: { json: (b: unknown, s: 405, h: Record<string, string>) => Response }): Response =>
+    c.json(
+      jsonRpcError(-32000, "Method not allowed: this server is stateless; send MCP messages with POST /mcp."),
+      405,
+      { Allow: "POST" },
+    );
+  app.get("/mcp", (c) => notAllowed(c));
+  app.delete("/mcp", (c) => notAllowed(c));
+
+  app.post(
+    "/mcp",
+    requestIdentity(),
+    startedGate(runtime),
+    lazyAuth(options),
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: (c) =>
+        c.json(
+          jsonRpcError(
+            -32600,
+            `Request body too large: the limit is ${options.maxBodyBytes} bytes. Send a smaller request (for logs, paste only the error lines).`,
+          ),
+          413,
+        ),
+    }),
+    async (c) => {
+      const started = performance.now();
+      const requestId = c.get("requestId");
+      const caller = c.get("caller");
+      const sessionId =
+        c.req.header("mcp-session-id") ?? c.req.header("x-amzn-bedrock-agentcore-runtime-session-id");
+      let methods: string[] = [];
+      let tools: string[] = [];
+      const log = (status: number, outcome: string): void =>
+        logger.info("request", {
+          requestId,
+          ...(sessionId ? { sessionId: sessionId.slice(0, 128) } : {}),
+          ...(caller ? { clientId: caller.clientId } : {}),
+          method: methods.join(",") || null,
+          tool: tools.join(",") || null,
+          status,
+          outcome,
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+        });
+
+      let parsedBody: unknown;
+      try {
+        parsedBody = JSON.parse(await c.req.text());
+      } catch {
+        log(400, "parse_error");
+        return c.json(jsonRpcError(-32700, "Parse error: the request body is not valid JSON."), 400);
+      }
+      ({ methods, tools } = describeMessages(parsedBody));
+
+      const org = runtime.org;
+      if (!org) {
+        log(503, "not_ready");
+        return c.json(jsonRpcError(-32000, "The server is starting: retry in a few seconds."), 503);
+      }
+      const server = createMcpServer({ org, runtime, logger, requestId });
+      // No sessionIdGenerator: stateless. A platform-supplied Mcp-Session-Id is accepted and ignored.
+      const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
+      try {
+        await server.connect(transport);
+        const response = await transport.handleRequest(withJsonAccept(c.req.raw), {
+          parsedBody,
+          ...(caller
+            ? {
+                authInfo: {
+                  token: "",
+                  clientId: caller.clientId,
+                  scopes: caller.scopes,
+                  expiresAt: caller.tokenExpiresAt,
+                },
+              }
+            : {}),
+        });
+        const text = response.body ? await response.text() : "";
+        log(response.status, text ? describeOutcome(text) : response.status === 202 ? "accepted" : "empty");
+        return new Response(text || null, { status: response.status, headers: response.headers });
+      } finally {
+        await transport.close().catch(() => undefined);
+        await server.close().catch(() => undefined);
+      }
+    },
+  );
+
+  app.notFound((c) =>
+    c.json({ error: `Not found: ${c.req.method} ${c.req.path}. The MCP endpoint is POST /mcp.` }, 404),
+  );
+  app.onError((error, c) => {
+    const requestId = c.get("requestId") ?? randomUUID();
+    logger.error("unhandled error", { requestId, error: `${error.name}: ${error.message}` });
+    return c.json(jsonRpcError(-32603, `Internal error (request id ${requestId}).`), 500);
+  });
+  return app;
+}
+
+function requestIdentity(): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const id = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    c.set("requestId", id);
+    c.header("x-request-id", id);
+    await next();
+  };
+}
+
+function startedGate(runtime: RuntimeState): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    if (!runtime.ready) {
+      return c.json(jsonRpcError(-32000, "The server is starting: retry in a few seconds."), 503, {
+        "Retry-After": "2",
+      });
+    }
+    await next();
+  };
+}
+
+function lazyAuth(options: AppOptions): MiddlewareHandler<Env> {
+  let current: { verifier: TokenVerifier; handler: MiddlewareHandler } | undefined;
+  return async (c, next) => {
+    const verifier = options.verifier();
+    if (!verifier) return next();
+    if (current?.verifier !== verifier) current = { verifier, handler: bearerAuth(verifier, options.logger) };
+    return current.handler(c, next);
+  };
+}
+
+/**
+ * The SDK insists on `Accept: application/json, text/event-stream`, but several real clients send
+ * only application/json. Every answer here is JSON, so a client that accepts JSON is served.
+ */
+function withJsonAccept(request: Request): Request {
+  const accept = request.headers.get("accept") ?? "";
+  if (accept.includes("text/event-stream") && accept.includes("application/json")) return request;
+  if (accept !== "" && !accept.includes("application/json") && !accept.includes("*/*")) return request;
+  const headers = new Headers(request.headers);
+  headers.set("accept", "application/json, text/event-stream");
+  return new Request(request.url, { method: request.method, headers });
+}

@@ -1,0 +1,44 @@
+/** JSON-RPC error bodies for answers the HTTP layer gives before the MCP server is involved. */
+export interface JsonRpcErrorBody {
+  jsonrpc: "2.0";
+  id: null;
+  error: { code: number; message: string };
+}
+
+export function jsonRpcError(code: number, message: string): JsonRpcErrorBody {
+  return { jsonrpc: "2.0", id: null, error: { code, message } };
+}
+
+/** Method and tool names of a parsed request body, for the request log. */
+export function describeMessages(body: unknown): { methods: string[]; tools: string[] } {
+  const messages = Array.isArray(body) ? body : [body];
+  const methods: string[] = [];
+  const tools: string[] = [];
+  for (const m of messages) {
+    if (!m || typeof m !== "object") continue;
+    const method = (m as { method?: unknown }).method;
+    if (typeof method === "string") methods.push(method.slice(0, 64));
+    const name = (m as { params?: { name?: unknown } }).params?.name;
+    if (method === "tools/call" && typeof name === "string") tools.push(name.slice(0, 64));
+  }
+  return { methods, tools };
+}
+
+/** The outcome of a JSON-RPC response body: ok, a tool error result, or a JSON-RPC error. */
+export function describeOutcome(text: string): string {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return "unparsed";
+  }
+  const messages = Array.isArray(body) ? body : [body];
+  let outcome = "ok";
+  for (const m of messages) {
+    if (!m || typeof m !== "object") continue;
+    const error = (m as { error?: { code?: unknown } }).error;
+    if (error) return `rpc_error:${String(error.code)}`;
+    if ((m as { result?: { isError?: unknown } }).result?.isError === true) outcome = "tool_error";
+  }
+  return outcome;
+}

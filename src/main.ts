@@ -1,0 +1,59 @@
+/** Process entry point: serve HTTP at once (healthz 503), then start up; exit on a bad configuration. */
+import { serve } from "@hono/node-server";
+import { parseEnv } from "./config/env.js";
+import { ConfigError, errorMessage } from "./errors.js";
+import { createApp } from "./http/app.js";
+import type { TokenVerifier } from "./http/auth.js";
+import { createLogger } from "./logging/logger.js";
+import type { RuntimeState } from "./runtime.js";
+import { startUp } from "./startup.js";
+import { SERVER_VERSION } from "./version.js";
+
+const logger = createLogger("info");
+
+async function main(): Promise<void> {
+  const env = parseEnv();
+  const runtime: RuntimeState = { version: SERVER_VERSION, startedAt: new Date(), ready: false };
+  let verifier: TokenVerifier | undefined;
+  const app = createApp({
+    runtime,
+    logger,
+    maxBodyBytes: env.MAX_REQUEST_BODY_BYTES,
+    verifier: () => verifier,
+  });
+  const server = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (info) => {
+    logger.info("listening", {
+      address: info.address,
+      port: info.port,
+      mcp: `http://localhost:${info.port}/mcp`,
+    });
+  });
+  server.on("error", (error) => {
+    logger.error("cannot listen", { port: env.PORT, error: errorMessage(error) });
+    process.exit(1);
+  });
+
+  const shutdown = (signal: string): void => {
+    logger.info("shutting down", { signal });
+    server.close(() => process.exit(0));
+    // In-flight requests get a few seconds; then the process goes anyway.
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+
+  try {
+    ({ verifier } = await startUp(env, runtime, logger));
+    logger.info("ready", { version: SERVER_VERSION, startupMs: Date.now() - runtime.startedAt.getTime() });
+  } catch (error) {
+    logger.error(error instanceof ConfigError ? "invalid configuration" : "start-up failed", {
+      error: errorMessage(error),
+    });
+    process.exit(1);
+  }
+}
+
+main().catch((error: unknown) => {
+  logger.error("start-up failed", { error: errorMessage(error) });
+  process.exit(1);
+});

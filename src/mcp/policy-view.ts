@@ -1,0 +1,73 @@
+/** How tools show a policy document: the raw text, the parsed JSON, and its statements normalised. */
+import { z } from "zod";
+import { POLICY_SIZE_LIMITS } from "../policy/quotas.js";
+import type { Policy } from "../org/types.js";
+
+export const statementViewSchema = z.object({
+  index: z.number().int(),
+  sid: z.string().nullable(),
+  effect: z.string().nullable(),
+  action: z.array(z.string()).optional(),
+  notAction: z.array(z.string()).optional(),
+  resource: z.array(z.string()).optional(),
+  notResource: z.array(z.string()).optional(),
+  condition: z.record(z.string(), z.record(z.string(), z.array(z.string()))).optional(),
+});
+export type StatementView = z.infer<typeof statementViewSchema>;
+
+export const documentViewSchema = z.object({
+  raw: z.string().describe("the document exactly as stored"),
+  parsed: z.unknown().describe("the document as JSON, or null when it does not parse"),
+  parseError: z.string().nullable(),
+  statements: z.array(statementViewSchema),
+});
+export type DocumentView = z.infer<typeof documentViewSchema>;
+
+const asList = (v: unknown): string[] | undefined =>
+  v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map((x) => String(x));
+
+export function viewDocument(content: string): DocumentView {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(content);
+  } catch (error) {
+    return { raw: content, parsed: null, parseError: (error as Error).message, statements: [] };
+  }
+  const rawStatements = (parsed as { Statement?: unknown } | null)?.Statement;
+  const list =
+    rawStatements === undefined ? [] : Array.isArray(rawStatements) ? rawStatements : [rawStatements];
+  const statements = list.map((s: unknown, index): StatementView => {
+    const st = (s ?? {}) as Record<string, unknown>;
+    const view: StatementView = {
+      index,
+      sid: typeof st.Sid === "string" ? st.Sid : null,
+      effect: typeof st.Effect === "string" ? st.Effect : null,
+    };
+    const action = asList(st.Action);
+    const notAction = asList(st.NotAction);
+    const resource = asList(st.Resource);
+    const notResource = asList(st.NotResource);
+    if (action) view.action = action;
+    if (notAction) view.notAction = notAction;
+    if (resource) view.resource = resource;
+    if (notResource) view.notResource = notResource;
+    if (st.Condition && typeof st.Condition === "object") {
+      view.condition = Object.fromEntries(
+        Object.entries(st.Condition as Record<string, unknown>).map(([op, keys]) => [
+          op,
+          Object.fromEntries(
+            Object.entries((keys ?? {}) as Record<string, unknown>).map(([k, v]) => [k, asList(v) ?? []]),
+          ),
+        ]),
+      );
+    }
+    return view;
+  });
+  return { raw: content, parsed, parseError: null, statements };
+}
+
+export function policySize(policy: Policy): { characters: number; limit: number; percentOfLimit: number } {
+  const limit = POLICY_SIZE_LIMITS[policy.type];
+  const characters = policy.content.length;
+  return { characters, limit, percentOfLimit: Math.round((characters / limit) * 1000) / 10 };
+}

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { accountIdSchema, ouOrRootIdSchema } from "../../org/ids.js";
+import { defineTool } from "../define-tool.js";
+import { requireOrg } from "../require-org.js";
+import { policyTypeSchema, targetSchema } from "../schemas.js";
+import { documentViewSchema, viewDocument } from "../policy-view.js";
+
+export const getEffectiveScps = defineTool({
+  name: "get_effective_scps",
+  title: "Effective SCP chain for an account or OU",
+  description:
+    "Shows every policy that applies to an account (accountId) or OU (ouId): the chain from the root through each " +
+    "OU down to the target, level by level, with the policies attached at each level and their documents. " +
+    "A request is allowed only if every level allows it and no level denies it, so use this to see all the " +
+    "guardrails an account is under. Marks the management account, which SCPs do not restrict.",
+  input: {
+    accountId: accountIdSchema.optional().describe("a 12-digit account id"),
+    ouId: ouOrRootIdSchema.optional().describe("an OU id (ou-...) or the root id (r-...)"),
+    policyType: policyTypeSchema.default("SERVICE_CONTROL_POLICY"),
+  },
+  refine: ({ accountId, ouId }) =>
+    (accountId === undefined) === (ouId === undefined) ? "give exactly one of accountId or ouId" : undefined,
+  output: {
+    target: targetSchema,
+    ouPath: z.string(),
+    policyType: policyTypeSchema,
+    isManagementAccount: z.boolean(),
+    note: z.string().nullable(),
+    levels: z.array(
+      z.object({
+        target: targetSchema,
+        policies: z.array(
+          z.object({
+            id: z.string(),
+            name: z.string(),
+            description: z.string(),
+            awsManaged: z.boolean(),
+            document: documentViewSchema,
+          }),
+        ),
+      }),
+    ),
+    policyCount: z.number().int(),
+    levelsWithoutPolicies: z
+      .array(z.string())
+      .describe("levels with nothing attached: every request is implicitly denied there (SCPs)"),
+  },
+  handler: async ({ accountId, ouId, policyType }, ctx) => {
+    const { org } = requireOrg(ctx);
+    const id = (accountId ?? ouId) as string;
+    const chain = await org.effectiveChain(id, policyType);
+    const levels = chain.levels.map((l) => ({
+      target: l.target,
+      policies: l.policies.map((p) => ({
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        awsManaged: p.awsManaged,
+        document: viewDocument(p.content),
+      })),
+    }));
+    const label = policyType === "SERVICE_CONTROL_POLICY" ? "SCP" : "RCP";
+    const note = chain.isManagementAccount
+      ? `${chain.target.id} is the management account: ${label}s do not apply to it, whatever is attached.`
+      : null;
+    const empty = chain.levels.filter((l) => l.policies.length === 0).map((l) => l.target.id);
+    const summary = [
+      `${label} chain for ${chain.target.type === "ACCOUNT" ? "account" : chain.target.type === "ROOT" ? "root" : "OU"} ${chain.target.name} (${chain.target.id}), path ${chain.ouPath}:`,
+      ...chain.levels.map(
+        (l, i) =>
+          `${i + 1}. ${l.target.type} ${l.target.name} (${l.target.id}): ${l.policies.map((p) => `${p.name} (${p.id})`).join(", ") || "no policies attached"}`,
+      ),
+      note,
+    ]
+      .filter(Boolean)
+      .join("\n");
+    return {
+      summary,
+      data: {
+        target: chain.target,
+        ouPath: chain.ouPath,
+        policyType,
+        isManagementAccount: chain.isManagementAccount,
+        note,
+        levels,
+        policyCount: chain.levels.reduce((n, l) => n + l.policies.length, 0),
+        levelsWithoutPolicies: empty,
+      },
+    };
+  },
+});

@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { policyIdSchema } from "../../org/ids.js";
+import { defineTool } from "../define-tool.js";
+import { requireOrg } from "../require-org.js";
+import { policySizeSchema, policyTypeSchema, visibleTargetSchema } from "../schemas.js";
+import { documentViewSchema, policySize, viewDocument } from "../policy-view.js";
+
+export const getScpDetail = defineTool({
+  name: "get_scp_detail",
+  title: "Show one SCP or RCP",
+  description:
+    "Shows one policy by id (p-...): its metadata, the document (raw text and parsed statements), its size " +
+    "against the quota, and where it is attached. Use it to read what a guardrail actually says.",
+  input: { policyId: policyIdSchema.describe("the policy id, e.g. p-FullAWSAccess or p-abcd1234") },
+  output: {
+    policy: z.object({
+      id: z.string(),
+      name: z.string(),
+      description: z.string(),
+      type: policyTypeSchema,
+      awsManaged: z.boolean(),
+      arn: z.string().nullable(),
+    }),
+    document: documentViewSchema,
+    size: policySizeSchema,
+    targets: z.array(visibleTargetSchema),
+    hiddenTargetCount: z.number().int().describe("attachments outside the allowed scope, not shown"),
+  },
+  handler: async ({ policyId }, ctx) => {
+    const { org } = requireOrg(ctx);
+    const { policy, targets, hiddenTargetCount } = await org.policyWithTargets(policyId, false);
+    const document = viewDocument(policy.content);
+    const size = policySize(policy);
+    const summary = [
+      `${policy.name} (${policy.id}), ${policy.type}${policy.awsManaged ? ", AWS managed" : ""}`,
+      policy.description ? `Description: ${policy.description}` : undefined,
+      `${document.statements.length} statement(s); ${size.characters} of ${size.limit} characters (${size.percentOfLimit}%)`,
+      document.parseError ? `The document does not parse as JSON: ${document.parseError}` : undefined,
+      `Attached to: ${targets.map((t) => `${t.path} (${t.id})`).join(", ") || "nothing"}` +
+        (hiddenTargetCount ? ` and ${hiddenTargetCount} target(s) outside the scope` : ""),
+    ]
+      .filter(Boolean)
+      .join("\n");
+    return {
+      summary,
+      data: {
+        policy: {
+          id: policy.id,
+          name: policy.name,
+          description: policy.description,
+          type: policy.type,
+          awsManaged: policy.awsManaged,
+          arn: policy.arn ?? null,
+        },
+        document,
+        size,
+        targets,
+        hiddenTargetCount,
+      },
+    };
+  },
+});

@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { describeOrigin } from "../../config/load.js";
+import { defineTool } from "../define-tool.js";
+import { requireOrg } from "../require-org.js";
+
+export const getServerStatus = defineTool({
+  name: "get_server_status",
+  title: "Server and data source status",
+  description:
+    "Shows which organization this server reads (organization id, management account), where the data comes from " +
+    "(live AWS, a snapshot file or the bundled demo) and how old it is, the OUs it is allowed to inspect, which " +
+    "policy types are enabled, and API/cache figures. Call it first when unsure which organization or scope you are talking to.",
+  input: {},
+  output: {
+    server: z.object({
+      name: z.string(),
+      version: z.string(),
+      startedAt: z.string(),
+      uptimeSeconds: z.number(),
+    }),
+    config: z.object({
+      origin: z.string(),
+      loadedAt: z.string(),
+      authEnabled: z.boolean(),
+      cacheTtlSeconds: z.number(),
+      baseline: z.string().nullable(),
+    }),
+    organization: z.object({
+      id: z.string(),
+      managementAccountId: z.string(),
+      source: z.enum(["aws", "snapshot", "demo"]),
+      dataAsOf: z.string().nullable(),
+      dataAgeSeconds: z.number().nullable(),
+    }),
+    scope: z.object({ allowedOuIds: z.array(z.string()), wholeOrganization: z.boolean() }),
+    roots: z.array(z.object({ id: z.string(), name: z.string(), enabledPolicyTypes: z.array(z.string()) })),
+    cache: z.object({
+      apiCalls: z.record(z.string(), z.number()),
+      totalApiCalls: z.number(),
+      cacheHits: z.number(),
+      cacheMisses: z.number(),
+      cacheEntries: z.number(),
+    }),
+  },
+  handler: async (_args, ctx) => {
+    const { org, loaded } = requireOrg(ctx);
+    const [info, roots, allowed] = await Promise.all([
+      org.describeOrganization(),
+      org.listRoots(),
+      org.allowedIds(),
+    ]);
+    const stats = org.reader.stats();
+    const now = Date.now();
+    const dataAgeSeconds = stats.dataAsOf
+      ? Math.max(0, Math.round((now - Date.parse(stats.dataAsOf)) / 1000))
+      : null;
+    const baseline = loaded.config.baseline;
+    const data = {
+      server: {
+        name: "aws-organizations-mcp-server",
+        version: ctx.runtime.version,
+        startedAt: ctx.runtime.startedAt.toISOString(),
+        uptimeSeconds: Math.round((now - ctx.runtime.startedAt.getTime()) / 1000),
+      },
+      config: {
+        origin: describeOrigin(loaded.origin),
+        loadedAt: loaded.loadedAt.toISOString(),
+        authEnabled: loaded.config.auth.enabled,
+        cacheTtlSeconds: loaded.config.cacheTtlSeconds,
+        baseline: baseline
+          ? baseline.source === "inline"
+            ? "inline (runtime configuration)"
+            : baseline.source === "file"
+              ? `file ${baseline.path}`
+              : `secret ${baseline.secretId}`
+          : null,
+      },
+      organization: {
+        id: info.id,
+        managementAccountId: info.managementAccountId,
+        source: org.reader.kind,
+        dataAsOf: stats.dataAsOf,
+        dataAgeSeconds,
+      },
+      scope: { allowedOuIds: allowed, wholeOrganization: loaded.config.allowedOuIds === undefined },
+      roots: roots.map((r) => ({
+        id: r.id,
+        name: r.name,
+        enabledPolicyTypes: r.policyTypes.filter((t) => t.status === "ENABLED").map((t) => t.type),
+      })),
+      cache: {
+        apiCalls: stats.apiCalls,
+        totalApiCalls: Object.values(stats.apiCalls).reduce((a, b) => a + b, 0),
+        cacheHits: stats.cacheHits,
+        cacheMisses: stats.cacheMisses,
+        cacheEntries: stats.cacheEntries,
+      },
+    };
+    const summary = [
+      `Organization ${info.id} (management account ${info.managementAccountId}), source: ${org.reader.kind}` +
+        (stats.dataAsOf ? `, data as of ${stats.dataAsOf}` : ""),
+      `Scope: ${data.scope.wholeOrganization ? "the whole organization" : allowed.join(", ")}`,
+      `Enabled policy types: ${data.roots.flatMap((r) => r.enabledPolicyTypes).join(", ") || "none"}`,
+    ].join("\n");
+    return { summary, data };
+  },
+});

@@ -1,0 +1,15 @@
+import type { AnyTool } from "../define-tool.js";
+import { getEffectiveScps } from "./get-effective-scps.js";
+import { getScpDetail } from "./get-scp-detail.js";
+import { getScpTargets } from "./get-scp-targets.js";
+import { getServerStatus } from "./get-server-status.js";
+import { listScpPolicies } from "./list-scp-policies.js";
+
+/** Every tool the server registers. All are read-only; none changes AWS. */
+export const TOOLS: readonly AnyTool[] = [
+  getServerStatus,
+  listScpPolicies,
+  getScpDetail,
+  getScpTargets,
+  getEffectiveScps,
+];

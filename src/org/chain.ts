@@ -1,0 +1,28 @@
+/** The effective chain of policies from the root down to one target, as tools and the engine consume it. */
+import type { TargetKind } from "./ids.js";
+import type { Policy, PolicyType } from "./types.js";
+
+export interface ChainTarget {
+  id: string;
+  type: TargetKind;
+  name: string;
+}
+
+export interface ChainLevel {
+  target: ChainTarget;
+  /** Policies of the requested type attached directly to this target, with their documents. */
+  policies: Policy[];
+}
+
+export interface EffectiveChain {
+  policyType: PolicyType;
+  /** The target asked about (account or OU). */
+  target: ChainTarget;
+  /** Root first, then each OU, then the target itself. */
+  levels: ChainLevel[];
+  /** Names from the root down, e.g. "Root/Workloads/Prod". */
+  ouPath: string;
+  /** True when the target is the management account, which SCPs (and RCPs) never restrict. */
+  isManagementAccount: boolean;
+  managementAccountId: string;
+}

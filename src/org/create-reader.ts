@@ -1,0 +1,51 @@
+/** Opens the organization source named by the runtime configuration. */
+import { ConfigError } from "../errors.js";
+import type { RuntimeConfig } from "../config/schema.js";
+import { createAwsReader } from "./aws-reader.js";
+import demoOrganization from "./demo/demo-organization.json" with { type: "json" };
+import { createSnapshotReader, loadSnapshotFile, parseSnapshot } from "./snapshot-reader.js";
+import type { Snapshot } from "./snapshot-schema.js";
+import type { OrganizationReader } from "./types.js";
+
+export function demoSnapshot(): Snapshot {
+  return parseSnapshot(demoOrganization, "(bundled demo)");
+}
+
+export async function createReader(config: RuntimeConfig): Promise<OrganizationReader> {
+  const source = config.organization;
+  switch (source.source) {
+    case "demo":
+      return checkScope(createSnapshotReader(demoSnapshot(), "demo"), demoSnapshot(), config.allowedOuIds);
+    case "snapshot": {
+      const snapshot = await loadSnapshotFile(source.file);
+      return checkScope(createSnapshotReader(snapshot, "snapshot"), snapshot, config.allowedOuIds);
+    }
+    case "aws":
+      // No organization reads at start-up: the first tool call reads what it needs.
+      return createAwsReader({
+        cacheTtlSeconds: config.cacheTtlSeconds,
+        ...(source.region ? { region: source.region } : {}),
+        ...(source.roleArn ? { roleArn: source.roleArn } : {}),
+        ...(source.externalId ? { externalId: source.externalId } : {}),
+      });
+  }
+}
+
+/** With the whole organization in memory, an allowed id that does not exist is a configuration error. */
+function checkScope(
+  reader: OrganizationReader,
+  snapshot: Snapshot,
+  allowed: readonly string[] | undefined,
+): OrganizationReader {
+  const known = new Set([
+    ...snapshot.roots.map((r) => r.id),
+    ...snapshot.organizationalUnits.map((o) => o.id),
+  ]);
+  const unknown = (allowed ?? []).filter((id) => !known.has(id));
+  if (unknown.length) {
+    throw new ConfigError(
+      `Invalid runtime configuration: allowedOuIds: ${unknown.join(", ")} ${unknown.length === 1 ? "is" : "are"} not a root or OU of organization ${snapshot.organization.id}.`,
+    );
+  }
+  return reader;
+}

@@ -1,0 +1,37 @@
+/** Identifier formats, as documented in the AWS Organizations API reference. */
+import { z } from "zod";
+
+export const ACCOUNT_ID = /^\d{12}$/;
+export const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+export const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
+export const POLICY_ID = /^p-[0-9a-zA-Z_]{8,128}$/;
+export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+
+export const accountIdSchema = z
+  .string()
+  .regex(ACCOUNT_ID, "an account id is exactly 12 digits, for example 123456789012");
+export const ouIdSchema = z
+  .string()
+  .regex(OU_ID, "an OU id looks like ou-ab12-11111111 (ou-, the root suffix, a dash, 8 or more characters)");
+export const rootIdSchema = z.string().regex(ROOT_ID, "a root id looks like r-ab12");
+export const ouOrRootIdSchema = z
+  .string()
+  .refine(
+    (v) => OU_ID.test(v) || ROOT_ID.test(v),
+    "expected an OU id (ou-ab12-11111111) or a root id (r-ab12)",
+  );
+export const policyIdSchema = z
+  .string()
+  .regex(
+    POLICY_ID,
+    "a policy id looks like p-abcd1234 or p-FullAWSAccess (p- then 8 or more letters, digits or _)",
+  );
+
+export type TargetKind = "ROOT" | "ORGANIZATIONAL_UNIT" | "ACCOUNT";
+
+export function targetKindOf(id: string): TargetKind | undefined {
+  if (ACCOUNT_ID.test(id)) return "ACCOUNT";
+  if (OU_ID.test(id)) return "ORGANIZATIONAL_UNIT";
+  if (ROOT_ID.test(id)) return "ROOT";
+  return undefined;
+}

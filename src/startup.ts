@@ -1,0 +1,66 @@
+/** Start-up: load the runtime configuration, open the organization source, prepare auth. */
+import { createSecretReader } from "./aws/secrets.js";
+import type { Env } from "./config/env.js";
+import type { AuthConfig } from "./config/schema.js";
+import { describeOrigin, loadRuntimeConfig, type ConfigDeps, type LoadedConfig } from "./config/load.js";
+import { createTokenVerifier, type TokenVerifier } from "./http/auth.js";
+import type { Logger } from "./logging/logger.js";
+import { createReader } from "./org/create-reader.js";
+import { OrganizationService } from "./org/service.js";
+import type { OrganizationReader } from "./org/types.js";
+import type { RuntimeState } from "./runtime.js";
+
+export interface StartupDeps {
+  configDeps?: ConfigDeps;
+  createReader?: (config: LoadedConfig["config"]) => Promise<OrganizationReader>;
+  createVerifier?: (auth: AuthConfig) => TokenVerifier;
+}
+
+export interface Started {
+  loaded: LoadedConfig;
+  org: OrganizationService;
+  verifier: TokenVerifier | undefined;
+}
+
+export async function startUp(
+  env: Env,
+  runtime: RuntimeState,
+  logger: Logger,
+  deps: StartupDeps = {},
+): Promise<Started> {
+  const configDeps = deps.configDeps ?? {
+    readSecret: createSecretReader(env.AWS_REGION ?? env.AWS_DEFAULT_REGION),
+  };
+  const loaded = await loadRuntimeConfig(env, configDeps);
+  const { config } = loaded;
+  logger.level = config.logLevel;
+  logger.info("runtime configuration loaded", {
+    origin: describeOrigin(loaded.origin),
+    organizationSource: config.organization.source,
+    allowedOuIds: config.allowedOuIds ?? "whole organization",
+    baseline: config.baseline?.source ?? null,
+    cacheTtlSeconds: config.cacheTtlSeconds,
+  });
+  const reader = await (deps.createReader ?? createReader)(config);
+  const org = new OrganizationService(reader, config.allowedOuIds);
+
+  let verifier: TokenVerifier | undefined;
+  if (config.auth.enabled) {
+    verifier = (deps.createVerifier ?? createTokenVerifier)(config.auth);
+    // JWKS are fetched once here, so the first request does not pay for it and a bad pool id stops start-up.
+    await verifier.hydrate();
+    logger.info("authentication enabled", {
+      userPoolId: config.auth.userPoolId,
+      allowedClientIds: config.auth.allowedClientIds.length,
+      requiredScopes: config.auth.requiredScopes,
+    });
+  } else {
+    logger.warn(
+      "authentication is OFF: POST /mcp accepts unauthenticated requests. Enable auth in the runtime configuration outside local use.",
+    );
+  }
+  runtime.config = loaded;
+  runtime.org = org;
+  runtime.ready = true;
+  return { loaded, org, verifier };
+}

@@ -1,0 +1,233 @@
+/** HTTP behaviour of POST /mcp and /healthz, in-process and over a real socket. */
+import { serve, type ServerType } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/http/app.js";
+import { createTokenVerifier } from "../src/http/auth.js";
+import { createMemoryLogger } from "../src/logging/logger.js";
+import type { RuntimeState } from "../src/runtime.js";
+import { callTool, connect, rawPost, startHarness, type Harness } from "./helpers/harness.js";
+import { TEST_CLIENT, TEST_POOL, TEST_SCOPE, accessToken, testJwks } from "./helpers/jwt.js";
+
+const initialize = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "curl", version: "1" } },
+});
+const callStatus = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 2,
+  method: "tools/call",
+  params: { name: "get_server_status", arguments: {} },
+});
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness({}, {}, 64 * 1024);
+});
+
+describe("/healthz", () => {
+  it("answers 503 until start-up has finished", async () => {
+    const runtime: RuntimeState = { version: "t", startedAt: new Date(), ready: false };
+    const app = createApp({
+      runtime,
+      logger: createMemoryLogger(),
+      maxBodyBytes: 1024,
+      verifier: () => undefined,
+    });
+    const health = await app.request("/healthz");
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: "starting" });
+    const mcp = await app.request("/mcp", { method: "POST", body: initialize });
+    expect(mcp.status).toBe(503);
+    expect(mcp.headers.get("retry-after")).toBe("2");
+  });
+
+  it("answers 200 with version, source, config load time and data age once ready", async () => {
+    const res = await harness.fetch("http://localhost/healthz");
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({
+      status: "ok",
+      version: "test",
+      organizationSource: "demo",
+      configOrigin: "built-in demo defaults",
+      dataAsOf: "2026-11-01T00:00:00Z",
+      authEnabled: false,
+    });
+    expect(Date.parse(body.configLoadedAt)).toBeGreaterThan(0);
+    expect(body.dataAgeSeconds).toBeGreaterThan(0);
+  });
+});
+
+describe("POST /mcp", () => {
+  it("serves a client that accepts application/json only", async () => {
+    const res = await rawPost(harness, initialize, { accept: "application/json" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/application\/json/);
+    expect((await res.json()).result.serverInfo.name).toBe("aws-organizations-mcp-server");
+    const call = await rawPost(harness, callStatus, { accept: "application/json" });
+    expect((await call.json()).result.structuredContent.organization.id).toBe("o-a1b2c3d4e5");
+  });
+
+  it("serves a client that sends no Accept header at all", async () => {
+    const res = await harness.fetch("http://localhost/mcp", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: callStatus,
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it("refuses a client that accepts only event streams, naming the fix", async () => {
+    const res = await rawPost(harness, initialize, { accept: "text/event-stream" });
+    expect(res.status).toBe(406);
+    expect((await res.json()).error.message).toMatch(/application\/json/);
+  });
+
+  it("accepts a platform-supplied Mcp-Session-Id and answers without a session of its own", async () => {
+    const res = await rawPost(harness, callStatus, {
+      "mcp-session-id": "agentcore-session-1234567890-abcdefghijkl",
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("mcp-session-id")).toBeNull();
+    expect((await res.json()).result.isError).toBeFalsy();
+  });
+
+  it("answers GET and DELETE with 405", async () => {
+    for (const method of ["GET", "DELETE"]) {
+      const res = await harness.fetch("http://localhost/mcp", { method });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("allow")).toBe("POST");
+      expect((await res.json()).error.message).toMatch(/POST \/mcp/);
+    }
+  });
+
+  it("answers a body over the limit with 413 and the limit", async () => {
+    const big = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 3,
+      method: "ping",
+      params: { pad: "x".repeat(70 * 1024) },
+    });
+    const res = await rawPost(harness, big);
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.message).toMatch(/limit is 65536 bytes/);
+  });
+
+  it("answers broken JSON with a JSON-RPC parse error", async () => {
+    const res = await rawPost(harness, "{not json");
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32700, message: "Parse error: the request body is not valid JSON." },
+    });
+  });
+
+  it("answers an unknown tool with a clear error", async () => {
+    const res = await rawPost(
+      harness,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 9,
+        method: "tools/call",
+        params: { name: "delete_scp", arguments: {} },
+      }),
+    );
+    const body = await res.json();
+    expect(JSON.stringify(body)).toMatch(/Tool delete_scp not found/);
+  });
+
+  it("writes one JSON log line per request with request id, tool, outcome and duration", async () => {
+    harness.logger.lines.length = 0;
+    await rawPost(harness, callStatus, { "x-request-id": "req-abc-123" });
+    const lines = harness.logger.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: "info",
+      requestId: "req-abc-123",
+      method: "tools/call",
+      tool: "get_server_status",
+      status: 200,
+      outcome: "ok",
+    });
+    expect(typeof lines[0].durationMs).toBe("number");
+    await rawPost(
+      harness,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 4,
+        method: "tools/call",
+        params: { name: "get_scp_detail", arguments: { policyId: "p-doesnotexist" } },
+      }),
+    );
+    const last = JSON.parse(harness.logger.lines.at(-1) ?? "{}");
+    expect(last).toMatchObject({ tool: "get_scp_detail", outcome: "tool_error" });
+  });
+});
+
+describe("authentication through the app", () => {
+  let authed: Harness;
+  beforeAll(async () => {
+    authed = await startHarness(
+      {
+        AUTH_ENABLED: "true",
+        COGNITO_USER_POOL_ID: TEST_POOL,
+        AUTH_ALLOWED_CLIENT_IDS: TEST_CLIENT,
+        AUTH_REQUIRED_SCOPES: TEST_SCOPE,
+      },
+      { createVerifier: (auth) => createTokenVerifier(auth, { jwks: testJwks }) },
+    );
+  });
+
+  it("refuses a request without a token, leaves /healthz open", async () => {
+    const res = await rawPost(authed, callStatus);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    expect((await authed.fetch("http://localhost/healthz")).status).toBe(200);
+  });
+
+  it("serves the SDK client with a valid Cognito access token, and never logs it", async () => {
+    const token = accessToken();
+    const client = await connect(authed, "http://localhost/mcp", { authorization: `Bearer ${token}` });
+    const { data } = await callTool(client, "get_server_status");
+    expect(data?.config.authEnabled).toBe(true);
+    await client.close();
+    const log = authed.logger.lines.join("\n");
+    expect(log).not.toContain(token.split(".")[2]);
+    expect(log).toContain(`"clientId":"${TEST_CLIENT}"`);
+  });
+
+  it("refuses a token of another client", async () => {
+    const res = await rawPost(authed, callStatus, {
+      authorization: `Bearer ${accessToken({ client_id: "intruder" })}`,
+    });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe("over a real socket", () => {
+  let server: ServerType;
+  let port: number;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: harness.app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve());
+    });
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("initializes, lists tools and calls one with the SDK client on an ephemeral port", async () => {
+    const client = await connect(
+      { fetch: (input, init) => fetch(input, init) },
+      `http://127.0.0.1:${port}/mcp`,
+    );
+    const { tools } = await client.listTools();
+    expect(tools.length).toBeGreaterThanOrEqual(5);
+    const { data } = await callTool(client, "get_effective_scps", { accountId: "240000000001" });
+    expect(data?.ouPath).toBe("Root/Workloads/NonProd/Dev/app-dev");
+    await client.close();
+  });
+});
