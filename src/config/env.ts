@@ -26,7 +26,7 @@ export const envSchema = z.object({
   PORT: int.pipe(z.number().min(1).max(65_535)).default(8000),
   HOST: z.string().min(1).default("0.0.0.0"),
   /** Largest accepted POST /mcp body; larger bodies get 413. */
-  MAX_REQUEST_BODY_BYTES: int.pipe(z.number().min(1024)).default(8 * 1024 * 1024),
+  MAX_REQUEST_BODY_BYTES: int.pipe(z.number().min(1024)).default(16 * 1024 * 1024),
   AWS_REGION: z.string().optional(),
   AWS_DEFAULT_REGION: z.string().optional(),
   // Runtime configuration sources, in order of precedence.

@@ -27,7 +27,7 @@ const noSecrets: ConfigDeps = {
 export async function startHarness(
   env: Record<string, string> = {},
   deps: StartupDeps = {},
-  maxBodyBytes = 8 * 1024 * 1024,
+  maxBodyBytes = 16 * 1024 * 1024,
 ): Promise<Harness> {
   const logger = createMemoryLogger("debug");
   const runtime: RuntimeState = { version: "test", startedAt: new Date(), ready: false };

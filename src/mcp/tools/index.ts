@@ -1,9 +1,11 @@
 import type { AnyTool } from "../define-tool.js";
+import { analyzeErrorLog } from "./analyze-error-log.js";
 import { getEffectiveScps } from "./get-effective-scps.js";
 import { getScpDetail } from "./get-scp-detail.js";
 import { getScpTargets } from "./get-scp-targets.js";
 import { getServerStatus } from "./get-server-status.js";
 import { listScpPolicies } from "./list-scp-policies.js";
+import { simulateScpRequest } from "./simulate-scp-request.js";
 
 /** Every tool the server registers. All are read-only; none changes AWS. */
 export const TOOLS: readonly AnyTool[] = [
@@ -12,4 +14,6 @@ export const TOOLS: readonly AnyTool[] = [
   getScpDetail,
   getScpTargets,
   getEffectiveScps,
+  simulateScpRequest,
+  analyzeErrorLog,
 ];

@@ -1,0 +1,482 @@
+/**
+ * From a pasted error log to explanations: find each denied request, evaluate it against the
+ * organization, check the message's policy against the evaluation, and propose fixes with their reach.
+ */
+import { UserError, errorMessage } from "../errors.js";
+import type { DeniedRequest, ParseResult } from "../logs/types.js";
+import { parseErrorLog } from "../logs/parse-error-log.js";
+import { ACCOUNT_ID } from "../org/ids.js";
+import type { OrganizationService } from "../org/service.js";
+import type { Decision, EvaluationResult, StatementEvaluation } from "../policy/evaluate.js";
+import { policyReach, reachOf, type BlastRadius } from "./blast-radius.js";
+import { simulate, type ActionSimulation } from "./simulate.js";
+import { blockersInTurn } from "./what-if.js";
+
+export const MAX_EVALUATED_DENIALS = 25;
+
+export type Attribution =
+  "service control policy" | "resource control policy" | "other policy" | "undetermined";
+
+export interface MessagePolicyCheck {
+  status: "agrees" | "disagrees" | "not_named";
+  policyId: string | null;
+  explanation: string;
+}
+
+export interface Remediation {
+  kind:
+    | "exempt_principal"
+    | "use_allowed_region"
+    | "exempt_action"
+    | "attach_allow"
+    | "add_action_to_allow_list"
+    | "provide_context"
+    | "fix_iam_policy"
+    | "decode_message";
+  description: string;
+  policyId: string | null;
+  policyName: string | null;
+  statementIndex: number | null;
+  sid: string | null;
+  targetId: string | null;
+  targetName: string | null;
+  /** The JSON to add or change, when the fix is a policy edit. */
+  change: string | null;
+  /** Accounts and OUs the change would touch; null for fixes that change no policy. */
+  blastRadius: BlastRadius | null;
+  /** True when the fix loosens a guardrail (an exemption, an extra Allow). */
+  loosensGuardrail: boolean;
+}
+
+export interface FixStep {
+  round: number;
+  decision: Decision;
+  blockers: string[];
+}
+
+export interface DenialAnalysis {
+  facts: DeniedRequest;
+  evaluated: boolean;
+  notEvaluatedReason: string | null;
+  simulation: ActionSimulation | null;
+  attribution: Attribution;
+  messagePolicyCheck: MessagePolicyCheck;
+  /** Round 1 is today; later rounds show what still blocks once the earlier blockers are fixed. */
+  fixSequence: FixStep[];
+  remediation: Remediation[];
+  guidance: string[];
+}
+
+export interface LogAnalysis {
+  parse: ParseResult;
+  denials: DenialAnalysis[];
+}
+
+export async function analyzeLog(
+  org: OrganizationService,
+  text: string,
+  hints: { accountId?: string; region?: string },
+): Promise<LogAnalysis> {
+  const parse = parseErrorLog(text, hints);
+  const denials: DenialAnalysis[] = [];
+  for (const [i, facts] of parse.denials.entries()) {
+    if (i >= MAX_EVALUATED_DENIALS) {
+      denials.push(
+        unevaluated(facts, `only the first ${MAX_EVALUATED_DENIALS} distinct denials are evaluated`),
+      );
+      continue;
+    }
+    denials.push(await analyzeOne(org, facts, hints));
+  }
+  return { parse, denials };
+}
+
+function unevaluated(facts: DeniedRequest, reason: string, guidance: string[] = []): DenialAnalysis {
+  return {
+    facts,
+    evaluated: false,
+    notEvaluatedReason: reason,
+    simulation: null,
+    attribution: attributionFromMessage(facts),
+    messagePolicyCheck: { status: "not_named", policyId: null, explanation: reason },
+    fixSequence: [],
+    remediation: facts.encodedMessage ? [decodeRemediation()] : [],
+    guidance: [...guidance, ...guidanceFor(facts)],
+  };
+}
+
+async function analyzeOne(
+  org: OrganizationService,
+  facts: DeniedRequest,
+  hints: { accountId?: string; region?: string },
+): Promise<DenialAnalysis> {
+  const accountId = facts.accountId ?? hints.accountId ?? accountFromArn(facts.principalArn);
+  if (!facts.action) return unevaluated(facts, "the log does not say which action was denied");
+  if (!accountId) {
+    return unevaluated(
+      facts,
+      "the account that made the request is not in the log (or is redacted): pass accountId",
+    );
+  }
+  const principalArn =
+    facts.principalArn && accountFromArn(facts.principalArn) === accountId ? facts.principalArn : undefined;
+  const region = facts.region ?? hints.region;
+  let sim: ActionSimulation | undefined;
+  try {
+    const result = await simulate(org, {
+      accountId,
+      actions: [facts.action],
+      includeRcps: true,
+      ...(facts.resource && facts.resource.startsWith("arn:") ? { resource: facts.resource } : {}),
+      ...(principalArn ? { principalArn } : {}),
+      ...(region ? { region } : {}),
+    });
+    sim = result.results[0];
+  } catch (error) {
+    if (error instanceof UserError) return unevaluated(facts, error.message);
+    throw error;
+  }
+  if (!sim) return unevaluated(facts, "nothing to evaluate");
+
+  const attribution = attribute(facts, sim);
+  const check = checkMessagePolicy(facts, sim);
+  const chainFor = async (r: EvaluationResult) =>
+    org.effectiveChain(
+      r.policyType === "SERVICE_CONTROL_POLICY" ? accountId : (sim.rcpAccountId ?? accountId),
+      r.policyType,
+    );
+  const fixSequence: FixStep[] = [];
+  for (const r of [sim.scp, sim.rcp]) {
+    if (!r || (r.decision !== "explicitly_denied" && r.decision !== "implicitly_denied")) continue;
+    for (const step of blockersInTurn(sim.request, await chainFor(r))) {
+      fixSequence.push({
+        round: step.round,
+        decision: step.result.decision,
+        blockers: [
+          ...step.result.decidingStatements.filter((s) => s.effect === "Deny").map(describe),
+          ...step.result.missingAllowAt.map(
+            (m) =>
+              `no Allow at ${m.targetType.toLowerCase().replace(/_/g, " ")} ${m.targetName} (${m.targetId})`,
+          ),
+        ],
+      });
+    }
+  }
+  let remediation: Remediation[] = [];
+  try {
+    remediation = await remediate(org, facts, sim, principalArn);
+  } catch (error) {
+    remediation = [];
+    sim.scp.warnings.push(`remediation could not be worked out: ${errorMessage(error)}`);
+  }
+  if (facts.encodedMessage) remediation.push(decodeRemediation());
+  const guidance = attribution === "other policy" || attribution === "undetermined" ? guidanceFor(facts) : [];
+  if (attribution === "other policy" && sim.decision === "allowed") {
+    guidance.unshift(
+      `The organization's SCPs and RCPs allow ${facts.action}; the denial comes from ${facts.policyType ?? "another policy"}.`,
+    );
+  }
+  return {
+    facts,
+    evaluated: true,
+    notEvaluatedReason: null,
+    simulation: sim,
+    attribution,
+    messagePolicyCheck: check,
+    fixSequence,
+    remediation,
+    guidance,
+  };
+}
+
+function describe(s: StatementEvaluation): string {
+  return `${s.effect} statement ${s.sid ? `"${s.sid}" ` : ""}#${s.statementIndex} of ${s.policyName} (${s.policyId}) at ${s.level.targetName} (${s.level.targetId})`;
+}
+
+function accountFromArn(arn: string | null | undefined): string | undefined {
+  const account = arn?.split(":")[4];
+  return account && ACCOUNT_ID.test(account) ? account : undefined;
+}
+
+function attributionFromMessage(facts: DeniedRequest): Attribution {
+  if (facts.policyType === "service control policy") return "service control policy";
+  if (facts.policyType === "resource control policy") return "resource control policy";
+  if (facts.policyType) return "other policy";
+  return "undetermined";
+}
+
+function isDenied(d: Decision | undefined): boolean {
+  return d === "explicitly_denied" || d === "implicitly_denied";
+}
+
+function attribute(facts: DeniedRequest, sim: ActionSimulation): Attribution {
+  const fromMessage = attributionFromMessage(facts);
+  if (fromMessage !== "undetermined") return fromMessage;
+  if (isDenied(sim.scp.decision)) return "service control policy";
+  if (isDenied(sim.rcp?.decision)) return "resource control policy";
+  if (sim.decision === "allowed") return "other policy";
+  return "undetermined";
+}
+
+function checkMessagePolicy(facts: DeniedRequest, sim: ActionSimulation): MessagePolicyCheck {
+  const policyId = facts.policyArn?.match(/\/(p-[0-9a-zA-Z_]+)$/)?.[1] ?? null;
+  const result = facts.policyType === "resource control policy" ? sim.rcp : sim.scp;
+  const label = facts.policyType === "resource control policy" ? "RCPs" : "SCPs";
+  if (
+    facts.policyType &&
+    facts.policyType !== "service control policy" &&
+    facts.policyType !== "resource control policy"
+  ) {
+    return {
+      status: "not_named",
+      policyId: null,
+      explanation: `The message names ${facts.policyType}, not an SCP or RCP.`,
+    };
+  }
+  if (!result) return { status: "not_named", policyId, explanation: "RCPs were not evaluated." };
+  if (policyId) {
+    const found = result.decidingStatements.some((s) => s.policyId === policyId);
+    if (found) {
+      return {
+        status: "agrees",
+        policyId,
+        explanation: `The message names ${policyId}, and the evaluation finds the same policy denying.`,
+      };
+    }
+    return {
+      status: "disagrees",
+      policyId,
+      explanation:
+        `The message names ${policyId}, but evaluating the current ${label} gives ${result.decision.replace(/_/g, " ")}` +
+        (result.decidingStatements.length
+          ? ` by ${result.decidingStatements.map(describe).join("; ")}`
+          : "") +
+        ". The policy may have changed since the error, or the request carried context the log does not show.",
+    };
+  }
+  if (facts.policyType && !isDenied(result.decision)) {
+    return {
+      status: "disagrees",
+      policyId: null,
+      explanation:
+        `The message blames ${facts.policyType === "resource control policy" ? "an RCP" : "an SCP"}, but the current ${label} give ` +
+        `${result.decision.replace(/_/g, " ")}` +
+        (result.missingContextKeys.length ? ` (it depends on ${result.missingContextKeys.join(", ")})` : "") +
+        ". The policies may have changed since, or the request's context differs.",
+    };
+  }
+  if (facts.policyType && isDenied(result.decision)) {
+    const kindAgrees =
+      facts.denyKind === null ||
+      (facts.denyKind === "explicit") === (result.decision === "explicitly_denied");
+    return {
+      status: kindAgrees ? "agrees" : "disagrees",
+      policyId: null,
+      explanation: kindAgrees
+        ? `The message blames ${label === "SCPs" ? "an SCP" : "an RCP"} and the evaluation agrees (${result.decision.replace(/_/g, " ")}).`
+        : `The message says ${facts.denyKind} deny, but the evaluation gives ${result.decision.replace(/_/g, " ")}.`,
+    };
+  }
+  return { status: "not_named", policyId: null, explanation: "The message names no policy." };
+}
+
+function roleArnOf(principalArn: string): { arn: string; note: string | null } {
+  const m = principalArn.match(/^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/);
+  if (m) {
+    return {
+      arn: `arn:${m[1]}:iam::${m[2]}:role/${m[3]}`,
+      note: "A session ARN does not show the role's path: if the role has one, write arn:…:role/<path>/<name> or use ArnLike with *.",
+    };
+  }
+  return { arn: principalArn, note: null };
+}
+
+async function remediate(
+  org: OrganizationService,
+  facts: DeniedRequest,
+  sim: ActionSimulation,
+  principalArn: string | undefined,
+): Promise<Remediation[]> {
+  const out: Remediation[] = [];
+  const action = facts.action ?? sim.action;
+  for (const result of [sim.scp, sim.rcp]) {
+    if (!result) continue;
+    if (result.decision === "explicitly_denied") {
+      for (const s of result.decidingStatements) {
+        if (s.effect !== "Deny") continue;
+        const reach = await policyReach(org, s.policyId);
+        const base = {
+          policyId: s.policyId,
+          policyName: s.policyName,
+          statementIndex: s.statementIndex,
+          sid: s.sid ?? null,
+          targetId: s.level.targetId,
+          targetName: s.level.targetName,
+        };
+        const regionCondition = (s.conditions ?? []).find(
+          (c) => c.key.toLowerCase() === "aws:requestedregion" && /Not/.test(c.operator) && c.result === true,
+        );
+        if (regionCondition) {
+          out.push({
+            kind: "use_allowed_region",
+            description: `Send the request to an allowed region (${regionCondition.policyValues.join(", ")}) instead of ${String(regionCondition.contextValue ?? "the current one")}.`,
+            ...base,
+            change: null,
+            blastRadius: null,
+            loosensGuardrail: false,
+          });
+        }
+        if (s.action.element === "NotAction") {
+          const service = action.split(":")[0];
+          out.push({
+            kind: "exempt_action",
+            description: `Add "${action}" (or "${service}:*" if the whole service is global or must stay reachable) to the NotAction list of ${describe(s)}.`,
+            ...base,
+            change: JSON.stringify({ NotAction: [...s.action.patterns, action] }),
+            blastRadius: reach,
+            loosensGuardrail: true,
+          });
+        }
+        if (principalArn) {
+          const role = roleArnOf(principalArn);
+          const existing = (s.conditions ?? []).find(
+            (c) => c.key.toLowerCase() === "aws:principalarn" && /Not(Like|Equals)/i.test(c.operator),
+          );
+          const values = existing ? [...existing.policyValues, role.arn] : [role.arn];
+          out.push({
+            kind: "exempt_principal",
+            description:
+              (existing
+                ? `Add ${role.arn} to the existing ${existing.operator} aws:PrincipalArn exemption of ${describe(s)}`
+                : `Add an ArnNotLike aws:PrincipalArn exemption for ${role.arn} to ${describe(s)}`) +
+              (role.note ? `. ${role.note}` : "."),
+            ...base,
+            change: JSON.stringify({
+              Condition: { [existing?.operator ?? "ArnNotLike"]: { "aws:PrincipalArn": values } },
+            }),
+            blastRadius: reach,
+            loosensGuardrail: true,
+          });
+        }
+      }
+    }
+    if (result.decision === "implicitly_denied") {
+      const chain = await org.effectiveChain(
+        result.policyType === "SERVICE_CONTROL_POLICY"
+          ? (sim.request.principalAccount ?? "")
+          : (sim.rcpAccountId ?? ""),
+        result.policyType,
+      );
+      for (const m of result.missingAllowAt) {
+        const level = chain.levels[m.index];
+        const allowList = level?.policies.find((p) => /"Allow"/.test(p.content));
+        if (allowList) {
+          out.push({
+            kind: "add_action_to_allow_list",
+            description: `Add "${action}" to the Allow statement of ${allowList.name} (${allowList.id}), the allow-list attached to ${m.targetName} (${m.targetId}).`,
+            policyId: allowList.id,
+            policyName: allowList.name,
+            statementIndex: null,
+            sid: null,
+            targetId: m.targetId,
+            targetName: m.targetName,
+            change: JSON.stringify({ Effect: "Allow", Action: [action], Resource: "*" }),
+            blastRadius: await policyReach(org, allowList.id),
+            loosensGuardrail: true,
+          });
+        }
+        out.push({
+          kind: "attach_allow",
+          description: `Attach FullAWSAccess (or an allow-list SCP that includes ${action}) to ${m.targetName} (${m.targetId}): nothing attached there allows the request.`,
+          policyId: "p-FullAWSAccess",
+          policyName: "FullAWSAccess",
+          statementIndex: null,
+          sid: null,
+          targetId: m.targetId,
+          targetName: m.targetName,
+          change: null,
+          blastRadius: await reachOf(org, [m.targetId]),
+          loosensGuardrail: true,
+        });
+      }
+    }
+    if (result.decision === "depends_on_context" && result.missingContextKeys.length) {
+      out.push({
+        kind: "provide_context",
+        description: `The answer depends on ${result.missingContextKeys.join(", ")}: re-run simulate_scp_request with those keys in context to see which applies.`,
+        policyId: null,
+        policyName: null,
+        statementIndex: null,
+        sid: null,
+        targetId: null,
+        targetName: null,
+        change: null,
+        blastRadius: null,
+        loosensGuardrail: false,
+      });
+    }
+  }
+  if (
+    sim.decision === "allowed" &&
+    facts.policyType !== "service control policy" &&
+    facts.policyType !== "resource control policy"
+  ) {
+    out.push({
+      kind: "fix_iam_policy",
+      description: `The organization's policies do not block ${action}: grant it in the principal's ${facts.policyType ?? "IAM policies"} (or remove the Deny there).`,
+      policyId: null,
+      policyName: null,
+      statementIndex: null,
+      sid: null,
+      targetId: null,
+      targetName: null,
+      change: null,
+      blastRadius: null,
+      loosensGuardrail: true,
+    });
+  }
+  return out;
+}
+
+function decodeRemediation(): Remediation {
+  return {
+    kind: "decode_message",
+    description:
+      "Decode the encoded authorization message to see the exact policy and context: aws sts decode-authorization-message --encoded-message <message> --query DecodedMessage --output text (needs sts:DecodeAuthorizationMessage).",
+    policyId: null,
+    policyName: null,
+    statementIndex: null,
+    sid: null,
+    targetId: null,
+    targetName: null,
+    change: null,
+    blastRadius: null,
+    loosensGuardrail: false,
+  };
+}
+
+function guidanceFor(facts: DeniedRequest): string[] {
+  const who = facts.principalArn ?? "the principal";
+  switch (facts.policyType) {
+    case "identity-based policy":
+      return [
+        `Look at the IAM policies attached to ${who} (and its groups): ${facts.denyKind === "explicit" ? "one has a Deny that matches" : "none allows the action"}. aws iam simulate-principal-policy checks them.`,
+      ];
+    case "permissions boundary":
+      return [
+        `Look at the permissions boundary of ${who}: it does not allow ${facts.action ?? "the action"}.`,
+      ];
+    case "session policy":
+      return [
+        `Look at the session policy passed when the role session was created (AssumeRole Policy/PolicyArns).`,
+      ];
+    case "VPC endpoint policy":
+      return [`Look at the policy of the VPC endpoint the request went through.`];
+    case "resource-based policy":
+      return [
+        `Look at the resource's own policy (bucket, key, queue, ... policy) for ${facts.resource ?? "the resource"}.`,
+      ];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Simulates requests against the organization: the SCP chain of the calling account and the RCP
+ * chain of the account that owns the resource, through the pure engine.
+ */
+import { invalidInput, outsideScope } from "../errors.js";
+import { ACCOUNT_ID } from "../org/ids.js";
+import type { OrganizationService } from "../org/service.js";
+import type { EffectiveChain } from "../org/chain.js";
+import { primeCatalogue } from "../policy/catalogue.js";
+import {
+  combineDecisions,
+  evaluate,
+  type Decision,
+  type EvaluationRequest,
+  type EvaluationResult,
+} from "../policy/evaluate.js";
+import type { ContextValue } from "../policy/context.js";
+
+export interface SimulationRequest {
+  accountId: string;
+  actions: readonly string[];
+  resource?: string;
+  principalArn?: string;
+  region?: string;
+  context?: Readonly<Record<string, ContextValue>>;
+  includeRcps: boolean;
+  /** The account that owns the resource; read from the resource ARN when it carries one. */
+  resourceAccountId?: string;
+}
+
+export interface ActionSimulation {
+  action: string;
+  /** The request as the engine saw it, to re-evaluate against a changed chain. */
+  request: EvaluationRequest;
+  decision: Decision;
+  scp: EvaluationResult;
+  rcp: EvaluationResult | null;
+  /** Why the RCP chain was or was not evaluated, and whose chain it was. */
+  rcpNote: string | null;
+  rcpAccountId: string | null;
+}
+
+export interface Simulation {
+  accountId: string;
+  scpChain: EffectiveChain;
+  rcpChain: EffectiveChain | null;
+  results: ActionSimulation[];
+  notes: string[];
+}
+
+const ACTION = /^[A-Za-z0-9-]+:[A-Za-z0-9_*?-]+$/;
+
+export async function simulate(org: OrganizationService, req: SimulationRequest): Promise<Simulation> {
+  for (const action of req.actions) {
+    if (!ACTION.test(action)) {
+      throw invalidInput(
+        `"${action}" is not an IAM action: write it as service:Action, for example s3:PutObject.`,
+      );
+    }
+    if (/[*?]/.test(action)) {
+      throw invalidInput(
+        `"${action}" has a wildcard: simulate one concrete action at a time (list several in actions).`,
+      );
+    }
+  }
+  const principalAccount = accountOfArn(req.principalArn);
+  if (req.principalArn && principalAccount && principalAccount !== req.accountId) {
+    throw invalidInput(
+      `principalArn ${req.principalArn} belongs to account ${principalAccount}, not ${req.accountId}: SCPs apply to the caller's own account, so pass accountId ${principalAccount}.`,
+    );
+  }
+  const notes: string[] = [];
+  const [scpChain] = await Promise.all([
+    org.effectiveChain(req.accountId, "SERVICE_CONTROL_POLICY"),
+    primeCatalogue({ services: [...new Set(req.actions.map((a) => a.split(":")[0]!.toLowerCase()))] }),
+  ]);
+
+  let rcpChain: EffectiveChain | null = null;
+  let rcpAccountId: string | null = null;
+  let rcpNote: string | null = null;
+  if (req.includeRcps) {
+    const fromArn = accountOfArn(req.resource);
+    if (req.resourceAccountId && fromArn && req.resourceAccountId !== fromArn) {
+      throw invalidInput(
+        `resourceAccountId ${req.resourceAccountId} differs from the account in the resource ARN (${fromArn}).`,
+      );
+    }
+    rcpAccountId = req.resourceAccountId ?? fromArn ?? req.accountId;
+    if (!req.resourceAccountId && !fromArn) {
+      rcpNote =
+        `The resource's owner is not known (${req.resource ? "its ARN names no account" : "no resource given"}); ` +
+        `the RCPs of ${req.accountId}, the calling account, were applied. Pass resourceAccountId if the resource lives elsewhere.`;
+    }
+    if (rcpAccountId !== req.accountId && !(await org.isInScope(rcpAccountId))) {
+      throw outsideScope(`The resource's account ${rcpAccountId}`, await org.allowedIds());
+    }
+    const roots = await org.listRoots();
+    const rcpEnabled = roots.some((r) =>
+      r.policyTypes.some((t) => t.type === "RESOURCE_CONTROL_POLICY" && t.status === "ENABLED"),
+    );
+    if (rcpEnabled) {
+      rcpChain = await org.effectiveChain(rcpAccountId, "RESOURCE_CONTROL_POLICY");
+    } else {
+      rcpNote = "Resource control policies are not enabled in this organization, so none apply.";
+    }
+  }
+
+  const context = { ...(await organizationContext(org, scpChain)), ...req.context };
+  const results = req.actions.map((action): ActionSimulation => {
+    const request: EvaluationRequest = {
+      action,
+      principalAccount: req.accountId,
+      context,
+      ...(req.resource ? { resource: req.resource } : {}),
+      ...(req.principalArn ? { principalArn: req.principalArn } : {}),
+      ...(req.region ? { region: req.region } : {}),
+    };
+    const scp = evaluate(request, scpChain);
+    const rcp = rcpChain ? evaluate(request, rcpChain) : null;
+    return {
+      action,
+      request,
+      decision: combineDecisions(rcp ? [scp.decision, rcp.decision] : [scp.decision]),
+      scp,
+      rcp,
+      rcpNote,
+      rcpAccountId: rcpChain ? rcpAccountId : null,
+    };
+  });
+  return { accountId: req.accountId, scpChain, rcpChain, results, notes };
+}
+
+/**
+ * Keys the organization itself settles for a caller in one of its accounts: the caller is a principal
+ * of this organization (aws:PrincipalOrgID, aws:PrincipalOrgPaths), not an AWS service. Values the
+ * user passes in `context` win.
+ */
+async function organizationContext(
+  org: OrganizationService,
+  chain: EffectiveChain,
+): Promise<Record<string, ContextValue>> {
+  const { id } = await org.describeOrganization();
+  const ous = chain.levels.filter((l) => l.target.type !== "ACCOUNT").map((l) => l.target.id);
+  return {
+    "aws:PrincipalOrgID": id,
+    "aws:PrincipalOrgPaths": [`${id}/${ous.join("/")}/`],
+    "aws:PrincipalIsAWSService": "false",
+  };
+}
+
+function accountOfArn(arn: string | undefined): string | undefined {
+  const account = arn?.split(":")[4];
+  return account && ACCOUNT_ID.test(account) ? account : undefined;
+}

@@ -1,0 +1,198 @@
+import { z } from "zod";
+import { analyzeLog, MAX_EVALUATED_DENIALS } from "../../audit/analyze-log.js";
+import { accountIdSchema } from "../../org/ids.js";
+import { defineTool } from "../define-tool.js";
+import { decisionSchema, evaluationViewSchema, viewEvaluation } from "../evaluation-view.js";
+import { requireOrg } from "../require-org.js";
+
+const blastRadiusSchema = z.object({
+  accounts: z.number().int(),
+  ous: z.number().int(),
+  description: z.string(),
+});
+
+export const analyzeErrorLog = defineTool({
+  name: "analyze_error_log",
+  title: "Explain AccessDenied errors in a pasted log",
+  description:
+    "Takes pasted output (AWS CLI, SDK stack traces, Terraform, CloudFormation events, CloudTrail JSON, XML/JSON " +
+    "error bodies) and, for every distinct denied request in it, extracts the principal, action, resource and " +
+    "policy type, evaluates the request against the organization's SCPs and RCPs, names the exact policy and " +
+    "statement that denies it, says whether other policies would still deny once that one is fixed, and proposes " +
+    "fixes with how many accounts and OUs each would touch. Use it whenever someone pastes an AccessDenied or " +
+    "UnauthorizedOperation error.",
+  input: {
+    text: z.string().max(16_000_000).describe("the pasted log or error output, as is"),
+    accountId: accountIdSchema
+      .optional()
+      .describe("the account the request came from, when the log redacts it"),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as eu-west-1")
+      .optional()
+      .describe("the region the request was sent to, when the log does not say"),
+  },
+  output: {
+    found: z.number().int().describe("distinct denied requests found"),
+    evaluated: z.number().int(),
+    warnings: z.array(z.string()),
+    counts: z.object({
+      characters: z.number(),
+      lines: z.number(),
+      sightings: z.number(),
+      denials: z.number(),
+    }),
+    denials: z.array(
+      z.object({
+        facts: z.object({
+          principalArn: z.string().nullable(),
+          accountId: z.string().nullable(),
+          action: z.string().nullable(),
+          resource: z.string().nullable(),
+          policyType: z.string().nullable(),
+          denyKind: z.enum(["explicit", "implicit"]).nullable(),
+          policyArn: z.string().nullable(),
+          region: z.string().nullable(),
+          occurrences: z.number().int(),
+          source: z.string(),
+          sdkOperation: z.string().nullable(),
+          errorCode: z.string().nullable(),
+          requestId: z.string().nullable(),
+          encodedMessage: z.string().nullable(),
+          line: z.number().int(),
+          rawMessage: z.string(),
+          notes: z.array(z.string()),
+        }),
+        evaluated: z.boolean(),
+        notEvaluatedReason: z.string().nullable(),
+        decision: decisionSchema.nullable(),
+        attribution: z.enum([
+          "service control policy",
+          "resource control policy",
+          "other policy",
+          "undetermined",
+        ]),
+        scp: evaluationViewSchema.nullable(),
+        rcp: evaluationViewSchema.nullable(),
+        messagePolicyCheck: z.object({
+          status: z.enum(["agrees", "disagrees", "not_named"]),
+          policyId: z.string().nullable(),
+          explanation: z.string(),
+        }),
+        fixSequence: z
+          .array(
+            z.object({ round: z.number().int(), decision: decisionSchema, blockers: z.array(z.string()) }),
+          )
+          .describe(
+            "round 1 is today; each later round shows what still blocks once the earlier blockers are fixed",
+          ),
+        remediation: z.array(
+          z.object({
+            kind: z.string(),
+            description: z.string(),
+            policyId: z.string().nullable(),
+            policyName: z.string().nullable(),
+            statementIndex: z.number().int().nullable(),
+            sid: z.string().nullable(),
+            targetId: z.string().nullable(),
+            targetName: z.string().nullable(),
+            change: z.string().nullable(),
+            blastRadius: blastRadiusSchema.nullable(),
+            loosensGuardrail: z.boolean(),
+          }),
+        ),
+        guidance: z.array(z.string()),
+      }),
+    ),
+  },
+  handler: async ({ text, accountId, region }, ctx) => {
+    const { org } = requireOrg(ctx);
+    const analysis = await analyzeLog(org, text, {
+      ...(accountId ? { accountId } : {}),
+      ...(region ? { region } : {}),
+    });
+    const denials = analysis.denials.map((d) => ({
+      facts: {
+        principalArn: d.facts.principalArn,
+        accountId: d.facts.accountId,
+        action: d.facts.action,
+        resource: d.facts.resource,
+        policyType: d.facts.policyType,
+        denyKind: d.facts.denyKind,
+        policyArn: d.facts.policyArn,
+        region: d.facts.region,
+        occurrences: d.facts.occurrences,
+        source: d.facts.source,
+        sdkOperation: d.facts.sdkOperation,
+        errorCode: d.facts.errorCode,
+        requestId: d.facts.requestId,
+        encodedMessage: d.facts.encodedMessage,
+        line: d.facts.line,
+        rawMessage: d.facts.rawMessage,
+        notes: d.facts.notes,
+      },
+      evaluated: d.evaluated,
+      notEvaluatedReason: d.notEvaluatedReason,
+      decision: d.simulation?.decision ?? null,
+      attribution: d.attribution,
+      scp: d.simulation ? viewEvaluation(d.simulation.scp) : null,
+      rcp: d.simulation?.rcp ? viewEvaluation(d.simulation.rcp) : null,
+      messagePolicyCheck: d.messagePolicyCheck,
+      fixSequence: d.fixSequence,
+      remediation: d.remediation,
+      guidance: d.guidance,
+    }));
+    const lines: string[] = [];
+    if (denials.length === 0) {
+      lines.push(
+        "No denied request found in the text." +
+          (analysis.parse.warnings.length ? ` ${analysis.parse.warnings.join(" ")}` : "") +
+          " Paste the full error message (it usually reads 'User: arn:… is not authorized to perform: …').",
+      );
+    }
+    for (const [i, d] of denials.entries()) {
+      const f = d.facts;
+      lines.push(
+        `${i + 1}. ${f.action ?? "(unknown action)"} by ${f.principalArn ?? "(unknown principal)"}` +
+          (f.resource ? ` on ${f.resource}` : "") +
+          (f.occurrences > 1 ? ` (${f.occurrences} times)` : ""),
+      );
+      if (!d.evaluated) lines.push(`   not evaluated: ${d.notEvaluatedReason}`);
+      else lines.push(`   organization policies: ${d.decision?.replace(/_/g, " ")} (${d.attribution})`);
+      for (const view of [d.scp, d.rcp]) {
+        for (const s of view?.deniedBy ?? [])
+          lines.push(
+            `   denied by ${s.policyName} (${s.policyId}) statement ${s.sid ? `"${s.sid}" ` : ""}#${s.statementIndex} at ${s.targetName} (${s.targetId})`,
+          );
+        for (const m of view?.missingAllowAt ?? [])
+          lines.push(`   no Allow at ${m.targetName} (${m.targetId})`);
+      }
+      if (d.messagePolicyCheck.status === "disagrees")
+        lines.push(`   note: ${d.messagePolicyCheck.explanation}`);
+      const later = d.fixSequence.filter((s) => s.round > 1 && s.blockers.length);
+      if (later.length)
+        lines.push(`   after that fix, still blocked by: ${later.flatMap((s) => s.blockers).join("; ")}`);
+      for (const r of d.remediation.slice(0, 3))
+        lines.push(
+          `   fix: ${r.description}${r.blastRadius ? ` [touches ${r.blastRadius.description}]` : ""}`,
+        );
+      for (const g of d.guidance) lines.push(`   ${g}`);
+    }
+    if (analysis.denials.length > MAX_EVALUATED_DENIALS) {
+      lines.push(
+        `(${analysis.denials.length - MAX_EVALUATED_DENIALS} more denials listed but not evaluated)`,
+      );
+    }
+    const c = analysis.parse.counts;
+    return {
+      summary: lines.join("\n"),
+      data: {
+        found: denials.length,
+        evaluated: denials.filter((d) => d.evaluated).length,
+        warnings: analysis.parse.warnings,
+        counts: { characters: c.characters, lines: c.lines, sightings: c.sightings, denials: c.denials },
+        denials,
+      },
+    };
+  },
+});
