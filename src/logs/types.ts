@@ -1,0 +1,117 @@
+/** Which kind of policy an AWS access-denied message names. */
+export type PolicyType =
+  | "service control policy"
+  | "resource control policy"
+  | "identity-based policy"
+  | "permissions boundary"
+  | "session policy"
+  | "VPC endpoint policy"
+  | "resource-based policy";
+
+export const POLICY_TYPES: readonly PolicyType[] = [
+  "service control policy",
+  "resource control policy",
+  "identity-based policy",
+  "permissions boundary",
+  "session policy",
+  "VPC endpoint policy",
+  "resource-based policy",
+];
+
+export type DenyKind = "explicit" | "implicit";
+
+/** The format that recognised a denial. */
+export type LogSource =
+  | "iam-message"
+  | "cloudtrail"
+  | "terraform"
+  | "aws-cli"
+  | "boto3"
+  | "sdk-js-v3"
+  | "sdk-js-v2"
+  | "java-sdk"
+  | "go-sdk"
+  | "php-sdk"
+  | "cloudformation"
+  | "xml-error"
+  | "json-error"
+  | "encoded-authorization-message";
+
+export const LOG_SOURCES: readonly LogSource[] = [
+  "iam-message",
+  "cloudtrail",
+  "terraform",
+  "aws-cli",
+  "boto3",
+  "sdk-js-v3",
+  "sdk-js-v2",
+  "java-sdk",
+  "go-sdk",
+  "php-sdk",
+  "cloudformation",
+  "xml-error",
+  "json-error",
+  "encoded-authorization-message",
+];
+
+/** One distinct denied request found in the text. Every field is present; unknown facts are `null`. */
+export interface DeniedRequest {
+  /** ARN of the denied principal as the log names it (may contain redaction placeholders). */
+  principalArn: string | null;
+  /** 12-digit account id of the principal; `null` when absent or redacted. */
+  accountId: string | null;
+  /** IAM action, e.g. `s3:PutObject` (service prefix lower-cased). */
+  action: string | null;
+  /** The resource named by the message, ARN or otherwise. */
+  resource: string | null;
+  policyType: PolicyType | null;
+  denyKind: DenyKind | null;
+  /** ARN of the denying policy when the message names it. */
+  policyArn: string | null;
+  region: string | null;
+  /** How many sightings of this request were merged into this entry. */
+  occurrences: number;
+  /** The format that recognised the richest sighting. */
+  source: LogSource;
+  /** Every format this request was seen in (first sighting first). */
+  sources: LogSource[];
+  /** The SDK/API operation name, e.g. `PutObject`, as distinct from the IAM action. */
+  sdkOperation: string | null;
+  /** The AWS error code, e.g. `AccessDenied`, `UnauthorizedOperation`. */
+  errorCode: string | null;
+  requestId: string | null;
+  /** EC2-style encoded authorization failure message, when present. */
+  encodedMessage: string | null;
+  /** The matched message, whitespace-collapsed and trimmed to a sane length. */
+  rawMessage: string;
+  /** 1-based line of the first sighting. */
+  line: number;
+  notes: string[];
+}
+
+export interface ParseCounts {
+  /** Characters examined. */
+  characters: number;
+  lines: number;
+  /** Denial sightings before de-duplication. */
+  sightings: number;
+  /** Distinct denied requests reported. */
+  denials: number;
+  /** CloudTrail events examined (denied or not). */
+  cloudTrailEvents: number;
+  /** Sightings per recognising format. */
+  bySource: Partial<Record<LogSource, number>>;
+}
+
+export interface ParseResult {
+  denials: DeniedRequest[];
+  warnings: string[];
+  counts: ParseCounts;
+}
+
+export interface ParseHints {
+  /** Account id to assume when the log names none (or redacts it). */
+  accountId?: string;
+  /** Region to assume when the log names none. */
+  region?: string;
+}

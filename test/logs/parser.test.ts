@@ -1,0 +1,352 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseErrorLog, type DeniedRequest, type ParseResult } from "../../src/logs/index.js";
+
+const SCP_MESSAGE =
+  "User: arn:aws:sts::210987654321:assumed-role/ops/alice is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::reports/2025/q1.csv with an explicit deny in a service control policy: arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/service_control_policy/p-abcd1234";
+
+function only(result: ParseResult): DeniedRequest {
+  expect(result.denials, JSON.stringify(result, null, 1)).toHaveLength(1);
+  return result.denials[0] as DeniedRequest;
+}
+
+function checkInvariants(result: ParseResult): void {
+  expect(Array.isArray(result.denials)).toBe(true);
+  expect(Array.isArray(result.warnings)).toBe(true);
+  expect(result.counts.denials).toBe(result.denials.length);
+  for (const d of result.denials) {
+    expect(d.occurrences).toBeGreaterThanOrEqual(1);
+    expect(d.sources).toContain(d.source);
+    expect(d.rawMessage.length).toBeLessThanOrEqual(1000);
+    expect(d.line).toBeGreaterThanOrEqual(1);
+    if (d.accountId !== null) expect(d.accountId).toMatch(/^\d{12}$/);
+  }
+}
+
+describe("parseErrorLog: bad input", () => {
+  it("warns on empty text", () => {
+    const r = parseErrorLog("");
+    expect(r.denials).toEqual([]);
+    expect(r.warnings).toContain("The text is empty.");
+    expect(r.counts.characters).toBe(0);
+  });
+
+  it("warns on whitespace-only text", () => {
+    const r = parseErrorLog(" \n\t\r\n   \n");
+    expect(r.denials).toEqual([]);
+    expect(r.warnings).toContain("The text is empty.");
+  });
+
+  it("survives binary junk and says it looks binary", () => {
+    let junk = "";
+    let seed = 7;
+    for (let i = 0; i < 50_000; i++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      junk += String.fromCharCode(seed % 256);
+    }
+    const r = parseErrorLog(junk);
+    checkInvariants(r);
+    expect(r.warnings.some((w) => w.includes("looks binary"))).toBe(true);
+  });
+
+  it("still finds a denial inside binary-looking text", () => {
+    const r = parseErrorLog(
+      `${"\u0000\u0001\u0002\u0003".repeat(100)}\n${SCP_MESSAGE}\n${"\u0000".repeat(100)}`,
+    );
+    expect(only(r).action).toBe("s3:PutObject");
+    expect(r.warnings.some((w) => w.includes("looks binary"))).toBe(true);
+  });
+
+  it("reports nothing for a line with no denial", () => {
+    const r = parseErrorLog("2025-03-01T10:00:00Z INFO uploaded s3://reports/2025/q1.csv (200 OK)\n");
+    expect(r.denials).toEqual([]);
+    expect(r.warnings).toContain("No denied request was found in the text.");
+  });
+
+  it("ignores 'AccessDenied' in prose without an error structure", () => {
+    const r = parseErrorLog("We sometimes see AccessDenied errors when the role is new; see the runbook.\n");
+    expect(r.denials).toEqual([]);
+  });
+
+  it("finds a denial at the end of a 10 MB paste, in sane time", () => {
+    const noise =
+      '2025-03-01T10:00:00.000Z INFO  [worker-3] GET /api/v1/items?page=17 200 12ms user="svc" {"ok":true,"n":42}\n';
+    const text =
+      noise.repeat(Math.ceil((10 * 1024 * 1024) / noise.length)) + `ERROR upload failed: ${SCP_MESSAGE}\n`;
+    const started = performance.now();
+    const r = parseErrorLog(text);
+    const elapsed = performance.now() - started;
+    const d = only(r);
+    expect(d.policyType).toBe("service control policy");
+    expect(d.line).toBe(r.counts.lines);
+    expect(r.counts.characters).toBeGreaterThan(10 * 1024 * 1024);
+    // Timing is reported, not asserted (machines differ).
+    console.log(`10 MB paste parsed in ${Math.round(elapsed)} ms`);
+  });
+
+  it("reports malformed CloudTrail JSON with its position", () => {
+    const text = [
+      "{",
+      '  "eventVersion": "1.08",',
+      '  "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::210987654321:user/bob", "accountId": "210987654321"},',
+      '  "eventSource": "s3.amazonaws.com",',
+      '  "eventName": "DeleteBucket"',
+      '  "awsRegion": "us-east-1",',
+      '  "errorCode": "AccessDenied",',
+      '  "errorMessage": "Access Denied"',
+      "}",
+    ].join("\n");
+    const r = parseErrorLog(text);
+    const warning = r.warnings.find((w) => w.startsWith("Malformed CloudTrail JSON"));
+    expect(warning, r.warnings.join(" | ")).toBeDefined();
+    expect(warning).toMatch(/line 1 \(error at line 6, column \d+\)/);
+    const d = only(r);
+    expect(d.action).toBe("s3:DeleteBucket");
+    expect(d.principalArn).toBe("arn:aws:iam::210987654321:user/bob");
+    expect(d.source).toBe("cloudtrail");
+  });
+
+  it("reports a CloudTrail event cut off at the end of the paste", () => {
+    const text = [
+      "{",
+      '  "eventVersion": "1.08",',
+      '  "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::210987654321:user/bob", "accountId": "210987654321"},',
+      '  "eventSource": "kms.amazonaws.com",',
+      '  "eventName": "ScheduleKeyDeletion",',
+      '  "awsRegion": "eu-west-1",',
+      '  "errorCode": "AccessDenied",',
+      '  "errorMessage": "User: arn:aws:iam::210987654321:user/bob is not authorized to perform: kms:ScheduleKeyDeletion on resource: arn:aws:kms:eu-west-1:210987654321:key/abc with an explicit deny in a service control policy",',
+      '  "requestParameters": {"keyId": "ab',
+    ].join("\n");
+    const r = parseErrorLog(text);
+    expect(r.warnings.some((w) => w.startsWith("Truncated CloudTrail JSON starting at line 1"))).toBe(true);
+    const d = only(r);
+    expect(d.action).toBe("kms:ScheduleKeyDeletion");
+    expect(d.policyType).toBe("service control policy");
+    expect(d.region).toBe("eu-west-1");
+  });
+
+  it("flags truncation markers and trailing ellipses", () => {
+    expect(parseErrorLog(`${SCP_MESSAGE} (truncated...)`).warnings.join(" ")).toContain("truncation marker");
+    expect(
+      parseErrorLog(
+        "User: arn:aws:iam::210987654321:user/x is not authorized to perform: s3:Get...",
+      ).warnings.join(" "),
+    ).toContain("ellipsis");
+  });
+
+  it("ignores a malformed accountId hint with a warning", () => {
+    const r = parseErrorLog(SCP_MESSAGE, { accountId: "not-an-account" });
+    expect(r.warnings.some((w) => w.includes("not a 12-digit account id"))).toBe(true);
+    expect(only(r).accountId).toBe("210987654321");
+  });
+});
+
+describe("parseErrorLog: message details", () => {
+  it.each([".", ",", '"', "'", ")", "]", ";"])("strips %s trailing a resource ARN", (p) => {
+    const r = parseErrorLog(
+      `(User: arn:aws:iam::210987654321:user/x is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:us-east-2:210987654321:jobs${p}`,
+    );
+    const d = only(r);
+    expect(d.resource).toBe("arn:aws:sqs:us-east-2:210987654321:jobs");
+    expect(d.region).toBe("us-east-2");
+  });
+
+  it("strips punctuation trailing a principal and a policy ARN", () => {
+    const r = parseErrorLog(
+      `"User: arn:aws:iam::210987654321:user/x", is not authorized to perform: s3:GetObject with an explicit deny in a service control policy: arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/service_control_policy/p-abcd1234).`,
+    );
+    const d = only(r);
+    expect(d.principalArn).toBe("arn:aws:iam::210987654321:user/x");
+    expect(d.policyArn).toBe(
+      "arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/service_control_policy/p-abcd1234",
+    );
+  });
+
+  it.each([
+    ["***", null],
+    ["xxxxxxxxxxxx", null],
+    ["<account-id>", null],
+    ["{account-id}", null],
+    ["REDACTED", null],
+    ["000000000000", null],
+    ["123456789012", "123456789012"],
+  ])("accepts the account id %s", (account, expected) => {
+    const r = parseErrorLog(
+      `User: arn:aws:iam::${account}:user/x is not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1:${account}:instance/* because no service control policy allows the ec2:RunInstances action`,
+    );
+    const d = only(r);
+    expect(d.principalArn).toBe(`arn:aws:iam::${account}:user/x`);
+    expect(d.accountId).toBe(expected);
+    expect(d.action).toBe("ec2:RunInstances");
+    expect(d.policyType).toBe("service control policy");
+    if (expected === null) expect(d.notes.join(" ")).toContain("redacted");
+    else expect(d.notes.join(" ")).toContain("documentation");
+  });
+
+  it("tells the SDK operation from the IAM action", () => {
+    const r = parseErrorLog(
+      "Error: listing objects: operation error S3: ListObjectsV2, https response error StatusCode: 403, RequestID: 1A2B3C4D5E6F7A8B, HostID: abc=, api error AccessDenied: Access Denied\n",
+    );
+    const d = only(r);
+    expect(d.sdkOperation).toBe("ListObjectsV2");
+    expect(d.action).toBe("s3:ListBucket");
+    expect(d.notes.join(" ")).toContain("inferred from the SDK operation name");
+    expect(d.requestId).toBe("1A2B3C4D5E6F7A8B");
+  });
+
+  it("keeps the action from the perform: clause when the SDK operation differs", () => {
+    const r = parseErrorLog(
+      "An error occurred (AccessDeniedException) when calling the Invoke operation: User: arn:aws:iam::210987654321:user/x is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:eu-west-1:210987654321:function:f because no identity-based policy allows the lambda:InvokeFunction action",
+    );
+    const d = only(r);
+    expect(d.sdkOperation).toBe("Invoke");
+    expect(d.action).toBe("lambda:InvokeFunction");
+    expect(d.notes.join(" ")).not.toContain("inferred");
+  });
+
+  it("merges duplicates and counts them", () => {
+    const r = parseErrorLog(`${SCP_MESSAGE}\n${SCP_MESSAGE}\nretrying...\n${SCP_MESSAGE}\n`);
+    const d = only(r);
+    expect(d.occurrences).toBe(3);
+    expect(r.counts.sightings).toBe(3);
+  });
+
+  it("keeps requests apart when the resource differs", () => {
+    const other = SCP_MESSAGE.replace("q1.csv", "q2.csv");
+    const r = parseErrorLog(`${SCP_MESSAGE}\n${other}\n`);
+    expect(r.denials.map((d) => d.resource)).toEqual([
+      "arn:aws:s3:::reports/2025/q1.csv",
+      "arn:aws:s3:::reports/2025/q2.csv",
+    ]);
+  });
+
+  it("folds a CloudTrail 'Access Denied' event into the richer SDK message for the same request", () => {
+    const ct = JSON.stringify({
+      eventVersion: "1.09",
+      userIdentity: {
+        type: "AssumedRole",
+        arn: "arn:aws:sts::210987654321:assumed-role/ops/alice",
+        accountId: "210987654321",
+      },
+      eventSource: "s3.amazonaws.com",
+      eventName: "PutObject",
+      awsRegion: "us-east-1",
+      errorCode: "AccessDenied",
+      errorMessage: "Access Denied",
+    });
+    const r = parseErrorLog(`${ct}\n${SCP_MESSAGE}\n`);
+    const d = only(r);
+    expect(d.policyType).toBe("service control policy");
+    expect(d.region).toBe("us-east-1");
+    expect(d.sources).toEqual(expect.arrayContaining(["cloudtrail", "iam-message"]));
+    expect(d.occurrences).toBe(2);
+  });
+
+  it("uses hints only where the log is silent", () => {
+    const r = parseErrorLog(SCP_MESSAGE, { accountId: "111111111111", region: "eu-north-1" });
+    const d = only(r);
+    expect(d.accountId).toBe("210987654321");
+    expect(d.region).toBe("eu-north-1");
+    expect(d.notes.join(" ")).toContain("region was taken from the hints");
+  });
+
+  it("trims a huge message to a sane length", () => {
+    const r = parseErrorLog(
+      `User: arn:aws:iam::210987654321:user/x is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/${"k".repeat(5000)} because no identity-based policy allows the s3:GetObject action`,
+    );
+    expect(only(r).rawMessage.length).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe("parseErrorLog: adversarial input stays fast", () => {
+  // None of these may backtrack catastrophically; the suite timeout would catch it.
+  it.each([
+    ["repeated anchors", "is not authorized to perform ".repeat(40_000)],
+    ["almost-anchors", "not authorized to ".repeat(60_000)],
+    ["long principal", `User: ${"a".repeat(2_000_000)} is not authorized to perform: s3:GetObject`],
+    [
+      "long ARN",
+      `User: arn:aws:iam::${"1".repeat(1_000_000)}:user/x is not authorized to perform: s3:GetObject`,
+    ],
+    ["open brackets", "{\n[".repeat(200_000)],
+    ["quotes", '"errorCode": "'.repeat(100_000)],
+    ["cli prefixes", "An error occurred (".repeat(100_000)],
+    ["operation errors", "operation error S3: GetObject, ".repeat(60_000)],
+    ["encoded phrases", "Encoded authorization failure message: ".repeat(50_000)],
+    ["whitespace", `${" ".repeat(3_000_000)}x`],
+    ["one long line", "x".repeat(5_000_000)],
+  ])("%s", (_name, text) => {
+    const r = parseErrorLog(text);
+    checkInvariants(r);
+  });
+});
+
+describe("parseErrorLog: never throws", () => {
+  const fragments = [
+    "User: ",
+    "arn:aws:iam::123456789012:user/x ",
+    "arn:aws:sts::***:assumed-role/r/s",
+    " is not authorized to perform: ",
+    "s3:GetObject",
+    " on resource: ",
+    '"arn:aws:s3:::b/k"',
+    " with an explicit deny in a service control policy",
+    ": arn:aws:organizations::1:policy/o-1/service_control_policy/p-1",
+    " because no resource control policy allows the s3:GetObject action",
+    "An error occurred (AccessDenied) when calling the GetObject operation: ",
+    "operation error S3: GetObject, https response error StatusCode: 403, RequestID: X, api error AccessDenied: ",
+    "(Service: S3, Status Code: 403, Request ID: ABC123)",
+    "\tstatus code: 403, request id: 1-2-3",
+    "<Error><Code>AccessDenied</Code><Message>",
+    '{"__type":"AccessDeniedException","message":"',
+    '{"eventSource":"s3.amazonaws.com","eventName":"GetObject","errorCode":"AccessDenied"',
+    "Encoded authorization failure message: AbCd_-1234567890abcdef",
+    "\n",
+    "{",
+    "}",
+    "[",
+    "]",
+    '"',
+    "\\",
+  ];
+  const logish = fc
+    .array(fc.oneof(fc.constantFrom(...fragments), fc.string({ maxLength: 20 })), { maxLength: 40 })
+    .map((parts) => parts.join(""));
+
+  it("on arbitrary strings", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: "binary", maxLength: 400 }), logish),
+        (text) => {
+          checkInvariants(parseErrorLog(text));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("on arbitrary hints", () => {
+    fc.assert(
+      fc.property(
+        logish,
+        fc.string({ maxLength: 20 }),
+        fc.string({ maxLength: 20 }),
+        (text, accountId, region) => {
+          checkInvariants(parseErrorLog(text, { accountId, region }));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe("parseErrorLog: prose is not a denial", () => {
+  it.each([
+    "If you are not authorized to perform an action in the console, ask your administrator.",
+    "This request is not authorized to perform this operation.",
+    "Users who are not authorized to perform deployments cannot merge.",
+  ])("%s", (text) => {
+    expect(parseErrorLog(text).denials).toEqual([]);
+  });
+});
