@@ -1,3 +1,4 @@
+import type { LoadedBaseline } from "./audit/baseline-source.js";
 import type { LoadedConfig } from "./config/load.js";
 import type { OrganizationService } from "./org/service.js";
 
@@ -9,4 +10,8 @@ export interface RuntimeState {
   ready: boolean;
   config?: LoadedConfig;
   org?: OrganizationService;
+  /** The expected-policy baseline compare_scp_config uses by default; absent when none is configured. */
+  baseline?: LoadedBaseline;
+  /** Reads the baseline again from its source (compare_scp_config reloadBaseline); keeps the old one on failure. */
+  reloadBaseline?: () => Promise<LoadedBaseline>;
 }

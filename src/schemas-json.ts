@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { runtimeConfigSchema } from "./config/schema.js";
 import { snapshotSchema } from "./org/snapshot-schema.js";
+import { baselineDocumentSchema } from "./policy/baseline-schema.js";
 
 export function renderSchemas(): Record<string, string> {
   const render = (schema: z.ZodType, id: string): string =>
@@ -15,6 +16,10 @@ export function renderSchemas(): Record<string, string> {
     "docs/runtime-config.schema.json": render(
       runtimeConfigSchema,
       "https://aws-organizations-mcp-server/runtime-config.schema.json",
+    ),
+    "docs/baseline.schema.json": render(
+      baselineDocumentSchema,
+      "https://aws-organizations-mcp-server/baseline.schema.json",
     ),
   };
 }

@@ -1,16 +1,19 @@
 import { z } from "zod";
+import { lintDocument } from "../../audit/lint-policy.js";
 import { policyIdSchema } from "../../org/ids.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
 import { policySizeSchema, policyTypeSchema, visibleTargetSchema } from "../schemas.js";
 import { documentViewSchema, policySize, viewDocument } from "../policy-view.js";
+import { describeLintFinding, lintViewSchema, viewLint } from "./lint-scp-policy.js";
 
 export const getScpDetail = defineTool({
   name: "get_scp_detail",
   title: "Show one SCP or RCP",
   description:
     "Shows one policy by id (p-...): its metadata, the document (raw text and parsed statements), its size " +
-    "against the quota, and where it is attached. Use it to read what a guardrail actually says.",
+    "against the quota, where it is attached, and its lint findings (mistakes that silently weaken it). Use it to " +
+    "read what a guardrail actually says.",
   input: { policyId: policyIdSchema.describe("the policy id, e.g. p-FullAWSAccess or p-abcd1234") },
   output: {
     policy: z.object({
@@ -25,12 +28,16 @@ export const getScpDetail = defineTool({
     size: policySizeSchema,
     targets: z.array(visibleTargetSchema),
     hiddenTargetCount: z.number().int().describe("attachments outside the allowed scope, not shown"),
+    lint: lintViewSchema.describe(
+      "lint_scp_policy findings on the document (quotas of its targets: lint_scp_policy)",
+    ),
   },
   handler: async ({ policyId }, ctx) => {
     const { org } = requireOrg(ctx);
     const { policy, targets, hiddenTargetCount } = await org.policyWithTargets(policyId, false);
     const document = viewDocument(policy.content);
     const size = policySize(policy);
+    const lint = viewLint(await lintDocument(policy.content, policy.type));
     const summary = [
       `${policy.name} (${policy.id}), ${policy.type}${policy.awsManaged ? ", AWS managed" : ""}`,
       policy.description ? `Description: ${policy.description}` : undefined,
@@ -38,6 +45,9 @@ export const getScpDetail = defineTool({
       document.parseError ? `The document does not parse as JSON: ${document.parseError}` : undefined,
       `Attached to: ${targets.map((t) => `${t.path} (${t.id})`).join(", ") || "nothing"}` +
         (hiddenTargetCount ? ` and ${hiddenTargetCount} target(s) outside the scope` : ""),
+      lint.findings.length
+        ? `Lint: ${lint.findings.length} finding(s)\n${lint.findings.map((f) => `- ${describeLintFinding(f)}`).join("\n")}`
+        : "Lint: no findings",
     ]
       .filter(Boolean)
       .join("\n");
@@ -56,6 +66,7 @@ export const getScpDetail = defineTool({
         size,
         targets,
         hiddenTargetCount,
+        lint,
       },
     };
   },

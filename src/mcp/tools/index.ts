@@ -1,9 +1,11 @@
 import type { AnyTool } from "../define-tool.js";
 import { analyzeErrorLog } from "./analyze-error-log.js";
+import { compareScpConfig } from "./compare-scp-config.js";
 import { getEffectiveScps } from "./get-effective-scps.js";
 import { getScpDetail } from "./get-scp-detail.js";
 import { getScpTargets } from "./get-scp-targets.js";
 import { getServerStatus } from "./get-server-status.js";
+import { lintScpPolicy } from "./lint-scp-policy.js";
 import { listScpPolicies } from "./list-scp-policies.js";
 import { simulateScpRequest } from "./simulate-scp-request.js";
 
@@ -16,4 +18,6 @@ export const TOOLS: readonly AnyTool[] = [
   getEffectiveScps,
   simulateScpRequest,
   analyzeErrorLog,
+  compareScpConfig,
+  lintScpPolicy,
 ];

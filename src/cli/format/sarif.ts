@@ -1,0 +1,170 @@
+/**
+ * SARIF 2.1.0 for code scanning (GitHub, Azure DevOps...). Drift findings point at the baseline
+ * file (the policy entry, or the statement inside it); lint findings at the policy file's line.
+ */
+import { DRIFT_KIND_INFO, DRIFT_KINDS, type DriftFinding } from "../../policy/diff.js";
+import type { Severity } from "../../policy/findings.js";
+import { locateInJson, type PathSegment } from "../../policy/json-locate.js";
+import { LINT_RULE_IDS, LINT_RULES, type LintFinding } from "../../policy/lint.js";
+import { SERVER_NAME, SERVER_VERSION } from "../../version.js";
+import type { CliOutput, LintItem } from "./report.js";
+
+type Level = "error" | "warning" | "note";
+
+export function sarifLevel(severity: Severity): Level {
+  return severity === "critical" || severity === "high"
+    ? "error"
+    : severity === "medium"
+      ? "warning"
+      : "note";
+}
+
+/** A security-severity score (0-10) as GitHub code scanning reads it. */
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  critical: "9.5",
+  high: "8.0",
+  medium: "5.5",
+  low: "3.0",
+  info: "1.0",
+};
+
+const pascal = (id: string): string =>
+  id
+    .split("_")
+    .map((w) => (w[0] ?? "").toUpperCase() + w.slice(1))
+    .join("");
+
+/** A file path as a SARIF artifact URI: relative paths keep forward slashes, absolute ones become file URIs. */
+export function artifactUri(path: string): string {
+  const forward = path.replace(/\\/g, "/");
+  if (forward.startsWith("/")) return `file://${encodeURI(forward)}`;
+  return encodeURI(forward.replace(/^\.\//, ""));
+}
+
+interface SarifLocation {
+  physicalLocation?: {
+    artifactLocation: { uri: string };
+    region?: { startLine: number; startColumn?: number };
+  };
+  logicalLocations?: { name: string; fullyQualifiedName?: string; kind?: string }[];
+}
+
+function driftLocations(out: Extract<CliOutput, { command: "audit" }>, f: DriftFinding): SarifLocation[] {
+  const logical = [
+    {
+      name: f.policy.name,
+      fullyQualifiedName: `${f.policy.type}/${f.policy.name}${f.policy.id ? `/${f.policy.id}` : ""}`,
+      kind: "module",
+    },
+  ];
+  const { file, text } = out.baseline;
+  if (!file) return [{ logicalLocations: logical }];
+  let pointer: PathSegment[] = ["policies"];
+  if (f.policy.baselineIndex !== null) {
+    pointer = ["policies", f.policy.baselineIndex];
+    const st = f.statement?.expected;
+    if (f.kind === "target_unresolved") pointer.push("targets");
+    else if (st) pointer.push("content", "Statement", st.index);
+    else if (f.element === "attachment") pointer.push("targets");
+  }
+  const pos = text !== undefined ? locateInJson(text, pointer) : undefined;
+  return [
+    {
+      physicalLocation: {
+        artifactLocation: { uri: artifactUri(file) },
+        region: { startLine: pos?.line ?? 1, ...(pos ? { startColumn: pos.column } : {}) },
+      },
+      logicalLocations: logical,
+    },
+  ];
+}
+
+function lintLocations(item: LintItem, f: LintFinding): SarifLocation[] {
+  const logical = item.name
+    ? [{ name: item.name, fullyQualifiedName: `${item.result.type}/${item.name}`, kind: "module" }]
+    : undefined;
+  const uri =
+    item.source.kind === "file"
+      ? artifactUri(item.source.path)
+      : `aws-organizations/policies/${item.source.id}.json`;
+  return [
+    {
+      physicalLocation: {
+        artifactLocation: { uri },
+        region: {
+          startLine: f.location.line ?? 1,
+          ...(f.location.column !== null ? { startColumn: f.location.column } : {}),
+        },
+      },
+      ...(logical ? { logicalLocations: logical } : {}),
+    },
+  ];
+}
+
+export function formatSarif(out: CliOutput): string {
+  let rules: { id: string; title: string; description: string; severity: Severity }[];
+  let results: Record<string, unknown>[];
+  if (out.command === "audit") {
+    rules = DRIFT_KINDS.map((k) => ({ id: k, ...DRIFT_KIND_INFO[k], severity: "medium" as Severity }));
+    results = out.report.findings.map((f) => ({
+      ruleId: f.kind,
+      ruleIndex: DRIFT_KINDS.indexOf(f.kind),
+      level: sarifLevel(f.severity),
+      message: { text: f.explanation },
+      locations: driftLocations(out, f),
+      partialFingerprints: { "driftFinding/v1": f.id },
+      properties: {
+        severity: f.severity,
+        "security-severity": SECURITY_SEVERITY[f.severity],
+        direction: f.direction,
+        accountsAffected: f.accountsAffected,
+        policyId: f.policy.id,
+        targets: f.targets.map((t) => t.id),
+        ...(f.path ? { documentPath: f.path } : {}),
+      },
+    }));
+  } else {
+    rules = LINT_RULE_IDS.map((id) => ({ id, ...LINT_RULES[id] }));
+    results = out.items.flatMap((item) =>
+      item.result.findings.map((f) => ({
+        ruleId: f.ruleId,
+        ruleIndex: LINT_RULE_IDS.indexOf(f.ruleId),
+        level: sarifLevel(f.severity),
+        message: { text: f.suggestedFix ? `${f.message}. Fix: ${f.suggestedFix}` : f.message },
+        locations: lintLocations(item, f),
+        properties: {
+          severity: f.severity,
+          "security-severity": SECURITY_SEVERITY[f.severity],
+          documentPath: f.location.path,
+          ...(f.location.sid ? { sid: f.location.sid } : {}),
+        },
+      })),
+    );
+  }
+  const log = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: SERVER_NAME,
+            version: SERVER_VERSION,
+            rules: rules.map((r) => ({
+              id: r.id,
+              name: pascal(r.id),
+              shortDescription: { text: r.title },
+              fullDescription: { text: r.description },
+              help: { text: `${r.description} See docs/baseline.md in ${SERVER_NAME}.` },
+              defaultConfiguration: { level: sarifLevel(r.severity) },
+              properties: { tags: ["security", "aws", "scp"] },
+            })),
+          },
+        },
+        automationDetails: { id: `${SERVER_NAME}/${out.command}/` },
+        results,
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}

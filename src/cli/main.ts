@@ -1,0 +1,522 @@
+/**
+ * aws-organizations-mcp-server audit | lint | snapshot: the server's audit code without MCP, for CI.
+ * Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or input errors.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { demoBaseline, loadBaseline, type LoadedBaseline } from "../audit/baseline-source.js";
+import { computeDrift } from "../audit/drift.js";
+import { lintOrganizationPolicy } from "../audit/lint-policy.js";
+import { createSecretReader, type SecretReader } from "../aws/secrets.js";
+import { ConfigError, errorMessage, UserError } from "../errors.js";
+import { createAwsReader } from "../org/aws-reader.js";
+import { demoSnapshot } from "../org/create-reader.js";
+import { ACCOUNT_ID, OU_ID, POLICY_ID, ROOT_ID } from "../org/ids.js";
+import { OrganizationService } from "../org/service.js";
+import { createSnapshotReader, loadSnapshotFile } from "../org/snapshot-reader.js";
+import type { OrganizationReader, PolicyType } from "../org/types.js";
+import { BaselineValidationError, parseBaseline } from "../policy/baseline-schema.js";
+import type { Catalogue } from "../policy/catalogue.js";
+import { atLeast, isSeverity } from "../policy/findings.js";
+import type { IamIndex } from "../policy/iam-index.js";
+import { locateInJson, parsePathString } from "../policy/json-locate.js";
+import { lintPolicy, prepareLint, type LintLimits, type LintResult } from "../policy/lint.js";
+import { SERVER_NAME, SERVER_VERSION } from "../version.js";
+import { formatJson } from "./format/json.js";
+import { formatMarkdown } from "./format/markdown.js";
+import {
+  failingCount,
+  OUTPUT_FORMATS,
+  type CliOutput,
+  type FailOn,
+  type LintItem,
+  type OutputFormat,
+} from "./format/report.js";
+import { formatSarif } from "./format/sarif.js";
+import { formatText } from "./format/text.js";
+import { runSnapshotCli, UsageError, type SnapshotCliDeps } from "./snapshot.js";
+
+export const CLI_USAGE = `Usage: ${SERVER_NAME} <command> [options]
+
+Commands:
+  audit      compare the organization's SCPs and RCPs with a baseline (drift)
+  lint       lint policy files, baseline files, or organization policies by id
+  snapshot   capture an AWS organization into a snapshot file (see: snapshot --help)
+
+Organization (audit; lint of policy ids):
+  --snapshot FILE          an organization snapshot file (offline)
+  --demo                   the bundled demo organization
+  --aws                    the live organization (AWS credentials from the SDK chain)
+  --region REGION          Organizations endpoint region with --aws (default us-east-1)
+  --role-arn ARN           role to assume first with --aws
+  --external-id ID         external id for --role-arn
+  --allowed-ou-ids LIST    only these OU/root ids (comma-separated); default: the whole organization
+
+audit:
+  --baseline FILE          the baseline document (docs/baseline.md); with --demo, the demo baseline by default
+  --baseline-secret ID     read the baseline from this Secrets Manager secret instead
+  --baseline-region REGION region of the secret
+  --policy NAME|ID         only this policy
+  --scope ID               only differences reaching this OU, account or root
+
+lint [FILE|POLICY_ID ...]:
+  FILE                     a policy document (JSON) or a baseline file (every policy in it is linted)
+  POLICY_ID                p-... of the organization (needs --snapshot, --demo or --aws)
+  --all                    every policy of the organization
+  --type scp|rcp           type of the policy files (default scp)
+  --scp-size-limit N       SCP size quota in characters (default 10240)
+  --rcp-size-limit N       RCP size quota in characters (default 5120)
+  --max-policies-per-target N   (default 5)
+  --max-ou-depth N              (default 5)
+
+Output:
+  --format text|json|markdown|sarif   (default text)
+  --output FILE            write there instead of stdout
+  --fail-on SEVERITY       exit 1 when a finding is at least critical|high|medium|low|info; none never (default low)
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or input error.`;
+
+export interface CliDeps {
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  readTextFile?: (path: string) => Promise<string>;
+  writeOutput?: (path: string, text: string) => Promise<void>;
+  readSecret?: SecretReader;
+  createAwsReader?: (options: {
+    region?: string;
+    roleArn?: string;
+    externalId?: string;
+  }) => OrganizationReader;
+  snapshot?: SnapshotCliDeps;
+}
+
+const ORG_OPTIONS = {
+  snapshot: { type: "string" },
+  demo: { type: "boolean" },
+  aws: { type: "boolean" },
+  region: { type: "string" },
+  "role-arn": { type: "string" },
+  "external-id": { type: "string" },
+  "allowed-ou-ids": { type: "string" },
+} as const;
+
+const OUTPUT_OPTIONS = {
+  format: { type: "string" },
+  output: { type: "string", short: "o" },
+  "fail-on": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(
+  argv: readonly string[],
+  options: Record<string, { type: "string" | "boolean"; short?: string }>,
+  positionals: boolean,
+): { values: Values; positionals: string[] } {
+  try {
+    const r = parseArgs({ args: [...argv], options, strict: true, allowPositionals: positionals });
+    return { values: r.values as Values, positionals: r.positionals };
+  } catch (error) {
+    throw new UsageError(errorMessage(error));
+  }
+}
+
+const str = (v: string | boolean | undefined): string | undefined => (typeof v === "string" ? v : undefined);
+
+function outputOptions(values: Values): { format: OutputFormat; output?: string; failOn: FailOn } {
+  const format = str(values.format) ?? "text";
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(format))
+    throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(", ")}, not "${format}"`);
+  const failOn = str(values["fail-on"]) ?? "low";
+  if (failOn !== "none" && !isSeverity(failOn))
+    throw new UsageError(`--fail-on must be critical, high, medium, low, info or none, not "${failOn}"`);
+  const output = str(values.output);
+  return { format: format as OutputFormat, failOn, ...(output ? { output } : {}) };
+}
+
+function positiveInt(values: Values, name: string): number | undefined {
+  const v = str(values[name]);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number`);
+  return n;
+}
+
+async function openOrganization(
+  values: Values,
+  deps: CliDeps,
+  readText: (p: string) => Promise<string>,
+): Promise<{ org: OrganizationService; label: string; demo: boolean } | undefined> {
+  const snapshot = str(values.snapshot);
+  const chosen = [snapshot !== undefined, values.demo === true, values.aws === true].filter(Boolean).length;
+  if (chosen > 1) throw new UsageError("give only one of --snapshot FILE, --demo and --aws");
+  if (chosen === 0) return undefined;
+  const allowedText = str(values["allowed-ou-ids"]);
+  const allowed = allowedText
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const id of allowed ?? []) {
+    if (!OU_ID.test(id) && !ROOT_ID.test(id))
+      throw new UsageError(`--allowed-ou-ids: "${id}" is not an OU id (ou-…) or a root id (r-…)`);
+  }
+  let reader: OrganizationReader;
+  let label: string;
+  if (snapshot !== undefined) {
+    // loadSnapshotFile reads from disk; a custom reader (tests) goes through the same validation.
+    const snap = deps.readTextFile
+      ? await readText(snapshot).then(
+          async (text) => {
+            const { parseSnapshot } = await import("../org/snapshot-reader.js");
+            let raw: unknown;
+            try {
+              raw = JSON.parse(text);
+            } catch (error) {
+              throw new ConfigError(
+                `Organization snapshot file ${snapshot} is not valid JSON: ${errorMessage(error)}`,
+              );
+            }
+            return parseSnapshot(raw, `file ${snapshot}`);
+          },
+          (error: unknown) => {
+            throw new ConfigError(
+              `Cannot read organization snapshot file ${snapshot}: ${errorMessage(error)}`,
+            );
+          },
+        )
+      : await loadSnapshotFile(snapshot);
+    reader = createSnapshotReader(snap, "snapshot");
+    label = `snapshot ${snapshot} (${snap.organization.id}, captured ${snap.capturedAt})`;
+  } else if (values.demo === true) {
+    reader = createSnapshotReader(demoSnapshot(), "demo");
+    label = "the bundled demo organization";
+  } else {
+    const region = str(values.region);
+    const roleArn = str(values["role-arn"]);
+    const externalId = str(values["external-id"]);
+    const options = {
+      ...(region ? { region } : {}),
+      ...(roleArn ? { roleArn } : {}),
+      ...(externalId ? { externalId } : {}),
+    };
+    reader = deps.createAwsReader?.(options) ?? createAwsReader({ cacheTtlSeconds: 3600, ...options });
+    label = `the AWS organization${roleArn ? ` (via ${roleArn})` : ""}`;
+  }
+  return { org: new OrganizationService(reader, allowed), label, demo: values.demo === true };
+}
+
+async function runAudit(argv: readonly string[], deps: CliDeps, readText: (p: string) => Promise<string>) {
+  const { values, positionals } = parse(
+    argv,
+    {
+      ...ORG_OPTIONS,
+      ...OUTPUT_OPTIONS,
+      baseline: { type: "string", short: "b" },
+      "baseline-secret": { type: "string" },
+      "baseline-region": { type: "string" },
+      policy: { type: "string" },
+      scope: { type: "string" },
+    },
+    true,
+  );
+  if (values.help) return "help" as const;
+  if (positionals.length)
+    throw new UsageError(`audit takes no positional arguments (got ${positionals.join(" ")})`);
+  const out = outputOptions(values);
+  const scope = str(values.scope);
+  if (scope !== undefined && !ACCOUNT_ID.test(scope) && !OU_ID.test(scope) && !ROOT_ID.test(scope))
+    throw new UsageError(`--scope must be an account, OU or root id, not "${scope}"`);
+  const opened = await openOrganization(values, deps, readText);
+  if (!opened) throw new UsageError("audit needs the organization: --snapshot FILE, --demo or --aws");
+
+  const file = str(values.baseline);
+  const secret = str(values["baseline-secret"]);
+  if (file !== undefined && secret !== undefined)
+    throw new UsageError("give --baseline or --baseline-secret, not both");
+  let loaded: LoadedBaseline;
+  let text: string | undefined;
+  if (file !== undefined) {
+    try {
+      text = await readText(file);
+    } catch (error) {
+      throw new ConfigError(`Cannot read the baseline file ${file}: ${errorMessage(error)}`);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(`Baseline file ${file} is not valid JSON: ${errorMessage(error)}`);
+    }
+    loaded = {
+      baseline: parseBaseline(raw, `file ${file}`),
+      source: "file",
+      origin: `file ${file}`,
+      loadedAt: new Date(),
+    };
+  } else if (secret !== undefined) {
+    const region = str(values["baseline-region"]);
+    loaded = await loadBaseline(
+      { source: "secretsmanager", secretId: secret, ...(region ? { region } : {}) },
+      { readSecret: deps.readSecret ?? createSecretReader(region) },
+    );
+  } else if (opened.demo) loaded = demoBaseline();
+  else throw new UsageError("audit needs a baseline: --baseline FILE or --baseline-secret ID");
+
+  const policy = str(values.policy);
+  const report = await computeDrift(opened.org, {
+    baseline: loaded.baseline,
+    ...(policy !== undefined ? { policy } : {}),
+    ...(scope !== undefined ? { scopeId: scope } : {}),
+  });
+  const output: CliOutput = {
+    command: "audit",
+    baseline: {
+      origin: loaded.origin,
+      ...(file !== undefined ? { file } : {}),
+      ...(text !== undefined ? { text } : {}),
+    },
+    organization: opened.label,
+    report,
+  };
+  return { result: output, ...out };
+}
+
+function policyTypeOf(value: string | undefined): PolicyType {
+  const v = (value ?? "scp").toLowerCase();
+  if (v === "scp" || v === "service_control_policy") return "SERVICE_CONTROL_POLICY";
+  if (v === "rcp" || v === "resource_control_policy") return "RESOURCE_CONTROL_POLICY";
+  throw new UsageError(`--type must be scp or rcp, not "${value}"`);
+}
+
+/** A file's lint items: one per policy of a baseline file, else the document itself. */
+function lintFileItems(
+  path: string,
+  text: string,
+  type: PolicyType,
+  data: { catalogue: Catalogue; iam: IamIndex },
+  limits: Partial<LintLimits>,
+): LintItem[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    // lintPolicy reports the syntax error with its line and column.
+    return [{ source: { kind: "file", path }, result: lintPolicy(text, { type, ...data, limits }) }];
+  }
+  const isBaseline =
+    raw !== null &&
+    typeof raw === "object" &&
+    "formatVersion" in raw &&
+    "policies" in raw &&
+    !("Statement" in raw);
+  if (!isBaseline)
+    return [{ source: { kind: "file", path }, result: lintPolicy(text, { type, ...data, limits }) }];
+  let baseline;
+  try {
+    baseline = parseBaseline(raw, `file ${path}`);
+  } catch (error) {
+    if (!(error instanceof BaselineValidationError)) throw error;
+    // A baseline whose policies do not parse: lint each entry anyway, so the grammar errors are shown.
+    const entries = (raw as { policies?: unknown }).policies;
+    if (!Array.isArray(entries)) throw error;
+    return entries.map((entry: unknown, i) => {
+      const e = (entry ?? {}) as { name?: unknown; type?: unknown; content?: unknown };
+      const t = e.type === "RESOURCE_CONTROL_POLICY" ? "RESOURCE_CONTROL_POLICY" : "SERVICE_CONTROL_POLICY";
+      const content =
+        typeof e.content === "string" || (e.content && typeof e.content === "object") ? e.content : "";
+      const result = lintPolicy(content as string | object, { type: t, ...data, limits });
+      relocate(result, text, ["policies", i, "content"], typeof content === "string");
+      return {
+        source: { kind: "file" as const, path },
+        ...(typeof e.name === "string" ? { name: e.name } : {}),
+        result,
+      };
+    });
+  }
+  return baseline.policies.map((p) => {
+    const asText = (raw as { policies: { content: unknown }[] }).policies[p.index]?.content;
+    const isString = typeof asText === "string";
+    const result = lintPolicy(isString ? p.contentText : p.content, { type: p.type, ...data, limits });
+    relocate(result, text, ["policies", p.index, "content"], isString);
+    return { source: { kind: "file" as const, path }, name: p.name, result };
+  });
+}
+
+/** Points a baseline entry's findings at lines of the baseline file. */
+function relocate(
+  result: LintResult,
+  fileText: string,
+  prefix: (string | number)[],
+  contentIsString: boolean,
+): void {
+  for (const f of result.findings) {
+    const pointer = contentIsString ? prefix : [...prefix, ...parsePathString(f.location.path)];
+    const pos = locateInJson(fileText, pointer);
+    f.location.line = pos?.line ?? null;
+    f.location.column = pos?.column ?? null;
+  }
+}
+
+async function runLint(argv: readonly string[], deps: CliDeps, readText: (p: string) => Promise<string>) {
+  const { values, positionals } = parse(
+    argv,
+    {
+      ...ORG_OPTIONS,
+      ...OUTPUT_OPTIONS,
+      all: { type: "boolean" },
+      type: { type: "string" },
+      "scp-size-limit": { type: "string" },
+      "rcp-size-limit": { type: "string" },
+      "max-policies-per-target": { type: "string" },
+      "max-ou-depth": { type: "string" },
+    },
+    true,
+  );
+  if (values.help) return "help" as const;
+  const out = outputOptions(values);
+  const type = policyTypeOf(str(values.type));
+  const limits: Partial<LintLimits> = {};
+  const scpSize = positiveInt(values, "scp-size-limit");
+  const rcpSize = positiveInt(values, "rcp-size-limit");
+  const perTarget = positiveInt(values, "max-policies-per-target");
+  const depth = positiveInt(values, "max-ou-depth");
+  if (scpSize !== undefined) limits.scpSize = scpSize;
+  if (rcpSize !== undefined) limits.rcpSize = rcpSize;
+  if (perTarget !== undefined) limits.policiesPerTarget = perTarget;
+  if (depth !== undefined) limits.ouDepth = depth;
+
+  const ids = positionals.filter((p) => POLICY_ID.test(p));
+  const files = positionals.filter((p) => !POLICY_ID.test(p));
+  if (!ids.length && !files.length && !values.all)
+    throw new UsageError("lint needs policy files, policy ids (p-…) or --all");
+  const opened = ids.length || values.all ? await openOrganization(values, deps, readText) : undefined;
+  if ((ids.length || values.all) && !opened)
+    throw new UsageError(
+      "linting policy ids (or --all) needs the organization: --snapshot FILE, --demo or --aws",
+    );
+
+  const texts = await Promise.all(
+    files.map(async (path) => {
+      try {
+        return { path, text: await readText(path) };
+      } catch (error) {
+        throw new ConfigError(`Cannot read ${path}: ${errorMessage(error)}`);
+      }
+    }),
+  );
+  const data = await prepareLint(texts.map((t) => t.text));
+  const items: LintItem[] = texts.flatMap((t) => lintFileItems(t.path, t.text, type, data, limits));
+  if (opened) {
+    const policyIds = [...ids];
+    if (values.all) {
+      for (const t of ["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"] as const) {
+        for (const row of await opened.org.listVisiblePolicies(t)) policyIds.push(row.summary.id);
+      }
+    }
+    for (const id of [...new Set(policyIds)]) {
+      const report = await lintOrganizationPolicy(opened.org, id, limits);
+      items.push({
+        source: { kind: "policy", id },
+        ...(report.policy ? { name: report.policy.name } : {}),
+        result: report.result,
+      });
+    }
+  }
+  const output: CliOutput = { command: "lint", items };
+  return { result: output, ...out };
+}
+
+const FORMATTERS: Record<OutputFormat, (o: CliOutput) => string> = {
+  text: formatText,
+  json: formatJson,
+  markdown: formatMarkdown,
+  sarif: formatSarif,
+};
+
+/** Runs a command line and returns the exit code. */
+export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promise<number> {
+  const stdout = deps.stdout ?? ((t: string) => void process.stdout.write(t));
+  const stderr = deps.stderr ?? ((t: string) => void process.stderr.write(t));
+  const readText = deps.readTextFile ?? ((p: string) => readFile(p, "utf8"));
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    (command === undefined ? stderr : stdout)(`${CLI_USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "--version" || command === "version") {
+    stdout(`${SERVER_VERSION}\n`);
+    return 0;
+  }
+  if (command === "snapshot") {
+    return runSnapshotCli(rest, { ...(deps.snapshot ?? {}), stdout, stderr });
+  }
+  if (command !== "audit" && command !== "lint") {
+    stderr(`${SERVER_NAME}: unknown command "${command}"\n\n${CLI_USAGE}\n`);
+    return 2;
+  }
+  try {
+    const run =
+      command === "audit" ? await runAudit(rest, deps, readText) : await runLint(rest, deps, readText);
+    if (run === "help") {
+      stdout(`${CLI_USAGE}\n`);
+      return 0;
+    }
+    const text = FORMATTERS[run.format](run.result);
+    if (run.output !== undefined) {
+      try {
+        await (deps.writeOutput ?? ((p: string, t: string) => writeFile(p, t, "utf8")))(run.output, text);
+      } catch (error) {
+        stderr(`${command}: cannot write ${run.output}: ${errorMessage(error)}\n`);
+        return 2;
+      }
+    } else stdout(text);
+    const failing = failingCount(run.result, run.failOn);
+    const all =
+      run.result.command === "audit"
+        ? run.result.report.findings
+        : run.result.items.flatMap((i) => i.result.findings);
+    if (run.output !== undefined || run.format !== "text") {
+      stderr(
+        `${command}: ${all.length} finding(s)${
+          run.failOn === "none" ? "" : `, ${failing} at or above ${run.failOn}`
+        }${run.output ? ` -> ${run.output}` : ""}\n`,
+      );
+    }
+    return run.failOn !== "none" &&
+      all.some((f) => atLeast(f.severity, run.failOn as Exclude<FailOn, "none">))
+      ? 1
+      : 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      stderr(`${command}: ${error.message}\n\nRun "${SERVER_NAME} --help" for the options.\n`);
+      return 2;
+    }
+    if (
+      error instanceof ConfigError ||
+      error instanceof BaselineValidationError ||
+      error instanceof UserError
+    ) {
+      stderr(`${command}: ${error.message}\n`);
+      return 2;
+    }
+    stderr(`${command}: unexpected error: ${errorMessage(error)}\n`);
+    return 2;
+  }
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${SERVER_NAME}: unexpected error: ${errorMessage(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

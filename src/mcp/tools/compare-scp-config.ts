@@ -1,0 +1,198 @@
+import { z } from "zod";
+import { baselineFromRequest, type LoadedBaseline } from "../../audit/baseline-source.js";
+import { computeDrift } from "../../audit/drift.js";
+import { ConfigError, errorMessage, invalidInput, UserError } from "../../errors.js";
+import { accountIdSchema, ouOrRootIdSchema } from "../../org/ids.js";
+import { BaselineValidationError } from "../../policy/baseline-schema.js";
+import { DRIFT_KINDS, type DriftFinding } from "../../policy/diff.js";
+import { atLeast, DIRECTIONS } from "../../policy/findings.js";
+import { defineTool } from "../define-tool.js";
+import { requireOrg } from "../require-org.js";
+import { policyTypeSchema, targetSchema } from "../schemas.js";
+import { severitySchema } from "./lint-scp-policy.js";
+
+const statementRefSchema = z.object({ index: z.number().int(), sid: z.string().nullable() }).nullable();
+
+export const driftFindingSchema = z.object({
+  id: z.string().describe("stable identifier of this difference"),
+  kind: z.enum(DRIFT_KINDS).describe("stable finding kind (docs/baseline.md, Finding kinds)"),
+  severity: severitySchema,
+  direction: z.enum(DIRECTIONS).describe("weakens (allows more), tightens (denies more) or neutral"),
+  policy: z.object({
+    name: z.string(),
+    type: policyTypeSchema,
+    id: z.string().nullable().describe("the organization's policy id; null when it does not exist there"),
+    baselineIndex: z
+      .number()
+      .int()
+      .nullable()
+      .describe("position in the baseline's policies; null if not in it"),
+  }),
+  targets: z.array(targetSchema.extend({ path: z.string() })).describe("targets concerned, inside the scope"),
+  statement: z
+    .object({ expected: statementRefSchema, actual: statementRefSchema })
+    .nullable()
+    .describe("the paired statements (index and Sid) in the baseline and in the organization"),
+  element: z
+    .string()
+    .nullable()
+    .describe("Effect, Action, NotAction, Resource, Condition, Statement, attachment..."),
+  condition: z.object({ operator: z.string(), key: z.string() }).nullable(),
+  path: z.string().nullable().describe("where in the organization's document"),
+  expected: z.unknown().describe("the baseline's value at that place (null when absent)"),
+  actual: z.unknown().describe("the organization's value at that place (null when absent)"),
+  difference: z.array(z.string()).describe("exactly the values that differ"),
+  explanation: z.string(),
+  accountsAffected: z
+    .number()
+    .int()
+    .describe("accounts in scope the difference reaches (never the management account)"),
+});
+
+export function describeDriftFinding(f: DriftFinding): string {
+  return `[${f.severity}, ${f.direction}] ${f.kind}: ${f.explanation}${
+    f.accountsAffected ? ` (${f.accountsAffected} account${f.accountsAffected === 1 ? "" : "s"})` : ""
+  }`;
+}
+
+const MAX_FINDINGS = 200;
+
+export const compareScpConfig = defineTool({
+  name: "compare_scp_config",
+  title: "Compare the SCPs and RCPs with the baseline",
+  description:
+    "Compares the organization's SCPs and RCPs with the expected-policy baseline the platform team keeps, and lists " +
+    "where reality differs, most dangerous first: missing or unexpected policies and attachments, FullAWSAccess " +
+    "detached, deny statements or actions removed or added, allows widened, conditions loosened (e.g. a longer " +
+    "exemption list) or tightened, resource scope or effect changed. Each finding says whether it weakens or " +
+    "tightens a guardrail, exactly where (statement Sid/index, element) and how many accounts it reaches. Cosmetic " +
+    "rewrites are not differences. Use it to audit drift, to review a change, or to check a draft baseline (pass " +
+    "it in `baseline`); narrow with `policy` or `scopeId`. `reloadBaseline: true` re-reads the configured baseline.",
+  input: {
+    policy: z
+      .string()
+      .min(1)
+      .max(128)
+      .optional()
+      .describe("only this policy: its name or organization id (p-...)"),
+    scopeId: z
+      .union([ouOrRootIdSchema, accountIdSchema])
+      .optional()
+      .describe("only differences reaching this OU, account or root (inside the allowed scope)"),
+    baseline: z
+      .union([z.string().min(1).max(2_000_000), z.record(z.string(), z.unknown())])
+      .optional()
+      .describe(
+        "a baseline document (JSON object or text) to use instead of the configured one, e.g. a draft",
+      ),
+    reloadBaseline: z
+      .boolean()
+      .default(false)
+      .describe("re-read the configured baseline from its source (secret or file) before comparing"),
+    minSeverity: severitySchema.default("info").describe("leave out findings below this severity"),
+  },
+  output: {
+    baseline: z.object({
+      origin: z.string().describe("where the baseline was read from"),
+      policies: z.number().int(),
+      loadedAt: z.string(),
+    }),
+    summary: z.object({
+      total: z.number().int(),
+      bySeverity: z.record(z.string(), z.number().int()),
+      byDirection: z.record(z.string(), z.number().int()),
+      byKind: z.record(z.string(), z.number().int()),
+    }),
+    findings: z.array(driftFindingSchema).describe("ranked: weakening first, then by severity and reach"),
+    truncated: z
+      .boolean()
+      .describe(`true when more than ${MAX_FINDINGS} findings were found; narrow the request`),
+    scopeId: z.string().nullable(),
+    accountsInScope: z.number().int(),
+    compared: z.object({
+      policyTypes: z.array(policyTypeSchema),
+      baselinePolicies: z.number().int(),
+      organizationPolicies: z.number().int(),
+      matchedPolicies: z.number().int(),
+    }),
+    notes: z.array(z.string()),
+  },
+  handler: async (args, ctx) => {
+    const { org } = requireOrg(ctx);
+    let loaded: LoadedBaseline;
+    if (args.baseline !== undefined) {
+      if (args.reloadBaseline)
+        throw invalidInput(
+          "reloadBaseline applies to the configured baseline: leave it out when passing `baseline`.",
+        );
+      try {
+        loaded = baselineFromRequest(args.baseline);
+      } catch (error) {
+        if (error instanceof BaselineValidationError || error instanceof ConfigError)
+          throw invalidInput(error.message);
+        throw error;
+      }
+    } else if (args.reloadBaseline) {
+      if (!ctx.runtime.reloadBaseline) throw noBaseline();
+      try {
+        loaded = await ctx.runtime.reloadBaseline();
+      } catch (error) {
+        throw new UserError(
+          "unavailable",
+          `Reloading the baseline failed, so the previous one is still in use: ${errorMessage(error)}`,
+        );
+      }
+    } else {
+      const current = ctx.runtime.baseline;
+      if (!current) throw noBaseline();
+      loaded = current;
+    }
+
+    const report = await computeDrift(org, {
+      baseline: loaded.baseline,
+      ...(args.policy !== undefined ? { policy: args.policy } : {}),
+      ...(args.scopeId !== undefined ? { scopeId: args.scopeId } : {}),
+    });
+    const kept = report.findings.filter((f) => atLeast(f.severity, args.minSeverity));
+    const findings = kept.slice(0, MAX_FINDINGS);
+    const lines = [
+      `Baseline from ${loaded.origin}: ${loaded.baseline.policies.length} policies; ${report.summary.total} difference(s)` +
+        (report.summary.total
+          ? ` (${Object.entries(report.summary.bySeverity)
+              .filter(([, n]) => n > 0)
+              .map(([s, n]) => `${n} ${s}`)
+              .join(", ")}; ${report.summary.byDirection.weakens} weaken a guardrail)`
+          : ": the organization matches the baseline") +
+        (args.scopeId ? ` reaching ${args.scopeId}` : "") +
+        ".",
+      ...findings.slice(0, 25).map((f) => `- ${describeDriftFinding(f)}`),
+      ...(findings.length > 25 ? [`... and ${findings.length - 25} more in structuredContent.findings`] : []),
+      ...report.notes.map((n) => `Note: ${n}`),
+    ];
+    return {
+      summary: lines.join("\n"),
+      data: {
+        baseline: {
+          origin: loaded.origin,
+          policies: loaded.baseline.policies.length,
+          loadedAt: loaded.loadedAt.toISOString(),
+        },
+        summary: report.summary,
+        findings,
+        truncated: kept.length > findings.length,
+        scopeId: report.scopeId,
+        accountsInScope: report.accountsInScope,
+        compared: report.compared,
+        notes: report.notes,
+      },
+    };
+  },
+});
+
+function noBaseline(): UserError {
+  return new UserError(
+    "not_configured",
+    "No baseline is configured: set `baseline` in the runtime configuration (inline, secretsmanager or file; see " +
+      "docs/baseline.md), or pass a baseline document in the `baseline` argument.",
+  );
+}

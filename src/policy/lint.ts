@@ -1,0 +1,799 @@
+/**
+ * lint_scp_policy: mistakes that AWS accepts but that silently weaken (or break) a guardrail, on top
+ * of the grammar errors the parser already reports. Pure: the IAM catalogue data comes in through
+ * the options (prepareLint loads it), and rules that need data that is not loaded are skipped.
+ */
+import type { PolicyType } from "../org/types.js";
+import { getCatalogue, primeCatalogue, type Catalogue } from "./catalogue.js";
+import { severityRank, type Severity } from "./findings.js";
+import { GLOBAL_SERVICES, GLOBAL_SERVICE_REGIONS } from "./global-services.js";
+import { loadIamIndex, servicesMentioned, type IamIndex } from "./iam-index.js";
+import { locateInJson, parsePathString } from "./json-locate.js";
+import { LINT_RULES, type LintRuleId } from "./lint-rules/registry.js";
+import { wildcardMatch } from "./match.js";
+import { normalizeAction, patternSubsumes } from "./normalize.js";
+import {
+  parsePolicy,
+  policyKindOf,
+  type ParsedCondition,
+  type ParsedPolicy,
+  type ParsedStatement,
+  type PolicyIssue,
+} from "./parse.js";
+import { MAX_OU_DEPTH, MAX_POLICIES_PER_TARGET, POLICY_SIZE_LIMITS } from "./quotas.js";
+
+export { LINT_RULES, LINT_RULE_IDS, type LintRuleId, type LintRuleInfo } from "./lint-rules/registry.js";
+
+export interface LintLocation {
+  statementIndex: number | null;
+  sid: string | null;
+  /** The statement element (Action, Condition...), or a top-level element. */
+  element: string | null;
+  /** Path in the document, e.g. Statement[0].Condition["ArnNotLike"]["aws:PrincipalArn"]. */
+  path: string;
+  /** 1-based, when the document was given as text. */
+  line: number | null;
+  column: number | null;
+}
+
+export interface LintFinding {
+  ruleId: LintRuleId;
+  severity: Severity;
+  message: string;
+  location: LintLocation;
+  suggestedFix: string | null;
+}
+
+export interface LintLimits {
+  /** Characters; default 10,240 (SCPs, since May 2026). */
+  scpSize: number;
+  /** Characters; default 5,120. */
+  rcpSize: number;
+  policiesPerTarget: number;
+  ouDepth: number;
+}
+
+export const DEFAULT_LINT_LIMITS: LintLimits = {
+  scpSize: POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY,
+  rcpSize: POLICY_SIZE_LIMITS.RESOURCE_CONTROL_POLICY,
+  policiesPerTarget: MAX_POLICIES_PER_TARGET.SERVICE_CONTROL_POLICY,
+  ouDepth: MAX_OU_DEPTH,
+};
+
+/** Where a policy is attached, for the quota rules (lint by policy id). */
+export interface LintTarget {
+  id: string;
+  type: "ROOT" | "ORGANIZATIONAL_UNIT" | "ACCOUNT";
+  name: string;
+  path: string;
+  /** Policies of the same type attached directly to the target, this one included. */
+  attachedPolicies: number;
+  /** OU nesting level under the root (1 for an OU directly under the root); absent for roots and accounts. */
+  ouDepth?: number;
+}
+
+export interface LintOptions {
+  type: PolicyType;
+  /** Defaults to the shared catalogue (loaded by prepareLint). */
+  catalogue?: Catalogue;
+  /** Actions, condition keys and key types; rules that need it are skipped without it. */
+  iam?: IamIndex;
+  limits?: Partial<LintLimits>;
+  targets?: readonly LintTarget[];
+}
+
+export interface LintResult {
+  type: PolicyType;
+  /** Characters of the document as given (JSON text), or of its compact JSON form. */
+  size: number;
+  sizeLimit: number;
+  findings: LintFinding[];
+  /** The parsed document, when it parses. */
+  parsed: ParsedPolicy | null;
+  /** Rules skipped because the catalogue data they need was not loaded. */
+  skipped: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const PRINCIPAL_KEYS = new Set([
+  "aws:principalarn",
+  "aws:principalaccount",
+  "aws:userid",
+  "aws:username",
+  "aws:principaltype",
+  "aws:principalisawsservice",
+  "aws:principalorgpaths",
+  "aws:sourceidentity",
+]);
+const isPrincipalKey = (k: string): boolean => PRINCIPAL_KEYS.has(k) || k.startsWith("aws:principaltag/");
+
+/** Actions nobody should ever be exempt from (AWS's own example has no exemption). */
+const NEVER_EXEMPT = new Set(["organizations:leaveorganization"]);
+
+/** Bool keys that every request carries, so a plain Bool on them is fine. */
+const ALWAYS_PRESENT_BOOL_KEYS = new Set([
+  "aws:securetransport",
+  "aws:viaawsservice",
+  "aws:principalisawsservice",
+]);
+
+/** Keys whose values the catalogue may not list as multivalued although they are. */
+const MULTIVALUED_KEYS = new Set([
+  "aws:tagkeys",
+  "aws:principalorgpaths",
+  "aws:calledvia",
+  "aws:principalservicenameslist",
+  "aws:resourceorgpaths",
+  "aws:sourceorgpaths",
+  "aws:vpceorgpaths",
+]);
+
+/** Operator families that need a key of a matching type; String and Null fit any key. */
+const FAMILY_TYPES: Partial<Record<string, readonly string[]>> = {
+  Numeric: ["numeric", "long", "integer"],
+  Date: ["date"],
+  Bool: ["bool", "boolean"],
+  IpAddress: ["ipaddress"],
+  Arn: ["arn"],
+  Binary: ["binary"],
+};
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] ?? 0;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] ?? 0;
+      prev[j] = Math.min(up + 1, (prev[j - 1] ?? 0) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length] ?? 0;
+}
+
+function closest(word: string, candidates: readonly string[], maxDistance = 3): string | undefined {
+  let best: string | undefined;
+  let bestD = maxDistance + 1;
+  const w = word.toLowerCase();
+  for (const c of candidates) {
+    const d = editDistance(w, c.toLowerCase());
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+const hasWildcard = (v: string): boolean => /[*?]/.test(v.replace(/\$\{[*?$]\}/g, ""));
+const list = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(", ");
+
+class Collector {
+  readonly findings: LintFinding[] = [];
+  constructor(private readonly text: string | undefined) {}
+
+  add(
+    ruleId: LintRuleId,
+    where: { statement?: ParsedStatement; element?: string; path: string },
+    message: string,
+    suggestedFix: string | null,
+    severity: Severity = LINT_RULES[ruleId].severity,
+  ): void {
+    const pos = this.text !== undefined ? locateInJson(this.text, parsePathString(where.path)) : undefined;
+    this.findings.push({
+      ruleId,
+      severity,
+      message,
+      location: {
+        statementIndex: where.statement?.index ?? null,
+        sid: where.statement?.sid ?? null,
+        element: where.element ?? null,
+        path: where.path,
+        line: pos?.line ?? null,
+        column: pos?.column ?? null,
+      },
+      suggestedFix,
+    });
+  }
+
+  fromIssue(issue: PolicyIssue, ruleId: LintRuleId, severity: Severity, fix: string | null): void {
+    const pos =
+      issue.location.line !== undefined
+        ? { line: issue.location.line, column: issue.location.column ?? 1 }
+        : this.text !== undefined
+          ? locateInJson(this.text, parsePathString(issue.location.path))
+          : undefined;
+    this.findings.push({
+      ruleId,
+      severity,
+      message: issue.message,
+      location: {
+        statementIndex: issue.location.statementIndex ?? null,
+        sid: issue.location.sid ?? null,
+        element: issue.location.element ?? null,
+        path: issue.location.path,
+        line: pos?.line ?? null,
+        column: pos?.column ?? null,
+      },
+      suggestedFix: fix,
+    });
+  }
+}
+
+function issueRule(issue: PolicyIssue): { ruleId: LintRuleId; severity: Severity; fix: string | null } {
+  switch (issue.code) {
+    case "invalid_json":
+      return {
+        ruleId: "invalid_json",
+        severity: "critical",
+        fix: "Fix the JSON syntax at the position shown.",
+      };
+    case "principal_not_allowed":
+    case "notprincipal_not_allowed":
+      return {
+        ruleId: "principal_in_scp",
+        severity: "high",
+        fix: 'Remove Principal/NotPrincipal and add e.g. "Condition": {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/BreakGlassAdmin"}}.',
+      };
+    case "rcp_allow_not_supported":
+      return { ruleId: "rcp_allow", severity: "high", fix: 'Rewrite the statement as "Effect": "Deny".' };
+    case "notaction_not_allowed":
+      return { ruleId: "rcp_not_action", severity: "high", fix: "List the actions to deny in Action." };
+    case "invalid_condition_value":
+      return {
+        ruleId: "grammar_warning",
+        severity: issue.severity === "error" ? "high" : "medium",
+        fix: null,
+      };
+    default:
+      return issue.severity === "error"
+        ? { ruleId: "invalid_grammar", severity: "high", fix: null }
+        : { ruleId: "grammar_warning", severity: "low", fix: null };
+  }
+}
+
+/** Lints one SCP or RCP document (JSON text or an already-parsed object). */
+export function lintPolicy(input: string | object, options: LintOptions): LintResult {
+  const text = typeof input === "string" ? input : undefined;
+  const size = typeof input === "string" ? input.length : JSON.stringify(input).length;
+  const limits = { ...DEFAULT_LINT_LIMITS, ...options.limits };
+  const kind = policyKindOf(options.type);
+  const sizeLimit = kind === "RCP" ? limits.rcpSize : limits.scpSize;
+  const out = new Collector(text);
+  const skipped = new Set<string>();
+
+  const parsed = parsePolicy(input, { kind });
+  for (const issue of parsed.issues) {
+    const r = issueRule(issue);
+    out.fromIssue(issue, r.ruleId, r.severity, r.fix);
+  }
+
+  checkSize(out, size, sizeLimit, options.type);
+  for (const t of options.targets ?? []) checkTarget(out, t, limits, options.type);
+
+  const policy = parsed.ok ? parsed.policy : null;
+  if (policy) {
+    const catalogue = options.catalogue ?? getCatalogue();
+    if (!catalogue.loaded) skipped.add("unknown_action/unknown_service (IAM catalogue not loaded)");
+    if (!options.iam) skipped.add("wildcard and condition-key rules (IAM index not loaded)");
+    for (const s of policy.statements) {
+      checkActions(out, s, kind, catalogue, options.iam);
+      checkConditions(out, s, options.iam);
+      checkPrincipalValues(out, s);
+      if (kind === "SCP") {
+        checkRegionDeny(out, s);
+        checkExemption(out, s);
+      }
+    }
+  }
+  const findings = out.findings.sort(
+    (a, b) =>
+      severityRank(a.severity) - severityRank(b.severity) ||
+      (a.location.statementIndex ?? -1) - (b.location.statementIndex ?? -1) ||
+      a.ruleId.localeCompare(b.ruleId),
+  );
+  return { type: options.type, size, sizeLimit, findings, parsed: policy, skipped: [...skipped] };
+}
+
+function checkSize(out: Collector, size: number, limit: number, type: PolicyType): void {
+  const label = type === "RESOURCE_CONTROL_POLICY" ? "RCP" : "SCP";
+  if (size > limit) {
+    out.add(
+      "policy_size",
+      { path: "$" },
+      `the document is ${size} characters, over the ${label} quota of ${limit}: AWS rejects it`,
+      "Remove whitespace (AWS counts every character), merge statements, use wildcards, or split the policy in two.",
+      "high",
+    );
+  } else if (size >= limit * 0.9) {
+    out.add(
+      "policy_size",
+      { path: "$" },
+      `the document is ${size} characters, ${Math.round((size / limit) * 100)}% of the ${label} quota of ${limit}`,
+      "Leave room for the next change: minify the JSON or split the policy.",
+      "low",
+    );
+  }
+}
+
+function checkTarget(out: Collector, t: LintTarget, limits: LintLimits, type: PolicyType): void {
+  const label = type === "RESOURCE_CONTROL_POLICY" ? "RCPs" : "SCPs";
+  const where = `${t.path} (${t.id})`;
+  if (t.attachedPolicies > limits.policiesPerTarget) {
+    out.add(
+      "policies_per_target",
+      { path: "$" },
+      `${where} has ${t.attachedPolicies} ${label} attached, over the quota of ${limits.policiesPerTarget}`,
+      "Merge policies attached to the same target.",
+      "high",
+    );
+  } else if (t.attachedPolicies === limits.policiesPerTarget) {
+    out.add(
+      "policies_per_target",
+      { path: "$" },
+      `${where} is at the quota of ${limits.policiesPerTarget} ${label}: no further ${label.slice(0, -1)} can be attached there`,
+      "Merge two of the policies attached there, or attach new guardrails one level up or down.",
+      "low",
+    );
+  }
+  if (t.ouDepth !== undefined) {
+    if (t.ouDepth > limits.ouDepth) {
+      out.add(
+        "ou_depth",
+        { path: "$" },
+        `${where} is nested ${t.ouDepth} levels under the root, deeper than the quota of ${limits.ouDepth}`,
+        "Flatten the OU tree.",
+        "high",
+      );
+    } else if (t.ouDepth === limits.ouDepth) {
+      out.add(
+        "ou_depth",
+        { path: "$" },
+        `${where} is at the maximum OU depth (${limits.ouDepth}): no OU can be created below it`,
+        null,
+        "info",
+      );
+    }
+  }
+}
+
+/** Severity of an action that matches nothing, by what the statement was meant to do with it. */
+function deadActionSeverity(s: ParsedStatement): Severity {
+  if (s.effect === "Deny") return s.action.element === "Action" ? "high" : "medium";
+  return "medium";
+}
+
+function actionPath(s: ParsedStatement, i: number): string {
+  return `${s.path}.${s.action.element}${s.action.wasArray ? `[${i}]` : ""}`;
+}
+
+function checkActions(
+  out: Collector,
+  s: ParsedStatement,
+  kind: "SCP" | "RCP",
+  catalogue: Catalogue,
+  iam: IamIndex | undefined,
+): void {
+  const element = s.action.element;
+  s.action.values.forEach((value, i) => {
+    const where = { statement: s, element, path: actionPath(s, i) };
+    if (value === "*") {
+      // RCPFullAWSAccess's Allow "*" is the one place AWS accepts it (the parser checks that statement).
+      if (kind === "RCP" && element === "Action" && s.effect === "Deny") {
+        out.add(
+          "rcp_action_wildcard",
+          where,
+          'customer-managed RCPs cannot use "Action": "*"',
+          'Name the services the RCP protects, e.g. ["s3:*", "sqs:*", "kms:*", "secretsmanager:*", "sts:*"].',
+        );
+      }
+      return;
+    }
+    const [service = "", name = ""] = value.split(":");
+    if (/[*?]/.test(service)) return;
+    const serviceKnown = catalogue.loaded ? catalogue.serviceExists(service) : iam?.serviceExists(service);
+    if (serviceKnown === false) {
+      const suggestion = closest(service, iam?.allServices() ?? []);
+      out.add(
+        "unknown_service",
+        where,
+        `"${value}": there is no service "${service}" in the IAM catalogue, so this entry matches nothing` +
+          (s.effect === "Deny" && element === "Action" ? " and the guardrail does nothing for it" : ""),
+        suggestion
+          ? `Did you mean "${suggestion}:${name}"?`
+          : "Check the service prefix in the Service Authorization Reference.",
+        deadActionSeverity(s),
+      );
+      return;
+    }
+    if (kind === "RCP" && catalogue.loaded && catalogue.rcpSupportsService(service) === false) {
+      out.add(
+        "rcp_unsupported_service",
+        where,
+        `"${value}": ${service} does not support RCPs, so this entry has no effect`,
+        `Remove it; services with RCP support: ${(catalogue.rcpServices() ?? []).slice(0, 12).join(", ")}...`,
+      );
+    }
+    if (!hasWildcard(name)) {
+      const check = catalogue.checkAction(value);
+      if (check.status === "unknown_action") {
+        const actions = iam?.actionsOf(service)?.map((a) => a.name) ?? [];
+        const suggestion = closest(name, actions);
+        out.add(
+          "unknown_action",
+          where,
+          `"${value}" is not an action of ${service}: ${
+            s.effect === "Deny" && element === "Action"
+              ? "SCPs accept it silently and the guardrail does nothing for it"
+              : "the entry matches nothing"
+          }`,
+          suggestion
+            ? `Replace it with "${service}:${suggestion}".`
+            : "Check the spelling in the Service Authorization Reference.",
+          deadActionSeverity(s),
+        );
+      }
+      return;
+    }
+    const expanded = iam?.expand(value);
+    if (expanded && expanded.length === 0) {
+      out.add(
+        "wildcard_matches_nothing",
+        where,
+        `"${value}" matches no action of ${service}: the entry does nothing`,
+        "Check the pattern against the service's action names.",
+        deadActionSeverity(s),
+      );
+    }
+  });
+}
+
+/** Lower-cased actions the statement's Action element can match, or undefined when unknown. */
+function statementActions(s: ParsedStatement, iam: IamIndex | undefined): string[] | undefined {
+  if (!iam || s.action.element !== "Action") return undefined;
+  const all = new Set<string>();
+  for (const v of s.action.values) {
+    if (v === "*") return undefined;
+    const e = iam.expand(v);
+    if (!e) return undefined;
+    for (const a of e) all.add(a);
+  }
+  return [...all];
+}
+
+function keyIsMultivalued(key: string, type: string | undefined): boolean {
+  return MULTIVALUED_KEYS.has(key) || (type?.startsWith("ArrayOf") ?? false);
+}
+
+function checkConditions(out: Collector, s: ParsedStatement, iam: IamIndex | undefined): void {
+  const actions = statementActions(s, iam);
+  const nullChecked = new Set(
+    s.conditions.filter((c) => c.operator.base.family === "Null").map((c) => c.normalizedKey),
+  );
+  for (const c of s.conditions) {
+    const where = { statement: s, element: "Condition", path: c.path };
+    const op = c.operator;
+    const key = c.normalizedKey;
+    const label = `${op.written} ${c.key}`;
+    const type = iam?.keyType(c.key);
+
+    // Key existence.
+    let unknownKey = false;
+    if (iam) {
+      const service = key.slice(0, Math.max(0, key.indexOf(":")));
+      if (type === undefined && (service === "aws" || iam.actionsOf(service) !== undefined)) {
+        unknownKey = true;
+        out.add(
+          "unknown_condition_key",
+          where,
+          `${c.key} is not a condition key in the IAM catalogue: it is never in a request, so ${label} never sees a value`,
+          "Check the key's spelling in the Service Authorization Reference.",
+          service === "aws" ? "low" : "medium",
+        );
+      }
+    }
+
+    // A key none of the listed actions sends.
+    const actionSpecific =
+      !key.startsWith("aws:") || key.startsWith("aws:requesttag/") || key === "aws:tagkeys";
+    if (
+      !unknownKey &&
+      actions &&
+      actions.length > 0 &&
+      actionSpecific &&
+      (type !== undefined || !key.startsWith("aws:"))
+    ) {
+      const sent = actions.some((a) => iam?.actionSendsKey(a, c.key) === true);
+      if (!sent) {
+        const positive = !op.base.negated && !op.ifExists && op.base.family !== "Null";
+        out.add(
+          "condition_key_not_sent",
+          where,
+          `none of the statement's actions (${s.action.values.join(", ")}) sends ${c.key}, so ${label} ${
+            s.effect === "Deny"
+              ? positive
+                ? "is never true and the Deny never applies"
+                : "always takes its absent-key branch"
+              : "always takes its absent-key branch"
+          }`,
+          "Use a condition key the actions support (see the Service Authorization Reference), or move the condition to a statement with the actions that send it.",
+          s.effect === "Deny" && positive ? "high" : "medium",
+        );
+      }
+    }
+
+    // Operator versus key type.
+    if (type !== undefined) {
+      const base = type.replace(/^ArrayOf/, "").toLowerCase();
+      if (op.base.family === "String" && base === "arn") {
+        const fixOp = op.base.negated ? "ArnNotLike" : "ArnLike";
+        out.add(
+          "arn_key_string_operator",
+          where,
+          `${c.key} is an ARN key compared with ${op.written}; ARN keys are meant for ARN operators`,
+          `Use ${op.qualifier ? `${op.qualifier}:` : ""}${fixOp}${op.ifExists ? "IfExists" : ""}.`,
+        );
+      } else {
+        const wanted = FAMILY_TYPES[op.base.family];
+        if (wanted && !wanted.includes(base)) {
+          out.add(
+            "operator_type_mismatch",
+            where,
+            `${op.written} compares ${op.base.family} values but ${c.key} is of type ${type}: the condition never matches as intended`,
+            `Use a ${type.replace(/^ArrayOf/, "")} operator for ${c.key}.`,
+          );
+        }
+      }
+    }
+
+    // Wildcards read literally.
+    if (op.base.family === "String" && !op.base.wildcards) {
+      const wild = c.values.filter(hasWildcard);
+      if (wild.length > 0) {
+        const weakens = (s.effect === "Deny") !== op.base.negated;
+        const like = op.base.negated ? "StringNotLike" : "StringLike";
+        out.add(
+          "wildcard_in_exact_operator",
+          where,
+          `${op.written} reads * and ? literally, so ${list(wild)} only matches that exact text: ${
+            weakens
+              ? s.effect === "Deny"
+                ? "the Deny does not apply as intended"
+                : "the exemption never matches"
+              : "the exemption never matches and the Deny applies to everyone"
+          }`,
+          `Use ${op.qualifier ? `${op.qualifier}:` : ""}${like}${op.ifExists ? "IfExists" : ""}.`,
+          weakens ? "high" : "medium",
+        );
+      }
+    }
+
+    // Set operators.
+    const multi = keyIsMultivalued(key, type);
+    if (op.qualifier && type !== undefined && !multi) {
+      out.add(
+        "set_operator_on_single_valued_key",
+        where,
+        `${c.key} is single-valued; ${op.qualifier} is for multivalued keys${
+          op.qualifier === "ForAllValues" ? " and is also true when the key is absent" : ""
+        }`,
+        `Drop the ${op.qualifier}: prefix (${op.base.name}${op.ifExists ? "IfExists" : ""}).`,
+      );
+    } else if (!op.qualifier && multi && op.base.family !== "Null") {
+      out.add(
+        "multivalued_key_without_set_operator",
+        where,
+        `${c.key} is multivalued; without ForAllValues/ForAnyValue the comparison is not what it looks like`,
+        `Use ForAnyValue:${op.base.name} (any value matches) or ForAllValues:${op.base.name} (every value matches, with a Null check).`,
+      );
+    }
+    if (op.qualifier === "ForAllValues" && !nullChecked.has(key)) {
+      out.add(
+        "for_all_values_without_null_check",
+        where,
+        `ForAllValues is true when ${c.key} is absent or empty, so ${
+          s.effect === "Allow"
+            ? "requests without the key are allowed"
+            : "requests without the key are denied"
+        }`,
+        `Add "Null": {"${c.key}": "false"} to the same statement.`,
+        s.effect === "Allow" ? "medium" : "low",
+      );
+    }
+    if (op.qualifier === "ForAnyValue" && op.base.negated) {
+      out.add(
+        "for_any_value_negated",
+        where,
+        `${op.written} is true as soon as one value of ${c.key} is outside the list`,
+        `Use ForAllValues:${op.base.name} if every value must be outside the list.`,
+      );
+    }
+
+    // Bool on a key that may be absent.
+    if (
+      op.base.family === "Bool" &&
+      !op.ifExists &&
+      s.effect === "Deny" &&
+      !ALWAYS_PRESENT_BOOL_KEYS.has(key) &&
+      c.values.some((v) => v.toLowerCase() === "false")
+    ) {
+      out.add(
+        "bool_without_if_exists",
+        where,
+        `${c.key} is absent from some requests (for aws:MultiFactorAuthPresent: every request signed with long-term access keys); then Bool is false and the Deny does not apply`,
+        `Use "BoolIfExists": {"${c.key}": "false"}, or add "Null": {"${c.key}": "true"} in a second statement.`,
+      );
+    }
+  }
+}
+
+function checkPrincipalValues(out: Collector, s: ParsedStatement): void {
+  for (const c of s.conditions) {
+    if (c.normalizedKey !== "aws:principalarn") continue;
+    const where = { statement: s, element: "Condition", path: c.path };
+    for (const v of c.values) {
+      const session = /^arn:([^:]+):sts::([^:]*):assumed-role\/([^/]+)/.exec(v);
+      if (session) {
+        const role = `arn:${session[1]}:iam::${session[2] ?? "*"}:role/${session[3] ?? "*"}`;
+        out.add(
+          "session_arn_in_principal_arn",
+          where,
+          `"${v}" is an assumed-role session ARN, but aws:PrincipalArn carries the role ARN: this value never matches`,
+          `Use the role ARN "${role}" (add the role's path if it has one).`,
+        );
+      }
+      const sso = v.indexOf("AWSReservedSSO_");
+      const role = v.indexOf(":role/");
+      if (sso !== -1 && role !== -1 && role < sso) {
+        const between = v.slice(role + 6, sso);
+        if (!between.includes("*") && !between.includes("aws-reserved/sso.amazonaws.com/")) {
+          out.add(
+            "sso_role_without_path",
+            where,
+            `"${v}" names an IAM Identity Center role without its path; their ARNs are arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/[<region>/]AWSReservedSSO_..., so this value never matches`,
+            `Use "${v.slice(0, role + 6)}aws-reserved/sso.amazonaws.com/*${v.slice(sso)}"${
+              c.operator.base.wildcards ? "" : " with ArnLike/ArnNotLike"
+            }.`,
+          );
+        }
+      }
+    }
+  }
+}
+
+function regionConditions(s: ParsedStatement): ParsedCondition[] {
+  return s.conditions.filter(
+    (c) => c.normalizedKey === "aws:requestedregion" && c.operator.base.negated && !c.operator.qualifier,
+  );
+}
+
+function checkRegionDeny(out: Collector, s: ParsedStatement): void {
+  if (s.effect !== "Deny") return;
+  const regionConds = regionConditions(s);
+  if (regionConds.length === 0) return;
+  const allowed = regionConds.flatMap((c) => c.values);
+  const globalRegionAllowed = GLOBAL_SERVICE_REGIONS.some((r) =>
+    regionConds.some((c) =>
+      c.values.some((v) => (c.operator.base.wildcards ? wildcardMatch(v, r) : v === r)),
+    ),
+  );
+  if (globalRegionAllowed) return;
+  const values = s.action.values.map(normalizeAction);
+  const missing = GLOBAL_SERVICES.filter((g) => {
+    const all = `${g.prefix}:*`;
+    if (s.action.element === "NotAction") return !values.some((v) => patternSubsumes(v, all, true));
+    // Action: the deny reaches the service when a pattern can match one of its actions.
+    return values.some((v) => {
+      const service = v.split(":")[0] ?? "";
+      return v === "*" || wildcardMatch(service, g.prefix, true);
+    });
+  });
+  if (missing.length === 0) return;
+  const essential = missing.filter((g) => g.essential);
+  out.add(
+    "region_deny_missing_global_services",
+    { statement: s, element: s.action.element, path: `${s.path}.${s.action.element}` },
+    `this region deny (outside ${allowed.join(", ")}) does not exempt global services, which are authorized in us-east-1: ${missing
+      .map((g) => g.prefix)
+      .join(", ")} are denied everywhere${
+      essential.length ? ` (including ${essential.map((g) => g.name).join(", ")})` : ""
+    }`,
+    s.action.element === "NotAction"
+      ? `Add ${missing.map((g) => `"${g.prefix}:*"`).join(", ")} to NotAction (the AWS example region-deny SCP has the full list).`
+      : `Rewrite the statement with NotAction listing the global services (${missing
+          .slice(0, 6)
+          .map((g) => `"${g.prefix}:*"`)
+          .join(", ")}, ...).`,
+    essential.length ? "medium" : "low",
+  );
+}
+
+function checkExemption(out: Collector, s: ParsedStatement): void {
+  if (s.effect !== "Deny") return;
+  if (s.conditions.some((c) => isPrincipalKey(c.normalizedKey))) return;
+  const actions = s.action.values.map(normalizeAction);
+  if (s.action.element === "Action" && actions.every((a) => NEVER_EXEMPT.has(a))) return;
+  const broadActions = s.action.element === "NotAction" || actions.includes("*");
+  const fix =
+    'Add "Condition": {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/BreakGlassAdmin"}} (your break-glass or administrator role).';
+  const where = {
+    statement: s,
+    element: "Condition",
+    path: `${s.path}${s.conditions.length ? ".Condition" : ""}`,
+  };
+  if (s.conditions.length === 0) {
+    if (broadActions && s.action.element === "Action" && s.resource.values.includes("*")) {
+      out.add(
+        "deny_without_exemption",
+        where,
+        "denies every action on every resource with no exemption: only the management account can act (fine for a quarantine OU)",
+        null,
+        "info",
+      );
+      return;
+    }
+    out.add(
+      "deny_without_exemption",
+      where,
+      `denies ${s.action.element === "NotAction" ? "everything except " : ""}${s.action.values.join(", ")} with no condition: nobody, not even a break-glass role, can ever do it in the accounts below`,
+      fix,
+    );
+    return;
+  }
+  if (broadActions) {
+    out.add(
+      "deny_without_exemption",
+      where,
+      `a broad Deny (${s.action.element} ${s.action.values.join(", ")}) with no condition on aws:PrincipalArn: no administrator or break-glass role is exempt`,
+      fix,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Actions and condition keys a document mentions, read without parsing errors getting in the way. */
+function mentioned(input: string | object): { actions: string[]; keys: string[] } {
+  let doc: unknown = input;
+  if (typeof input === "string") {
+    try {
+      doc = JSON.parse(input);
+    } catch {
+      return { actions: [], keys: [] };
+    }
+  }
+  const actions: string[] = [];
+  const keys: string[] = [];
+  const statements = (doc as { Statement?: unknown } | null)?.Statement;
+  for (const st of Array.isArray(statements) ? statements : [statements]) {
+    if (!st || typeof st !== "object") continue;
+    const rec = st as Record<string, unknown>;
+    for (const el of [rec.Action, rec.NotAction]) {
+      for (const a of Array.isArray(el) ? el : [el]) if (typeof a === "string") actions.push(a);
+    }
+    if (rec.Condition && typeof rec.Condition === "object") {
+      for (const block of Object.values(rec.Condition as Record<string, unknown>)) {
+        if (block && typeof block === "object") keys.push(...Object.keys(block));
+      }
+    }
+  }
+  return { actions, keys };
+}
+
+/** Loads the catalogue data the documents need: call before lintPolicy. */
+export async function prepareLint(
+  documents: readonly (string | object)[],
+): Promise<{ catalogue: Catalogue; iam: IamIndex }> {
+  const actions: string[] = [];
+  const keys: string[] = [];
+  for (const d of documents) {
+    const m = mentioned(d);
+    actions.push(...m.actions);
+    keys.push(...m.keys);
+  }
+  const services = servicesMentioned(actions, keys);
+  const [catalogue, iam] = await Promise.all([primeCatalogue({ services }), loadIamIndex(services)]);
+  return { catalogue, iam };
+}
