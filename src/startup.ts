@@ -1,4 +1,10 @@
-/** Start-up: load the runtime configuration, open the organization source, prepare auth. */
+/** Start-up: load the runtime configuration, open the organization source, load the baseline, prepare auth. */
+import {
+  demoBaseline,
+  loadBaseline,
+  type BaselineDeps,
+  type LoadedBaseline,
+} from "./audit/baseline-source.js";
 import { createSecretReader } from "./aws/secrets.js";
 import type { Env } from "./config/env.js";
 import type { AuthConfig } from "./config/schema.js";
@@ -14,6 +20,8 @@ export interface StartupDeps {
   configDeps?: ConfigDeps;
   createReader?: (config: LoadedConfig["config"]) => Promise<OrganizationReader>;
   createVerifier?: (auth: AuthConfig) => TokenVerifier;
+  /** How the baseline is read; defaults to configDeps' secret and file readers (else the AWS SDK). */
+  baselineDeps?: BaselineDeps;
 }
 
 export interface Started {
@@ -28,9 +36,8 @@ export async function startUp(
   logger: Logger,
   deps: StartupDeps = {},
 ): Promise<Started> {
-  const configDeps = deps.configDeps ?? {
-    readSecret: createSecretReader(env.AWS_REGION ?? env.AWS_DEFAULT_REGION),
-  };
+  const secretReader = createSecretReader(env.AWS_REGION ?? env.AWS_DEFAULT_REGION);
+  const configDeps: ConfigDeps = deps.configDeps ?? { readSecret: secretReader };
   const loaded = await loadRuntimeConfig(env, configDeps);
   const { config } = loaded;
   logger.level = config.logLevel;
@@ -43,6 +50,28 @@ export async function startUp(
   });
   const reader = await (deps.createReader ?? createReader)(config);
   const org = new OrganizationService(reader, config.allowedOuIds);
+
+  // A bad baseline stops start-up like a bad configuration: the message names the source and path.
+  const baselineDeps: BaselineDeps = deps.baselineDeps ?? {
+    readSecret: deps.configDeps ? (id) => configDeps.readSecret(id) : secretReader,
+    ...(configDeps.readTextFile ? { readTextFile: configDeps.readTextFile } : {}),
+  };
+  const baselineSource = config.baseline;
+  const readBaseline: (() => Promise<LoadedBaseline>) | undefined = baselineSource
+    ? () => loadBaseline(baselineSource, baselineDeps)
+    : config.organization.source === "demo"
+      ? async () => demoBaseline()
+      : undefined;
+  if (readBaseline) {
+    const baseline = await readBaseline();
+    runtime.baseline = baseline;
+    runtime.reloadBaseline = async () => {
+      const fresh = await readBaseline();
+      runtime.baseline = fresh;
+      return fresh;
+    };
+    logger.info("baseline loaded", { origin: baseline.origin, policies: baseline.baseline.policies.length });
+  }
 
   let verifier: TokenVerifier | undefined;
   if (config.auth.enabled) {

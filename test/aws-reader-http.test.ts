@@ -208,6 +208,7 @@ describe("AWS reader over HTTP (real SDK, fake endpoint)", () => {
     expect((error as UserError).retryable).toBe(true);
     expect((error as UserError).message).toContain("ListPolicies");
     expect(requests).toHaveLength(2);
-    expect(requests[0]?.body).toEqual({ Filter: "SERVICE_CONTROL_POLICY" });
+    // Lists ask for the largest page AWS allows: fewer pages, fewer calls against the throttle.
+    expect(requests[0]?.body).toEqual({ Filter: "SERVICE_CONTROL_POLICY", MaxResults: 20 });
   }, 15_000);
 });

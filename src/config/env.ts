@@ -22,6 +22,12 @@ const int = z
   .regex(/^\d+$/, "expected a whole number")
   .transform((v) => Number(v));
 
+const positiveNumber = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, "expected a positive number")
+  .transform((v) => Number(v))
+  .pipe(z.number().positive());
+
 export const envSchema = z.object({
   PORT: int.pipe(z.number().min(1).max(65_535)).default(8000),
   HOST: z.string().min(1).default("0.0.0.0"),
@@ -47,6 +53,10 @@ export const envSchema = z.object({
   AUTH_ALLOWED_CLIENT_IDS: list.optional(),
   AUTH_REQUIRED_SCOPES: list.optional(),
   CACHE_TTL_SECONDS: int.optional(),
+  // Pacing of AWS Organizations calls (process settings; see docs/performance.md).
+  ORG_API_RATE_PER_SECOND: positiveNumber.optional(),
+  ORG_API_BURST: int.pipe(z.number().min(1)).optional(),
+  ORG_API_MAX_CONCURRENCY: int.pipe(z.number().min(1).max(64)).optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).optional(),
 });
 

@@ -1,8 +1,14 @@
 /**
  * The AWS reader: a thin, cached mapping of the Organizations read API onto `OrganizationReader`.
- * Lists are read with the SDK paginators and returned whole (a failed page fails the call),
- * every call is cached by operation + arguments, and API calls are counted per operation
- * (one per page sent) for get_server_status.
+ * Lists are read with the SDK paginators at the largest page size AWS allows and returned whole
+ * (a failed page fails the call), every call is cached by operation + arguments with in-flight
+ * de-duplication, and API calls are counted per operation (one per page sent) for get_server_status.
+ * Every HTTP request (SDK retries included) passes a pacer: a token bucket just under the
+ * Organizations throttle and a concurrency bound.
+ *
+ * Answers also teach the reader things other calls would otherwise be needed for: names (from
+ * listings and policy targets), parents (from child listings), the management account (from
+ * customer-managed policy ARNs). docs/performance.md describes the call plans built on this.
  */
 import {
   DescribeAccountCommand,
@@ -10,12 +16,15 @@ import {
   DescribeOrganizationCommand,
   DescribePolicyCommand,
   OrganizationsClient,
+  paginateListAccountsForParent,
   paginateListChildren,
+  paginateListOrganizationalUnitsForParent,
   paginateListParents,
   paginateListPolicies,
   paginateListPoliciesForTarget,
   paginateListRoots,
   paginateListTargetsForPolicy,
+  type Account as AwsAccount,
   type OrganizationsClientConfig,
   type PolicySummary as AwsPolicySummary,
 } from "@aws-sdk/client-organizations";
@@ -25,8 +34,12 @@ import { USER_AGENT_APP_ID } from "../version.js";
 import { mapAwsError } from "./aws-errors.js";
 import { TtlCache } from "./cache.js";
 import type { TargetKind } from "./ids.js";
+import { Pacer } from "./pacer.js";
 import type {
   Account,
+  CachedOperation,
+  KnownOrganization,
+  LearnedFact,
   OrganizationInfo,
   OrganizationReader,
   OrganizationalUnit,
@@ -44,6 +57,17 @@ export const DEFAULT_ORGANIZATIONS_REGION = "us-east-1";
 /** Shows in CloudTrail as the assumed-role session name. */
 export const ROLE_SESSION_NAME = "aws-organizations-mcp-server";
 export const DEFAULT_MAX_ATTEMPTS = 6;
+/**
+ * Pacing defaults, deliberately conservative: a burst large enough for one account's whole
+ * effective chain (at most 6 ListParents + 7 ListPoliciesForTarget + 29 distinct policies + 1,
+ * within the five-policies-per-target quota), so an interactive question is never slowed, then a
+ * sustained rate for whole-organization work. Tune with the ORG_API_* variables.
+ */
+export const DEFAULT_RATE_PER_SECOND = 8;
+export const DEFAULT_BURST = 40;
+export const DEFAULT_MAX_CONCURRENCY = 8;
+/** The largest MaxResults every Organizations list operation accepts. */
+export const ORGANIZATIONS_PAGE_SIZE = 20;
 
 export interface OrganizationsClientOptions {
   region?: string;
@@ -53,12 +77,22 @@ export interface OrganizationsClientOptions {
   maxAttempts?: number;
 }
 
+export interface PacingOptions {
+  /** Sustained HTTP requests per second to Organizations (retries included). Default 8. */
+  ratePerSecond?: number;
+  /** Requests that may go at once after a quiet period. Default 40. */
+  burst?: number;
+  /** Requests in flight at once. Default 8. */
+  maxConcurrency?: number;
+}
+
 export interface AwsReaderOptions extends OrganizationsClientOptions {
   cacheTtlSeconds: number;
   /** A ready client (tests, or a caller that needs a custom endpoint); region/role options are then unused. */
   client?: OrganizationsClient;
   /** Clock in milliseconds since the epoch, for the cache. */
   now?: () => number;
+  pacing?: PacingOptions;
 }
 
 /** The client configuration the reader uses; exported so tests can run the same settings against a fake endpoint. */
@@ -102,6 +136,40 @@ function targetKind(type: string | undefined, id: string): TargetKind {
   return "ACCOUNT";
 }
 
+const THROTTLING_ERRORS = new Set(["TooManyRequestsException", "ThrottlingException", "Throttling"]);
+
+/** Customer-managed policy ARNs carry the management account and the organization id. */
+const CUSTOMER_POLICY_ARN = /^arn:aws[a-z-]*:organizations::(\d{12}):policy\/(o-[a-z0-9]{10,32})\//;
+
+function parentRef(id: string): TargetRef {
+  return { id, type: targetKind(undefined, id) };
+}
+
+/**
+ * A copy of cached answers (plain JSON data), so callers may mutate what they get. Several times
+ * faster than structuredClone for the many small objects of a warm chain.
+ */
+function cloneJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  if (value !== null && typeof value === "object") {
+    const copy: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) copy[k] = cloneJson(v);
+    return copy as T;
+  }
+  return value;
+}
+
+function toAccount(a: AwsAccount, fallbackId: string): Account {
+  const status = a.State ?? a.Status;
+  return {
+    id: a.Id ?? fallbackId,
+    name: a.Name ?? a.Id ?? fallbackId,
+    ...(a.Email ? { email: a.Email } : {}),
+    ...(status ? { status } : {}),
+    ...(a.Arn ? { arn: a.Arn } : {}),
+  };
+}
+
 function toPolicySummary(p: AwsPolicySummary, fallbackType: PolicyType, fallbackId = ""): PolicySummary {
   const id = p.Id ?? fallbackId;
   return {
@@ -117,35 +185,103 @@ function toPolicySummary(p: AwsPolicySummary, fallbackType: PolicyType, fallback
 export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
   const client = options.client ?? new OrganizationsClient(organizationsClientConfig(options));
   const now = options.now ?? Date.now;
-  const cache = new TtlCache({ ttlMs: Math.max(0, options.cacheTtlSeconds) * 1000, now });
+  const ttlMs = Math.max(0, options.cacheTtlSeconds) * 1000;
+  const cache = new TtlCache({ ttlMs, now });
+  const pacer = new Pacer({
+    ratePerSecond: options.pacing?.ratePerSecond ?? DEFAULT_RATE_PER_SECOND,
+    burst: options.pacing?.burst ?? DEFAULT_BURST,
+    maxConcurrency: options.pacing?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+  });
   const apiCalls: Record<string, number> = {};
+  let httpRequests = 0;
+  let throttledResponses = 0;
+  let derivedEntries = 0;
+  let refreshes = 0;
   const count = (operation: string): void => {
     apiCalls[operation] = (apiCalls[operation] ?? 0) + 1;
   };
+
+  // Every attempt (after the SDK's retry middleware) waits for the pacer, so retries are paced too.
+  const paced =
+    <A, R>(next: (args: A) => Promise<R>) =>
+    (args: A): Promise<R> =>
+      pacer.run(async () => {
+        httpRequests++;
+        try {
+          return await next(args);
+        } catch (error) {
+          const e = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
+          if (
+            (typeof e.name === "string" && THROTTLING_ERRORS.has(e.name)) ||
+            e.$metadata?.httpStatusCode === 429
+          ) {
+            throttledResponses++;
+          }
+          throw error;
+        }
+      });
+  client.middlewareStack.addRelativeTo(
+    paced as Parameters<OrganizationsClient["middlewareStack"]["addRelativeTo"]>[0],
+    { relation: "after", toMiddleware: "retryMiddleware", name: "organizationsPacer", override: true },
+  );
+
   // Counts each page as the paginator sends it (including a page that then fails).
-  const pagination = (operation: string): { client: OrganizationsClient; withCommand: () => undefined } => ({
+  const pagination = (
+    operation: string,
+  ): { client: OrganizationsClient; pageSize: number; withCommand: () => undefined } => ({
     client,
+    pageSize: ORGANIZATIONS_PAGE_SIZE,
     withCommand: () => {
       count(operation);
       return undefined;
     },
   });
 
+  // --- What answers teach: names, the organization, parents. ---
+  const names = new Map<string, { name: string; at: number }>();
+  const learnName = (id: string, name: string | undefined): void => {
+    if (ttlMs > 0 && name !== undefined && name !== "") names.set(id, { name, at: now() });
+  };
+  let known: { info: KnownOrganization; at: number } | undefined;
+  const learnFromPolicy = (p: PolicySummary): void => {
+    if (p.awsManaged || !p.arn || ttlMs <= 0) return;
+    if (known?.info.managementAccountSource === "DescribeOrganization" && now() - known.at < ttlMs) return;
+    const match = CUSTOMER_POLICY_ARN.exec(p.arn);
+    if (match?.[1] && match[2]) {
+      known = {
+        info: { id: match[2], managementAccountId: match[1], managementAccountSource: "policy ARN" },
+        at: now(),
+      };
+    }
+  };
+  const key = (operation: string, args: readonly unknown[]): string => `${operation}:${JSON.stringify(args)}`;
+  const seed = (operation: string, args: readonly unknown[], value: unknown, epoch: number): void => {
+    if (cache.seed(key(operation, args), value, epoch)) derivedEntries++;
+  };
+  const learnParent = (childId: string, parentId: string, epoch: number): void => {
+    seed("ListParents", [childId], parentRef(parentId), epoch);
+  };
+
   /**
    * Runs one operation through the cache; the loader's AWS errors become UserErrors. Callers get
-   * their own copy, so mutating a result never changes what the cache holds.
+   * their own copy, so mutating a result never changes what the cache holds. The loader gets the
+   * cache epoch its answer belongs to, for the facts it derives.
    */
-  async function cached<T>(operation: string, args: readonly unknown[], load: () => Promise<T>): Promise<T> {
-    const key = `${operation}:${JSON.stringify(args)}`;
+  async function cached<T>(
+    operation: string,
+    args: readonly unknown[],
+    load: (epoch: number) => Promise<T>,
+  ): Promise<T> {
     const subject = args.length > 0 ? String(args[0]) : undefined;
-    const value = await cache.getOrLoad(key, async () => {
+    const epoch = cache.epoch();
+    const value = await cache.getOrLoad(key(operation, args), async () => {
       try {
-        return await load();
+        return await load(epoch);
       } catch (error) {
         throw mapAwsError(error, operation, subject);
       }
     });
-    return structuredClone(value);
+    return cloneJson(value);
   }
 
   async function send<T>(operation: string, call: () => Promise<T>): Promise<T> {
@@ -168,6 +304,16 @@ export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
             "AWS Organizations DescribeOrganization returned no organization details.",
           );
         }
+        if (ttlMs > 0) {
+          known = {
+            info: {
+              id: org.Id,
+              managementAccountId: org.MasterAccountId,
+              managementAccountSource: "DescribeOrganization",
+            },
+            at: now(),
+          };
+        }
         return {
           id: org.Id,
           managementAccountId: org.MasterAccountId,
@@ -182,6 +328,7 @@ export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
         for await (const page of paginateListRoots(pagination("ListRoots"), {})) {
           for (const r of page.Roots ?? []) {
             if (!r.Id) continue;
+            learnName(r.Id, r.Name);
             roots.push({
               id: r.Id,
               name: r.Name ?? "Root",
@@ -208,7 +355,7 @@ export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
       }),
 
     listChildren: (parentId, childType) =>
-      cached("ListChildren", [parentId, childType], async (): Promise<TargetRef[]> => {
+      cached("ListChildren", [parentId, childType], async (epoch): Promise<TargetRef[]> => {
         const children: TargetRef[] = [];
         const input = { ParentId: parentId, ChildType: childType };
         for await (const page of paginateListChildren(pagination("ListChildren"), input)) {
@@ -216,7 +363,43 @@ export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
             if (c.Id) children.push({ id: c.Id, type: targetKind(c.Type ?? childType, c.Id) });
           }
         }
+        for (const c of children) learnParent(c.id, parentId, epoch);
         return children;
+      }),
+
+    listAccountsForParent: (parentId) =>
+      cached("ListAccountsForParent", [parentId], async (epoch): Promise<Account[]> => {
+        const accounts: Account[] = [];
+        const input = { ParentId: parentId };
+        for await (const page of paginateListAccountsForParent(pagination("ListAccountsForParent"), input)) {
+          for (const a of page.Accounts ?? []) if (a.Id) accounts.push(toAccount(a, a.Id));
+        }
+        for (const a of accounts) {
+          learnName(a.id, a.name);
+          learnParent(a.id, parentId, epoch);
+        }
+        return accounts;
+      }),
+
+    listOrganizationalUnitsForParent: (parentId) =>
+      cached("ListOrganizationalUnitsForParent", [parentId], async (epoch): Promise<OrganizationalUnit[]> => {
+        const ous: OrganizationalUnit[] = [];
+        const input = { ParentId: parentId };
+        const pages = paginateListOrganizationalUnitsForParent(
+          pagination("ListOrganizationalUnitsForParent"),
+          input,
+        );
+        for await (const page of pages) {
+          for (const o of page.OrganizationalUnits ?? []) {
+            if (!o.Id) continue;
+            ous.push({ id: o.Id, name: o.Name ?? o.Id, ...(o.Arn ? { arn: o.Arn } : {}) });
+          }
+        }
+        for (const o of ous) {
+          learnName(o.id, o.name);
+          learnParent(o.id, parentId, epoch);
+        }
+        return ous;
       }),
 
     describeAccount: (accountId) =>
@@ -226,14 +409,9 @@ export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
         );
         const a = out.Account;
         if (!a) throw notFound(`AWS Organizations DescribeAccount: account ${accountId} was not found.`);
-        const status = a.State ?? a.Status;
-        return {
-          id: a.Id ?? accountId,
-          name: a.Name ?? a.Id ?? accountId,
-          ...(a.Email ? { email: a.Email } : {}),
-          ...(status ? { status } : {}),
-          ...(a.Arn ? { arn: a.Arn } : {}),
-        };
+        const account = toAccount(a, accountId);
+        learnName(account.id, account.name);
+        return account;
       }),
 
     describeOrganizationalUnit: (ouId) =>
@@ -247,11 +425,9 @@ export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
             `AWS Organizations DescribeOrganizationalUnit: organizational unit ${ouId} was not found.`,
           );
         }
-        return {
-          id: ou.Id ?? ouId,
-          name: ou.Name ?? ou.Id ?? ouId,
-          ...(ou.Arn ? { arn: ou.Arn } : {}),
-        };
+        const name = ou.Name ?? ou.Id ?? ouId;
+        learnName(ou.Id ?? ouId, ou.Name);
+        return { id: ou.Id ?? ouId, name, ...(ou.Arn ? { arn: ou.Arn } : {}) };
       }),
 
     listPolicies: (type) =>
@@ -262,6 +438,7 @@ export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
             if (p.Id) policies.push(toPolicySummary(p, type));
           }
         }
+        policies.forEach(learnFromPolicy);
         return policies;
       }),
 
@@ -284,7 +461,9 @@ export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
               "policies and resource control policies only.",
           );
         }
-        return { ...toPolicySummary(summary, summary.Type, policyId), content };
+        const policy = { ...toPolicySummary(summary, summary.Type, policyId), content };
+        learnFromPolicy(policy);
+        return policy;
       }),
 
     listTargetsForPolicy: (policyId) =>
@@ -294,6 +473,7 @@ export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
         for await (const page of paginateListTargetsForPolicy(pagination("ListTargetsForPolicy"), input)) {
           for (const t of page.Targets ?? []) {
             if (!t.TargetId) continue;
+            learnName(t.TargetId, t.Name);
             targets.push({
               id: t.TargetId,
               type: targetKind(t.Type, t.TargetId),
@@ -313,8 +493,36 @@ export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
             if (p.Id) policies.push(toPolicySummary(p, type));
           }
         }
+        policies.forEach(learnFromPolicy);
         return policies;
       }),
+
+    peekName: (id) => {
+      const entry = names.get(id);
+      if (!entry) return undefined;
+      if (now() - entry.at < ttlMs) return entry.name;
+      names.delete(id);
+      return undefined;
+    },
+
+    peekOrganization: (): KnownOrganization => {
+      if (!known || now() - known.at >= ttlMs) return {};
+      return { ...known.info };
+    },
+
+    isCached: (operation: CachedOperation, args) => cache.has(key(operation, args)),
+
+    epoch: () => cache.epoch(),
+
+    learn: (facts: readonly LearnedFact[], epoch) => {
+      for (const fact of facts) {
+        if (fact.kind === "policiesForTarget") {
+          seed("ListPoliciesForTarget", [fact.targetId, fact.policyType], fact.policies, epoch);
+        } else {
+          seed("ListTargetsForPolicy", [fact.policyId], fact.targets, epoch);
+        }
+      }
+    },
 
     stats: (): ReaderStats => {
       const { hits, misses, entries } = cache.stats();
@@ -325,11 +533,19 @@ export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
         cacheMisses: misses,
         cacheEntries: entries,
         dataAsOf: oldest === null ? null : new Date(oldest).toISOString(),
+        httpRequests,
+        throttledResponses,
+        derivedEntries,
+        refreshes,
+        pacing: pacer.stats(),
       };
     },
 
     refresh: () => {
       cache.clear();
+      names.clear();
+      known = undefined;
+      refreshes++;
     },
   };
   return reader;

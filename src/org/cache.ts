@@ -8,6 +8,8 @@
  * - TTL 0 disables caching but identical concurrent calls still share one load.
  * - `clear()` drops everything; loads already in flight finish for their callers but do not
  *   repopulate the cache, and later calls start new loads.
+ * - `seed(key, value, epoch)` stores a value learned indirectly (a parent from a child listing, a
+ *   target's policies from every policy's targets), unless the cache was cleared since `epoch`.
  */
 
 export interface TtlCacheOptions {
@@ -31,7 +33,8 @@ interface Entry {
   storedAt: number;
 }
 
-const DEFAULT_MAX_ENTRIES = 50_000;
+// Room for a 10,000-account organization fully loaded for both policy types (about 36,000 entries).
+const DEFAULT_MAX_ENTRIES = 100_000;
 
 export class TtlCache {
   private readonly ttlMs: number;
@@ -83,6 +86,31 @@ export class TtlCache {
       });
     this.inFlight.set(key, load);
     return load;
+  }
+
+  /** Changes on every clear(): facts read before a clear must not be stored after it. */
+  epoch(): number {
+    return this.generation;
+  }
+
+  /** True when a fresh entry is held for `key` (no hit or miss is counted). */
+  has(key: string): boolean {
+    return this.freshEntry(key) !== undefined;
+  }
+
+  /** The fresh value for `key` without loading, or undefined; no hit or miss is counted. */
+  peek<T>(key: string): T | undefined {
+    return this.freshEntry(key)?.value as T | undefined;
+  }
+
+  /**
+   * Stores a value derived from other reads made during `epoch`. An entry already held is kept:
+   * it came from a direct read, which is never less accurate than a derivation.
+   */
+  seed(key: string, value: unknown, epoch: number): boolean {
+    if (this.ttlMs <= 0 || epoch !== this.generation || this.freshEntry(key)) return false;
+    this.store(key, value);
+    return true;
   }
 
   /** Drops every entry; in-flight loads complete for their callers without being stored. */

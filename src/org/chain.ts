@@ -5,7 +5,9 @@ import type { Policy, PolicyType } from "./types.js";
 export interface ChainTarget {
   id: string;
   type: TargetKind;
+  /** The name, or the id when the name is not known without an extra API call (then nameKnown is false). */
   name: string;
+  nameKnown?: boolean;
 }
 
 export interface ChainLevel {
@@ -24,5 +26,6 @@ export interface EffectiveChain {
   ouPath: string;
   /** True when the target is the management account, which SCPs (and RCPs) never restrict. */
   isManagementAccount: boolean;
-  managementAccountId: string;
+  /** Always present for an account's chain; for an OU or root only when known without a call. */
+  managementAccountId?: string;
 }

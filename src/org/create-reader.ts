@@ -1,5 +1,6 @@
 /** Opens the organization source named by the runtime configuration. */
 import { ConfigError } from "../errors.js";
+import { parseEnv, type Env } from "../config/env.js";
 import type { RuntimeConfig } from "../config/schema.js";
 import { createAwsReader } from "./aws-reader.js";
 import demoOrganization from "./demo/demo-organization.json" with { type: "json" };
@@ -11,7 +12,8 @@ export function demoSnapshot(): Snapshot {
   return parseSnapshot(demoOrganization, "(bundled demo)");
 }
 
-export async function createReader(config: RuntimeConfig): Promise<OrganizationReader> {
+/** `env` supplies the process-level pacing settings (ORG_API_*); read only for the aws source. */
+export async function createReader(config: RuntimeConfig, env?: Env): Promise<OrganizationReader> {
   const source = config.organization;
   switch (source.source) {
     case "demo":
@@ -20,14 +22,21 @@ export async function createReader(config: RuntimeConfig): Promise<OrganizationR
       const snapshot = await loadSnapshotFile(source.file);
       return checkScope(createSnapshotReader(snapshot, "snapshot"), snapshot, config.allowedOuIds);
     }
-    case "aws":
+    case "aws": {
+      const { ORG_API_RATE_PER_SECOND, ORG_API_BURST, ORG_API_MAX_CONCURRENCY } = env ?? parseEnv();
       // No organization reads at start-up: the first tool call reads what it needs.
       return createAwsReader({
         cacheTtlSeconds: config.cacheTtlSeconds,
+        pacing: {
+          ...(ORG_API_RATE_PER_SECOND !== undefined ? { ratePerSecond: ORG_API_RATE_PER_SECOND } : {}),
+          ...(ORG_API_BURST !== undefined ? { burst: ORG_API_BURST } : {}),
+          ...(ORG_API_MAX_CONCURRENCY !== undefined ? { maxConcurrency: ORG_API_MAX_CONCURRENCY } : {}),
+        },
         ...(source.region ? { region: source.region } : {}),
         ...(source.roleArn ? { roleArn: source.roleArn } : {}),
         ...(source.externalId ? { externalId: source.externalId } : {}),
       });
+    }
   }
 }
 

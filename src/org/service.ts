@@ -7,13 +7,62 @@ import { notFound, outsideScope, invalidInput } from "../errors.js";
 import type { EffectiveChain, ChainLevel, ChainTarget } from "./chain.js";
 import { ACCOUNT_ID, ROOT_ID, targetKindOf, type TargetKind } from "./ids.js";
 import type {
+  LearnedFact,
   OrganizationInfo,
   OrganizationReader,
   Policy,
   PolicySummary,
   PolicyType,
   Root,
+  TargetRef,
 } from "./types.js";
+
+/** Every Organizations list operation returns at most this many items per page. */
+const PAGE_SIZE = 20;
+
+export interface ChainOptions {
+  /**
+   * Read names not already known (DescribeAccount, DescribeOrganizationalUnit, ListRoots): one
+   * extra call per unnamed level. Off by default: a chain needs ids, not names.
+   */
+  resolveNames?: boolean;
+}
+
+/** A root, OU or account in an OrganizationView. */
+export interface ViewNode extends ChainTarget {
+  /** Null for a root. */
+  parentId: string | null;
+  /** False for a root or OU on the path above the allowed scope. */
+  inScope: boolean;
+}
+
+export type AttachmentPlanKind = "per-policy" | "per-target";
+
+export interface AttachmentPlan {
+  /** per-policy: ListTargetsForPolicy for every policy; per-target: ListPoliciesForTarget for every target. */
+  chosen: AttachmentPlanKind;
+  /** Calls each plan was estimated to need, from what was known when choosing (cached answers cost 0). */
+  estimatedCalls: Record<AttachmentPlanKind, number>;
+  policies: number;
+  targets: number;
+}
+
+/**
+ * The part of the organization the scope allows, with every policy of one type and where each is
+ * attached: what whole-organization questions (drift, "which accounts deny X") are answered from.
+ */
+export interface OrganizationView {
+  policyType: PolicyType;
+  /** Roots and OUs inside the scope or on the path above it. */
+  containers: Map<string, ViewNode>;
+  /** Accounts inside the scope. */
+  accounts: Map<string, ViewNode>;
+  /** Every policy of the type, with its document (attached or not). */
+  policies: Map<string, Policy>;
+  /** Ids of the policies attached directly to each container and account of the view. */
+  attachments: Map<string, string[]>;
+  plan: AttachmentPlan;
+}
 
 export interface VisibleTarget extends ChainTarget {
   /** Names from the root down to this target, e.g. "Root/Workloads/Prod/app-prod". */
@@ -111,6 +160,9 @@ export class OrganizationService {
   }
 
   async nameOf(id: string): Promise<string> {
+    // A name some earlier answer carried (a listing, a policy's targets) needs no call.
+    const known = this.reader.peekName?.(id);
+    if (known !== undefined) return known;
     const kind = targetKindOf(id);
     if (kind === "ROOT") return (await this.reader.listRoots()).find((r) => r.id === id)?.name ?? id;
     if (kind === "ORGANIZATIONAL_UNIT") return (await this.reader.describeOrganizationalUnit(id)).name;
@@ -129,26 +181,80 @@ export class OrganizationService {
     return names.join("/");
   }
 
-  /** The chain of `policyType` policies from the root down to an account or OU inside the scope. */
-  async effectiveChain(id: string, policyType: PolicyType): Promise<EffectiveChain> {
-    await this.assertInScope(id);
-    const [org, lineage] = await Promise.all([this.reader.describeOrganization(), this.lineage(id)]);
+  /**
+   * The chain of `policyType` policies from the root down to an account or OU inside the scope.
+   *
+   * Cold, against AWS, this costs exactly: ListParents per level above the target,
+   * ListPoliciesForTarget per level, DescribePolicy per attached policy not cached, and, for an
+   * account only, one DescribeOrganization when the chain does not already show the management
+   * account (docs/performance.md). Names come from what earlier answers taught the reader.
+   */
+  async effectiveChain(
+    id: string,
+    policyType: PolicyType,
+    options: ChainOptions = {},
+  ): Promise<EffectiveChain> {
+    const kind = targetKindOf(id);
+    if (!kind) throw invalidInput(`${id} is not an account, OU or root id.`);
+    // ListParents up to the root: the chain's levels, and (not_found) proof that the id exists.
+    const lineage = await this.lineage(id);
+    const allowed = await this.allowedIds();
+    if (!lineage.some((x) => allowed.includes(x))) {
+      // Only on this error path is it worth a call to tell "no such root" from "not yours".
+      if (kind === "ROOT") await this.assertExists(id);
+      throw outsideScope(describeId(id), allowed);
+    }
+    const policies = await Promise.all(lineage.map((levelId) => this.attachedPolicies(levelId, policyType)));
     const levels: ChainLevel[] = await Promise.all(
-      lineage.map(async (levelId) => ({
-        target: await this.target(levelId),
-        policies: await this.attachedPolicies(levelId, policyType),
+      lineage.map(async (levelId, i) => ({
+        target: await this.chainTarget(levelId, options.resolveNames === true),
+        policies: policies[i] ?? [],
       })),
     );
     const last = levels[levels.length - 1];
     if (!last) throw notFound(`No chain found for ${id}.`);
+    // After the policy reads: their ARNs may already have named the management account.
+    const managementAccountId =
+      kind === "ACCOUNT"
+        ? await this.managementAccountFor(id)
+        : this.reader.peekOrganization?.().managementAccountId;
     return {
       policyType,
       target: last.target,
       levels,
       ouPath: levels.map((l) => l.target.name).join("/"),
-      isManagementAccount: id === org.managementAccountId,
-      managementAccountId: org.managementAccountId,
+      isManagementAccount: kind === "ACCOUNT" && id === managementAccountId,
+      ...(managementAccountId !== undefined ? { managementAccountId } : {}),
     };
+  }
+
+  /**
+   * The management account, without a call when possible. A customer-managed policy ARN names it
+   * (arn:aws:organizations::<management account>:policy/...); that is trusted to say an account is
+   * NOT the management account, but "this account is exempt from SCPs" is never concluded from it:
+   * that answer is confirmed with DescribeOrganization, the one source that cannot be misread.
+   */
+  private async managementAccountFor(accountId: string): Promise<string> {
+    const known = this.reader.peekOrganization?.();
+    if (
+      known?.managementAccountId !== undefined &&
+      (known.managementAccountSource === "DescribeOrganization" || known.managementAccountId !== accountId)
+    ) {
+      return known.managementAccountId;
+    }
+    return (await this.reader.describeOrganization()).managementAccountId;
+  }
+
+  /** A level of a chain, named from what the reader knows (in-memory readers know every name). */
+  private async chainTarget(id: string, resolve: boolean): Promise<ChainTarget> {
+    const type = targetKindOf(id);
+    if (!type) throw invalidInput(`${id} is not an account, OU or root id.`);
+    const peek = this.reader.peekName;
+    if (!peek || resolve) return { id, type, name: await this.nameOf(id), nameKnown: true };
+    const name = peek(id);
+    return name === undefined
+      ? { id, type, name: id, nameKnown: false }
+      : { id, type, name, nameKnown: true };
   }
 
   async attachedPolicies(targetId: string, policyType: PolicyType): Promise<Policy[]> {
@@ -176,10 +282,7 @@ export class OrganizationService {
       const next: string[] = [];
       await Promise.all(
         frontier.map(async (parentId) => {
-          const [accounts, ous] = await Promise.all([
-            this.reader.listChildren(parentId, "ACCOUNT"),
-            this.reader.listChildren(parentId, "ORGANIZATIONAL_UNIT"),
-          ]);
+          const { accounts, ous } = await this.childrenOf(parentId);
           found.push(...accounts.map((a) => a.id));
           next.push(...ous.map((o) => o.id));
         }),
@@ -187,6 +290,236 @@ export class OrganizationService {
       frontier = next;
     }
     return found;
+  }
+
+  /**
+   * Direct children of a root or OU. ListAccountsForParent and ListOrganizationalUnitsForParent
+   * cost the same pages as ListChildren and also carry names (and teach the reader parents).
+   */
+  private async childrenOf(
+    parentId: string,
+  ): Promise<{ accounts: { id: string; name?: string }[]; ous: { id: string; name?: string }[] }> {
+    const { listAccountsForParent, listOrganizationalUnitsForParent } = this.reader;
+    if (listAccountsForParent && listOrganizationalUnitsForParent) {
+      const [accounts, ous] = await Promise.all([
+        listAccountsForParent.call(this.reader, parentId),
+        listOrganizationalUnitsForParent.call(this.reader, parentId),
+      ]);
+      return { accounts, ous };
+    }
+    const [accounts, ous] = await Promise.all([
+      this.reader.listChildren(parentId, "ACCOUNT"),
+      this.reader.listChildren(parentId, "ORGANIZATIONAL_UNIT"),
+    ]);
+    return { accounts, ous };
+  }
+
+  /** Drops everything cached, so the next answers are read afresh from the source. */
+  refresh(): void {
+    this.reader.refresh();
+  }
+
+  /**
+   * Loads the scope of the organization for one policy type: the tree (roots and OUs above and
+   * inside the scope, accounts inside it), every policy with its document, and every attachment
+   * of a visible target. Attachments are read with the cheaper of two plans, estimated from what
+   * is known at that point (docs/performance.md):
+   *
+   * - per policy: ListTargetsForPolicy for each policy (a policy attached everywhere, like
+   *   FullAWSAccess, costs one page per 20 targets);
+   * - per target: ListPoliciesForTarget for each root, OU and account of the view.
+   *
+   * Calls run as fast as the reader's pacer admits them. With the per-policy plan the reader also
+   * learns every visible target's policies, so chains asked for afterwards cost nothing.
+   */
+  async loadOrganization(policyType: PolicyType): Promise<OrganizationView> {
+    const epoch = this.reader.epoch?.();
+    const allowed = await this.allowedIds();
+    const containers = new Map<string, ViewNode>();
+    const accounts = new Map<string, ViewNode>();
+
+    // Policies and their documents do not depend on the tree: start them at once.
+    const summariesLoad = this.reader.listPolicies(policyType);
+    const documentsLoad = summariesLoad.then((summaries) =>
+      Promise.all(summaries.map((s) => this.reader.describePolicy(s.id))),
+    );
+    // Keep an early failure of one from going unhandled while the other is awaited.
+    documentsLoad.catch(() => undefined);
+
+    /** Adds a root or OU once; true when its subtree is still to be walked. */
+    const addContainer = async (
+      id: string,
+      parentId: string | null,
+      inScope: boolean,
+      name?: string,
+    ): Promise<boolean> => {
+      const existing = containers.get(id);
+      if (existing) {
+        // An allowed OU may lie below another: first met on the path above it, then in scope.
+        if (!inScope || existing.inScope) return false;
+        existing.inScope = true;
+        return true;
+      }
+      const type = targetKindOf(id) ?? "ORGANIZATIONAL_UNIT";
+      const node: ViewNode = { id, type, name: id, parentId, inScope };
+      containers.set(id, node);
+      Object.assign(node, await this.nodeName(id, type, name));
+      return true;
+    };
+    const walk = async (parentId: string): Promise<void> => {
+      const { accounts: childAccounts, ous } = await this.childrenOf(parentId);
+      await Promise.all([
+        ...childAccounts.map(async (a) => {
+          accounts.set(a.id, { ...(await this.nodeName(a.id, "ACCOUNT", a.name)), parentId, inScope: true });
+        }),
+        ...ous.map(async (o) => {
+          if (await addContainer(o.id, parentId, true, o.name)) await walk(o.id);
+        }),
+      ]);
+    };
+    await Promise.all(
+      allowed.map(async (allowedId) => {
+        const above = await this.ancestors(allowedId);
+        await Promise.all(above.map((id, i) => addContainer(id, above[i - 1] ?? null, false)));
+        if (await addContainer(allowedId, above[above.length - 1] ?? null, true)) await walk(allowedId);
+      }),
+    );
+
+    const summaries = await summariesLoad;
+    const targets: TargetRef[] = [
+      ...[...containers.values()].map((c) => ({ id: c.id, type: c.type })),
+      ...[...accounts.keys()].map((id) => ({ id, type: "ACCOUNT" as const })),
+    ];
+    const wholeOrganization = [...containers.values()].some((c) => c.type === "ROOT" && c.inScope);
+    const plan = this.choosePlan(
+      policyType,
+      summaries,
+      targets.map((t) => t.id),
+      wholeOrganization,
+    );
+
+    const attachments = new Map<string, string[]>(targets.map((t) => [t.id, []]));
+    if (plan.chosen === "per-policy") {
+      const perPolicy = await Promise.all(summaries.map((s) => this.reader.listTargetsForPolicy(s.id)));
+      const byTarget = new Map<string, PolicySummary[]>(targets.map((t) => [t.id, []]));
+      summaries.forEach((summary, i) => {
+        for (const t of perPolicy[i] ?? []) {
+          attachments.get(t.id)?.push(summary.id);
+          byTarget.get(t.id)?.push(summary);
+        }
+      });
+      if (epoch !== undefined && this.reader.learn) {
+        const facts: LearnedFact[] = [...byTarget].map(([targetId, policies]) => ({
+          kind: "policiesForTarget",
+          targetId,
+          policyType,
+          policies,
+        }));
+        this.reader.learn(facts, epoch);
+      }
+    } else {
+      const perTarget = await Promise.all(
+        targets.map((t) => this.reader.listPoliciesForTarget(t.id, policyType)),
+      );
+      targets.forEach((t, i) =>
+        attachments.set(
+          t.id,
+          (perTarget[i] ?? []).map((p) => p.id),
+        ),
+      );
+    }
+    const documents = await documentsLoad;
+    return {
+      policyType,
+      containers,
+      accounts,
+      policies: new Map(documents.map((p) => [p.id, p])),
+      attachments,
+      plan,
+    };
+  }
+
+  /**
+   * Estimates both attachment plans from what is known. Per target: one call per target whose
+   * answer is not cached. Per policy: one page per policy not cached, except that an AWS-managed
+   * policy (FullAWSAccess, RCPFullAWSAccess) is assumed attached to every target of the
+   * organization: a page per 20. For a partial scope the organization's size is unknown, so it is
+   * taken as twice the scope, which leans towards the plan whose cost is known exactly.
+   */
+  private choosePlan(
+    policyType: PolicyType,
+    summaries: readonly PolicySummary[],
+    targetIds: readonly string[],
+    wholeOrganization: boolean,
+  ): AttachmentPlan {
+    const isCached = this.reader.isCached?.bind(this.reader);
+    const organizationTargets = wholeOrganization ? targetIds.length : targetIds.length * 2;
+    let perPolicy = 0;
+    for (const s of summaries) {
+      if (isCached?.("ListTargetsForPolicy", [s.id])) continue;
+      perPolicy += s.awsManaged ? Math.max(1, Math.ceil(organizationTargets / PAGE_SIZE)) : 1;
+    }
+    let perTarget = 0;
+    for (const id of targetIds) if (!isCached?.("ListPoliciesForTarget", [id, policyType])) perTarget++;
+    return {
+      chosen: perPolicy <= perTarget ? "per-policy" : "per-target",
+      estimatedCalls: { "per-policy": perPolicy, "per-target": perTarget },
+      policies: summaries.length,
+      targets: targetIds.length,
+    };
+  }
+
+  /** A view node's name: as listed, else as already known, else (in-memory readers) looked up. */
+  private async nodeName(id: string, type: TargetKind, listed?: string): Promise<ChainTarget> {
+    if (listed !== undefined) return { id, type, name: listed, nameKnown: true };
+    if (!this.reader.peekName) return { id, type, name: await this.nameOf(id), nameKnown: true };
+    const name = this.reader.peekName(id);
+    return name === undefined
+      ? { id, type, name: id, nameKnown: false }
+      : { id, type, name, nameKnown: true };
+  }
+
+  /**
+   * The chain of one target of a loaded view, without any call except (for an account whose
+   * chain does not show the management account) one DescribeOrganization, shared by all.
+   */
+  async chainFromView(view: OrganizationView, id: string): Promise<EffectiveChain> {
+    const node = view.accounts.get(id) ?? view.containers.get(id);
+    if (!node) {
+      if (!targetKindOf(id)) throw invalidInput(`${id} is not an account, OU or root id.`);
+      throw outsideScope(describeId(id), await this.allowedIds());
+    }
+    const lineage: ViewNode[] = [];
+    for (let cursor: ViewNode | undefined = node; cursor;) {
+      lineage.unshift(cursor);
+      cursor = cursor.parentId === null ? undefined : view.containers.get(cursor.parentId);
+    }
+    const levels: ChainLevel[] = lineage.map((n) => ({
+      target: {
+        id: n.id,
+        type: n.type,
+        name: n.name,
+        ...(n.nameKnown !== undefined ? { nameKnown: n.nameKnown } : {}),
+      },
+      policies: (view.attachments.get(n.id) ?? []).flatMap((pid) => {
+        const p = view.policies.get(pid);
+        return p ? [p] : [];
+      }),
+    }));
+    const last = levels[levels.length - 1];
+    if (!last || !node.inScope) throw outsideScope(describeId(id), await this.allowedIds());
+    const managementAccountId =
+      node.type === "ACCOUNT"
+        ? await this.managementAccountFor(id)
+        : this.reader.peekOrganization?.().managementAccountId;
+    return {
+      policyType: view.policyType,
+      target: last.target,
+      levels,
+      ouPath: levels.map((l) => l.target.name).join("/"),
+      isManagementAccount: node.type === "ACCOUNT" && id === managementAccountId,
+      ...(managementAccountId !== undefined ? { managementAccountId } : {}),
+    };
   }
 
   /** Policies of a type that are attached somewhere visible, or attached nowhere. */
@@ -226,16 +559,26 @@ export class OrganizationService {
           type: t.type,
           name: t.name,
           path: await this.pathOf(t.id),
-          inScope: await this.isInScope(t.id),
+          inScope: (await this.wholeOrganizationAllowed()) || (await this.isInScope(t.id)),
           accountsReached: withReach ? (await this.accountsInScopeUnder(t.id)).length : 0,
         })),
     );
     return { policy, targets: visible, hiddenTargetCount: targets.length - visible.length };
   }
 
+  /**
+   * Ids the organization itself returned (policy targets), filtered to those visible. With the
+   * root allowed, everything is: no ListParents walk per target (thousands for FullAWSAccess).
+   */
   private async filterVisible(ids: string[]): Promise<string[]> {
+    if (await this.wholeOrganizationAllowed()) return ids;
     const flags = await Promise.all(ids.map((id) => this.isVisible(id)));
     return ids.filter((_, i) => flags[i]);
+  }
+
+  /** True when a root is among the allowed ids: an organization has one root, so all of it is in scope. */
+  private async wholeOrganizationAllowed(): Promise<boolean> {
+    return (await this.allowedIds()).some((id) => ROOT_ID.test(id));
   }
 }
 

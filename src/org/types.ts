@@ -1,5 +1,6 @@
 /** The organization as the tools see it, whichever reader produced it. */
 import type { TargetKind } from "./ids.js";
+import type { PacerStats } from "./pacer.js";
 
 export type PolicyType = "SERVICE_CONTROL_POLICY" | "RESOURCE_CONTROL_POLICY";
 export const POLICY_TYPES: readonly PolicyType[] = ["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"];
@@ -62,13 +63,40 @@ export interface PolicyTarget extends TargetRef {
 
 /** Counts the readers keep, reported by get_server_status. */
 export interface ReaderStats {
+  /** Logical API calls per operation: one per page requested (SDK retries are not counted again). */
   apiCalls: Record<string, number>;
   cacheHits: number;
   cacheMisses: number;
   cacheEntries: number;
   /** When the oldest cached entry was read, or the snapshot captured; null when nothing is held. */
   dataAsOf: string | null;
+  /** HTTP requests sent, SDK retries included (AWS reader). */
+  httpRequests?: number;
+  /** Requests AWS answered with a throttling error (each was retried by the SDK or failed the call). */
+  throttledResponses?: number;
+  /** Answers stored without a call because other answers implied them (parents, policies per target). */
+  derivedEntries?: number;
+  /** Explicit refreshes since start-up. */
+  refreshes?: number;
+  /** The request pacer (AWS reader). */
+  pacing?: PacerStats;
 }
+
+/** What a reader knows about the organization without another call; fields are absent when unknown. */
+export interface KnownOrganization {
+  id?: string;
+  managementAccountId?: string;
+  /** Where managementAccountId came from: DescribeOrganization, or the ARN of a customer-managed policy. */
+  managementAccountSource?: "DescribeOrganization" | "policy ARN";
+}
+
+/** Answers implied by other answers, stored so later calls need no request (see OrganizationReader.learn). */
+export type LearnedFact =
+  | { kind: "policiesForTarget"; targetId: string; policyType: PolicyType; policies: PolicySummary[] }
+  | { kind: "targetsForPolicy"; policyId: string; targets: PolicyTarget[] };
+
+/** The operations whose cached answers a planner may ask about (OrganizationReader.isCached). */
+export type CachedOperation = "ListPoliciesForTarget" | "ListTargetsForPolicy" | "DescribePolicy";
 
 /**
  * One interface, several readers (AWS, snapshot, demo). It mirrors the Organizations read API
@@ -92,4 +120,22 @@ export interface OrganizationReader {
   stats(): ReaderStats;
   /** Drops cached data so the next calls read afresh. */
   refresh(): void;
+
+  // Optional: readers that hold the organization in memory (snapshot, demo) leave these out, and
+  // callers then use the methods above, which cost them nothing.
+
+  /** Accounts directly under a root or OU, with names (ListAccountsForParent). */
+  listAccountsForParent?(parentId: string): Promise<Account[]>;
+  /** OUs directly under a root or OU, with names (ListOrganizationalUnitsForParent). */
+  listOrganizationalUnitsForParent?(parentId: string): Promise<OrganizationalUnit[]>;
+  /** A root, OU or account name already known from an earlier answer, without a call. */
+  peekName?(id: string): string | undefined;
+  /** The organization id and management account, as far as known without a call. */
+  peekOrganization?(): KnownOrganization;
+  /** Whether the answer of `operation` for `args` is held fresh (a planner's "what is known"). */
+  isCached?(operation: CachedOperation, args: readonly string[]): boolean;
+  /** Changes whenever cached data is dropped; pass it back to learn(). */
+  epoch?(): number;
+  /** Stores implied answers, unless the data was refreshed since `epoch` (they would mix two reads). */
+  learn?(facts: readonly LearnedFact[], epoch: number): void;
 }

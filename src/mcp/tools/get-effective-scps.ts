@@ -1,9 +1,19 @@
 import { z } from "zod";
+import type { ChainTarget } from "../../org/chain.js";
 import { accountIdSchema, ouOrRootIdSchema } from "../../org/ids.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
 import { policyTypeSchema, targetSchema } from "../schemas.js";
 import { documentViewSchema, viewDocument } from "../policy-view.js";
+
+const chainTargetSchema = targetSchema.extend({
+  nameKnown: z
+    .literal(false)
+    .optional()
+    .describe(
+      "present (false) when the name was not known without an extra AWS call: name is then the id (ask again with resolveNames: true)",
+    ),
+});
 
 export const getEffectiveScps = defineTool({
   name: "get_effective_scps",
@@ -17,18 +27,24 @@ export const getEffectiveScps = defineTool({
     accountId: accountIdSchema.optional().describe("a 12-digit account id"),
     ouId: ouOrRootIdSchema.optional().describe("an OU id (ou-...) or the root id (r-...)"),
     policyType: policyTypeSchema.default("SERVICE_CONTROL_POLICY"),
+    resolveNames: z
+      .boolean()
+      .default(false)
+      .describe(
+        "also read names not already known (one extra AWS call per unnamed level); by default levels the server has not seen yet are shown by id",
+      ),
   },
   refine: ({ accountId, ouId }) =>
     (accountId === undefined) === (ouId === undefined) ? "give exactly one of accountId or ouId" : undefined,
   output: {
-    target: targetSchema,
+    target: chainTargetSchema,
     ouPath: z.string(),
     policyType: policyTypeSchema,
     isManagementAccount: z.boolean(),
     note: z.string().nullable(),
     levels: z.array(
       z.object({
-        target: targetSchema,
+        target: chainTargetSchema,
         policies: z.array(
           z.object({
             id: z.string(),
@@ -45,12 +61,18 @@ export const getEffectiveScps = defineTool({
       .array(z.string())
       .describe("levels with nothing attached: every request is implicitly denied there (SCPs)"),
   },
-  handler: async ({ accountId, ouId, policyType }, ctx) => {
+  handler: async ({ accountId, ouId, policyType, resolveNames }, ctx) => {
     const { org } = requireOrg(ctx);
     const id = (accountId ?? ouId) as string;
-    const chain = await org.effectiveChain(id, policyType);
+    const chain = await org.effectiveChain(id, policyType, { resolveNames });
+    const named = (t: ChainTarget): ChainTarget & { nameKnown?: false } => ({
+      id: t.id,
+      type: t.type,
+      name: t.name,
+      ...(t.nameKnown === false ? { nameKnown: false as const } : {}),
+    });
     const levels = chain.levels.map((l) => ({
-      target: l.target,
+      target: named(l.target),
       policies: l.policies.map((p) => ({
         id: p.id,
         name: p.name,
@@ -64,20 +86,25 @@ export const getEffectiveScps = defineTool({
       ? `${chain.target.id} is the management account: ${label}s do not apply to it, whatever is attached.`
       : null;
     const empty = chain.levels.filter((l) => l.policies.length === 0).map((l) => l.target.id);
+    const display = (t: ChainTarget): string => (t.nameKnown === false ? t.id : `${t.name} (${t.id})`);
+    const unnamed = chain.levels.filter((l) => l.target.nameKnown === false).length;
     const summary = [
-      `${label} chain for ${chain.target.type === "ACCOUNT" ? "account" : chain.target.type === "ROOT" ? "root" : "OU"} ${chain.target.name} (${chain.target.id}), path ${chain.ouPath}:`,
+      `${label} chain for ${chain.target.type === "ACCOUNT" ? "account" : chain.target.type === "ROOT" ? "root" : "OU"} ${display(chain.target)}, path ${chain.ouPath}:`,
       ...chain.levels.map(
         (l, i) =>
-          `${i + 1}. ${l.target.type} ${l.target.name} (${l.target.id}): ${l.policies.map((p) => `${p.name} (${p.id})`).join(", ") || "no policies attached"}`,
+          `${i + 1}. ${l.target.type} ${display(l.target)}: ${l.policies.map((p) => `${p.name} (${p.id})`).join(", ") || "no policies attached"}`,
       ),
       note,
+      unnamed
+        ? `(${unnamed} level(s) shown by id: their names were not known without extra AWS calls; resolveNames: true reads them.)`
+        : null,
     ]
       .filter(Boolean)
       .join("\n");
     return {
       summary,
       data: {
-        target: chain.target,
+        target: named(chain.target),
         ouPath: chain.ouPath,
         policyType,
         isManagementAccount: chain.isManagementAccount,

@@ -9,8 +9,15 @@ export const getServerStatus = defineTool({
   description:
     "Shows which organization this server reads (organization id, management account), where the data comes from " +
     "(live AWS, a snapshot file or the bundled demo) and how old it is, the OUs it is allowed to inspect, which " +
-    "policy types are enabled, and API/cache figures. Call it first when unsure which organization or scope you are talking to.",
-  input: {},
+    "policy types are enabled, and API/cache figures. Call it first when unsure which organization or scope you are talking to. " +
+    "With refresh: true it first drops every cached AWS answer, so the next questions read the organization afresh " +
+    "(use it after changing policies or moving accounts; cached answers otherwise live for cacheTtlSeconds).",
+  input: {
+    refresh: z
+      .boolean()
+      .default(false)
+      .describe("drop every cached AWS answer first, so what follows is read afresh"),
+  },
   output: {
     server: z.object({
       name: z.string(),
@@ -35,15 +42,39 @@ export const getServerStatus = defineTool({
     scope: z.object({ allowedOuIds: z.array(z.string()), wholeOrganization: z.boolean() }),
     roots: z.array(z.object({ id: z.string(), name: z.string(), enabledPolicyTypes: z.array(z.string()) })),
     cache: z.object({
-      apiCalls: z.record(z.string(), z.number()),
+      apiCalls: z.record(z.string(), z.number()).describe("AWS API calls per operation, one per page"),
       totalApiCalls: z.number(),
-      cacheHits: z.number(),
+      cacheHits: z
+        .number()
+        .describe("answers served from the cache or shared with an identical call in flight"),
       cacheMisses: z.number(),
       cacheEntries: z.number(),
+      httpRequests: z.number().optional().describe("HTTP requests sent to AWS, SDK retries included"),
+      throttledResponses: z.number().optional().describe("requests AWS answered with a throttling error"),
+      derivedEntries: z
+        .number()
+        .optional()
+        .describe("answers stored without a call because other answers implied them"),
+      refreshes: z.number().optional(),
+      refreshed: z.boolean().describe("true when this call dropped the cache first"),
+      pacing: z
+        .object({
+          ratePerSecond: z.number(),
+          burst: z.number(),
+          maxConcurrency: z.number(),
+          delayedRequests: z.number(),
+          waitedMs: z.number(),
+        })
+        .optional()
+        .describe("the request pacer that keeps AWS calls under the Organizations throttle"),
     }),
   },
-  handler: async (_args, ctx) => {
+  handler: async ({ refresh }, ctx) => {
     const { org, loaded } = requireOrg(ctx);
+    if (refresh) {
+      org.refresh();
+      ctx.logger.info("organization cache refreshed", { requestId: ctx.requestId });
+    }
     const [info, roots, allowed] = await Promise.all([
       org.describeOrganization(),
       org.listRoots(),
@@ -94,6 +125,22 @@ export const getServerStatus = defineTool({
         cacheHits: stats.cacheHits,
         cacheMisses: stats.cacheMisses,
         cacheEntries: stats.cacheEntries,
+        ...(stats.httpRequests !== undefined ? { httpRequests: stats.httpRequests } : {}),
+        ...(stats.throttledResponses !== undefined ? { throttledResponses: stats.throttledResponses } : {}),
+        ...(stats.derivedEntries !== undefined ? { derivedEntries: stats.derivedEntries } : {}),
+        ...(stats.refreshes !== undefined ? { refreshes: stats.refreshes } : {}),
+        refreshed: refresh,
+        ...(stats.pacing
+          ? {
+              pacing: {
+                ratePerSecond: stats.pacing.ratePerSecond,
+                burst: stats.pacing.burst,
+                maxConcurrency: stats.pacing.maxConcurrency,
+                delayedRequests: stats.pacing.delayed,
+                waitedMs: stats.pacing.waitedMs,
+              },
+            }
+          : {}),
       },
     };
     const summary = [
@@ -101,6 +148,8 @@ export const getServerStatus = defineTool({
         (stats.dataAsOf ? `, data as of ${stats.dataAsOf}` : ""),
       `Scope: ${data.scope.wholeOrganization ? "the whole organization" : allowed.join(", ")}`,
       `Enabled policy types: ${data.roots.flatMap((r) => r.enabledPolicyTypes).join(", ") || "none"}`,
+      `AWS API calls: ${data.cache.totalApiCalls}, cache hits: ${stats.cacheHits}` +
+        (refresh ? " (cache dropped first: refreshed)" : ""),
     ].join("\n");
     return { summary, data };
   },
