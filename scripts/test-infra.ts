@@ -7,7 +7,7 @@
  *  3. terraform validate (root and modules/org-reader-role)
  *  4. terraform test (mock_provider "aws", plan only) for both
  *  5. the CloudFormation templates rendered by that test run (taken from `terraform test -json
- *     -verbose`) validated against the official AgentCore schemas (../shared/cfn-schemas, or
+ *     -verbose`) validated against the official AgentCore schemas (test/fixtures/cfn-schemas, or
  *     CFN_SCHEMA_DIR), and the runtime configuration documents against the server's own schema
  *  6. scripts/push-image.sh parses (bash -n; shellcheck when installed), workflows parse as YAML
  *

@@ -1,6 +1,6 @@
 /**
  * Offline validation of CloudFormation resources against their official resource provider schemas
- * (../shared/cfn-schemas). Intrinsic functions are resolved with test values where possible; a value
+ * (test/fixtures/cfn-schemas). Intrinsic functions are resolved with test values where possible; a value
  * that cannot be resolved is skipped on its own (never the whole resource). Also checks that no
  * read-only property is set and that names match the anchored form of their (unanchored) pattern.
  */

@@ -161,15 +161,18 @@ export function findPluginDir(
   );
 }
 
-/** The CloudFormation schema directory: CFN_SCHEMA_DIR, else ../shared/cfn-schemas beside the repository. */
+/**
+ * The CloudFormation schema directory: CFN_SCHEMA_DIR (to try newer schemas), else the copy kept in
+ * the repository (test/fixtures/cfn-schemas), so a clean clone validates offline.
+ */
 export function findSchemaDir(repoRoot: string, env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.CFN_SCHEMA_DIR
     ? resolve(env.CFN_SCHEMA_DIR)
-    : resolve(repoRoot, "..", "shared", "cfn-schemas");
+    : resolve(repoRoot, "test", "fixtures", "cfn-schemas");
   if (!isDir(dir) || !list(dir).some((f) => f.endsWith(".json"))) {
     throw new Error(
-      `no CloudFormation schemas in ${dir}${env.CFN_SCHEMA_DIR ? " (CFN_SCHEMA_DIR)" : ""}: clone shared/ beside ` +
-        "the repository or set CFN_SCHEMA_DIR to the folder with AWS__BedrockAgentCore__*.json.",
+      `no CloudFormation schemas in ${dir}${env.CFN_SCHEMA_DIR ? " (CFN_SCHEMA_DIR)" : ""}: restore ` +
+        "test/fixtures/cfn-schemas or set CFN_SCHEMA_DIR to the folder with AWS__BedrockAgentCore__*.json.",
     );
   }
   return dir;

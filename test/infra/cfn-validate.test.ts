@@ -1,12 +1,11 @@
-import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CfnValidator, anchored, loadSchemas, type ResourceSchema } from "../../scripts/lib/cfn-validate.js";
+import { findSchemaDir } from "../../scripts/lib/terraform-env.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const schemaDir = process.env.CFN_SCHEMA_DIR ?? join(repoRoot, "..", "shared", "cfn-schemas");
-const haveSchemas = existsSync(schemaDir);
+const schemaDir = findSchemaDir(repoRoot);
 
 const RUNTIME_ARN = "arn:aws:iam::123456789012:role/runtime";
 
@@ -39,7 +38,7 @@ describe("anchored", () => {
   });
 });
 
-describe.skipIf(!haveSchemas)(`against the official schemas in ${schemaDir}`, () => {
+describe(`against the official schemas in ${schemaDir}`, () => {
   let validator: CfnValidator;
 
   beforeAll(async () => {

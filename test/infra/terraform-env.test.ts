@@ -111,12 +111,14 @@ describe("findPluginDir", () => {
 });
 
 describe("findSchemaDir", () => {
-  it("uses CFN_SCHEMA_DIR, else ../shared/cfn-schemas beside the repository", () => {
+  it("uses CFN_SCHEMA_DIR, else the copy in test/fixtures/cfn-schemas", () => {
     const shared = join(root, "shared", "cfn-schemas");
     mkdirSync(shared, { recursive: true });
     writeFileSync(join(shared, "AWS__BedrockAgentCore__Runtime.json"), "{}");
-    mkdirSync(join(root, "repo"));
-    expect(findSchemaDir(join(root, "repo"), {})).toBe(shared);
+    const kept = join(root, "repo", "test", "fixtures", "cfn-schemas");
+    mkdirSync(kept, { recursive: true });
+    writeFileSync(join(kept, "AWS__BedrockAgentCore__Runtime.json"), "{}");
+    expect(findSchemaDir(join(root, "repo"), {})).toBe(kept);
     expect(findSchemaDir("/nowhere", { CFN_SCHEMA_DIR: shared })).toBe(shared);
     expect(() => findSchemaDir(join(root, "repo"), { CFN_SCHEMA_DIR: join(root, "repo") })).toThrow(
       /no CloudFormation schemas/,
