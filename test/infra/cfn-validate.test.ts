@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CfnValidator, anchored, loadSchemas, type ResourceSchema } from "../../scripts/lib/cfn-validate.js";
