@@ -168,6 +168,38 @@ describe("POST /mcp", () => {
   });
 });
 
+it("keeps concurrent requests apart when MCP servers are reused", async () => {
+  const accounts = ["210000000001", "220000000001", "230000000001", "230000000002", "240000000001"];
+  const ask = async (accountId: string, i: number) => {
+    const res = await rawPost(
+      harness,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: i,
+        method: "tools/call",
+        params: { name: "get_effective_scps", arguments: { accountId } },
+      }),
+      { "x-request-id": `pool-${i}` },
+    );
+    return { accountId, i, body: (await res.json()) as any };
+  };
+  // Three rounds of concurrent calls: the later rounds run on servers the first ones released.
+  for (let round = 0; round < 3; round++) {
+    const answers = await Promise.all(
+      accounts.flatMap((a, j) => [ask(a, round * 100 + j * 2), ask(a, round * 100 + j * 2 + 1)]),
+    );
+    for (const { accountId, i, body } of answers) {
+      expect(body.id).toBe(i);
+      expect(body.result.structuredContent.target.id).toBe(accountId);
+    }
+  }
+  const ids = harness.logger.lines
+    .map((l) => JSON.parse(l))
+    .filter((l) => l.msg === "request" && String(l.requestId).startsWith("pool-"))
+    .map((l) => l.requestId);
+  expect(new Set(ids).size).toBe(30);
+});
+
 describe("authentication through the app", () => {
   let authed: Harness;
   beforeAll(async () => {

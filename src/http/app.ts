@@ -7,7 +7,7 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../logging/logger.js";
-import { createMcpServer } from "../mcp/server.js";
+import { McpServerPool } from "../mcp/server.js";
 import type { RuntimeState } from "../runtime.js";
 import { bearerAuth, type AuthVariables, type TokenVerifier } from "./auth.js";
 import { healthResponse } from "./health.js";
@@ -26,6 +26,7 @@ type Env = { Variables: AuthVariables & { requestId: string } };
 export function createApp(options: AppOptions): Hono<Env> {
   const { runtime, logger } = options;
   const app = new Hono<Env>();
+  const servers = new McpServerPool();
 
   app.get("/healthz", (c) => {
     const { status, body } = healthResponse(runtime);
@@ -91,9 +92,11 @@ export function createApp(options: AppOptions): Hono<Env> {
         log(503, "not_ready");
         return c.json(jsonRpcError(-32000, "The server is starting: retry in a few seconds."), 503);
       }
-      const server = createMcpServer({ org, runtime, logger, requestId });
+      const pooled = servers.acquire({ org, runtime, logger, requestId });
+      const { server } = pooled;
       // No sessionIdGenerator: stateless. A platform-supplied Mcp-Session-Id is accepted and ignored.
       const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
+      let closedCleanly = false;
       try {
         await server.connect(transport);
         const response = await transport.handleRequest(withJsonAccept(c.req.raw), {
@@ -113,8 +116,12 @@ export function createApp(options: AppOptions): Hono<Env> {
         log(response.status, text ? describeOutcome(text) : response.status === 202 ? "accepted" : "empty");
         return new Response(text || null, { status: response.status, headers: response.headers });
       } finally {
-        await transport.close().catch(() => undefined);
-        await server.close().catch(() => undefined);
+        // Closing the server closes its transport and leaves it ready to connect to the next one.
+        closedCleanly = await server.close().then(
+          () => true,
+          () => false,
+        );
+        if (closedCleanly && !server.isConnected()) servers.release(pooled);
       }
     },
   );

@@ -26,6 +26,8 @@ export function describeMessages(body: unknown): { methods: string[]; tools: str
 
 /** The outcome of a JSON-RPC response body: ok, a tool error result, or a JSON-RPC error. */
 export function describeOutcome(text: string): string {
+  // Most answers are neither: a substring test spares parsing a large result again.
+  if (!text.includes('"isError"') && !text.includes('"error"')) return "ok";
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -26,7 +26,21 @@ export type DocumentView = z.infer<typeof documentViewSchema>;
 const asList = (v: unknown): string[] | undefined =>
   v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map((x) => String(x));
 
+// Views of the documents most recently shown, by content: warm calls show the same few policies
+// again and again. Views are only serialised, never mutated, so sharing them is safe.
+const VIEW_CACHE_SIZE = 512;
+const views = new Map<string, DocumentView>();
+
 export function viewDocument(content: string): DocumentView {
+  const cached = views.get(content);
+  if (cached) return cached;
+  const view = buildView(content);
+  if (views.size >= VIEW_CACHE_SIZE) views.delete(views.keys().next().value as string);
+  views.set(content, view);
+  return view;
+}
+
+function buildView(content: string): DocumentView {
   let parsed: unknown;
   try {
     parsed = JSON.parse(content);
