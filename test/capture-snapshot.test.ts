@@ -1,9 +1,8 @@
 import {
-  DescribeAccountCommand,
-  DescribeOrganizationalUnitCommand,
   DescribeOrganizationCommand,
   DescribePolicyCommand,
-  ListChildrenCommand,
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
   ListPoliciesCommand,
   ListRootsCommand,
   ListTargetsForPolicyCommand,
@@ -304,21 +303,21 @@ describe("captureSnapshot", () => {
           },
         ],
       });
-      mock.on(ListChildrenCommand).callsFake((input: { ParentId: string; ChildType: string }) => {
-        if (input.ParentId === "r-ab12" && input.ChildType === "ORGANIZATIONAL_UNIT") {
-          return { Children: [{ Id: "ou-ab12-11111111", Type: "ORGANIZATIONAL_UNIT" }] };
-        }
-        if (input.ParentId === "ou-ab12-11111111" && input.ChildType === "ACCOUNT") {
-          return { Children: [{ Id: "222222222222", Type: "ACCOUNT" }] };
-        }
-        return { Children: [] };
-      });
-      mock.on(DescribeOrganizationalUnitCommand).resolves({
-        OrganizationalUnit: { Id: "ou-ab12-11111111", Name: "Workloads" },
-      });
+      // Children come with their names: no ListChildren, no Describe per child.
       mock
-        .on(DescribeAccountCommand)
-        .resolves({ Account: { Id: "222222222222", Name: "app", State: "ACTIVE" } });
+        .on(ListOrganizationalUnitsForParentCommand)
+        .callsFake((input: { ParentId: string }) =>
+          input.ParentId === "r-ab12"
+            ? { OrganizationalUnits: [{ Id: "ou-ab12-11111111", Name: "Workloads" }] }
+            : { OrganizationalUnits: [] },
+        );
+      mock
+        .on(ListAccountsForParentCommand)
+        .callsFake((input: { ParentId: string }) =>
+          input.ParentId === "ou-ab12-11111111"
+            ? { Accounts: [{ Id: "222222222222", Name: "app", State: "ACTIVE" }] }
+            : { Accounts: [] },
+        );
       mock.on(ListPoliciesCommand).resolves({
         Policies: [
           { Id: "p-abcd1234", Name: "DenyLeave", Type: "SERVICE_CONTROL_POLICY", AwsManaged: false },
@@ -350,11 +349,15 @@ describe("captureSnapshot", () => {
         { id: "222222222222", name: "app", status: "ACTIVE", parentId: "ou-ab12-11111111" },
       ]);
       expect(snapshot.policies[0]?.targetIds).toEqual(["ou-ab12-11111111"]);
-      expect(reader.stats().apiCalls).toMatchObject({
-        ListChildren: 4,
-        DescribeAccount: 1,
+      const calls = reader.stats().apiCalls;
+      expect(calls).toMatchObject({
+        ListOrganizationalUnitsForParent: 2,
+        ListAccountsForParent: 2,
         DescribePolicy: 1,
       });
+      expect(calls.ListChildren ?? 0).toBe(0);
+      expect(calls.DescribeAccount ?? 0).toBe(0);
+      expect(calls.DescribeOrganizationalUnit ?? 0).toBe(0);
     } finally {
       mock.restore();
     }

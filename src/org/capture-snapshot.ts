@@ -1,12 +1,19 @@
 /**
  * Captures a whole organization into a snapshot document (formatVersion 1) through the
- * `OrganizationReader` interface only: roots, then ListChildren recursively for OUs and
- * accounts (described for their names), then per policy type enabled on the root the
+ * `OrganizationReader` interface only: roots, then the OUs and accounts under each container
+ * (with their names when the reader lists them so, else ListChildren and a Describe per child), then per policy type enabled on the root the
  * policies with their documents and targets. Reader calls run with bounded concurrency.
  */
 import { UserError } from "../errors.js";
 import type { Snapshot } from "./snapshot-schema.js";
-import { POLICY_TYPES, type OrganizationReader, type PolicyType, type Root } from "./types.js";
+import {
+  POLICY_TYPES,
+  type Account,
+  type OrganizationalUnit,
+  type OrganizationReader,
+  type PolicyType,
+  type Root,
+} from "./types.js";
 
 export interface CaptureOptions {
   /** Policy types to capture; each is read only when enabled on the root. Default: all supported types. */
@@ -97,7 +104,53 @@ export async function captureSnapshot(
   const accounts: SnapshotAccount[] = [];
   const seen = new Set<string>();
 
+  const pushAccount = (a: Account, parentId: string): void => {
+    accounts.push({
+      id: a.id,
+      name: a.name,
+      ...(a.email !== undefined ? { email: a.email } : {}),
+      status: a.status ?? "ACTIVE",
+      parentId,
+      ...(a.arn !== undefined ? { arn: a.arn } : {}),
+    });
+  };
+  const pushOu = (ou: OrganizationalUnit, parentId: string): void => {
+    organizationalUnits.push({
+      id: ou.id,
+      name: ou.name,
+      parentId,
+      ...(ou.arn !== undefined ? { arn: ou.arn } : {}),
+    });
+  };
+
+  // Readers that list children with their names (AWS: ListAccountsForParent and
+  // ListOrganizationalUnitsForParent) need two calls per container instead of one per child.
+  const listAccounts = reader.listAccountsForParent?.bind(reader);
+  const listOus = reader.listOrganizationalUnitsForParent?.bind(reader);
+
+  async function walkNamed(
+    parentId: string,
+    accountsOf: (id: string) => Promise<Account[]>,
+    ousOf: (id: string) => Promise<OrganizationalUnit[]>,
+  ): Promise<void> {
+    const [ous, accs] = await Promise.all([limit(() => ousOf(parentId)), limit(() => accountsOf(parentId))]);
+    for (const a of accs) {
+      if (seen.has(a.id)) continue;
+      seen.add(a.id);
+      pushAccount(a, parentId);
+    }
+    await Promise.all(
+      ous.map(async (ou) => {
+        if (seen.has(ou.id)) return;
+        seen.add(ou.id);
+        pushOu(ou, parentId);
+        await walkNamed(ou.id, accountsOf, ousOf);
+      }),
+    );
+  }
+
   async function walk(parentId: string): Promise<void> {
+    if (listAccounts && listOus) return walkNamed(parentId, listAccounts, listOus);
     const [ouRefs, accountRefs] = await Promise.all([
       limit(() => reader.listChildren(parentId, "ORGANIZATIONAL_UNIT")),
       limit(() => reader.listChildren(parentId, "ACCOUNT")),
@@ -106,26 +159,12 @@ export async function captureSnapshot(
       ...accountRefs.map(async (ref) => {
         if (seen.has(ref.id)) return;
         seen.add(ref.id);
-        const a = await limit(() => reader.describeAccount(ref.id));
-        accounts.push({
-          id: a.id,
-          name: a.name,
-          ...(a.email !== undefined ? { email: a.email } : {}),
-          status: a.status ?? "ACTIVE",
-          parentId,
-          ...(a.arn !== undefined ? { arn: a.arn } : {}),
-        });
+        pushAccount(await limit(() => reader.describeAccount(ref.id)), parentId);
       }),
       ...ouRefs.map(async (ref) => {
         if (seen.has(ref.id)) return;
         seen.add(ref.id);
-        const ou = await limit(() => reader.describeOrganizationalUnit(ref.id));
-        organizationalUnits.push({
-          id: ou.id,
-          name: ou.name,
-          parentId,
-          ...(ou.arn !== undefined ? { arn: ou.arn } : {}),
-        });
+        pushOu(await limit(() => reader.describeOrganizationalUnit(ref.id)), parentId);
         await walk(ref.id);
       }),
     ]);
