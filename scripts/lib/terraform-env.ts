@@ -162,13 +162,18 @@ export function findPluginDir(
 }
 
 /**
- * The CloudFormation schema directory: CFN_SCHEMA_DIR (to try newer schemas), else the copy kept in
- * the repository (test/fixtures/cfn-schemas), so a clean clone validates offline.
+ * The CloudFormation schema directory: CFN_SCHEMA_DIR, else ../shared/cfn-schemas beside the
+ * repository when it is there (the team's shared copy), else the copy kept in the repository
+ * (test/fixtures/cfn-schemas), so a clean clone validates offline.
  */
 export function findSchemaDir(repoRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  const hasSchemas = (d: string): boolean => isDir(d) && list(d).some((f) => f.endsWith(".json"));
+  const shared = resolve(repoRoot, "..", "shared", "cfn-schemas");
   const dir = env.CFN_SCHEMA_DIR
     ? resolve(env.CFN_SCHEMA_DIR)
-    : resolve(repoRoot, "test", "fixtures", "cfn-schemas");
+    : hasSchemas(shared)
+      ? shared
+      : resolve(repoRoot, "test", "fixtures", "cfn-schemas");
   if (!isDir(dir) || !list(dir).some((f) => f.endsWith(".json"))) {
     throw new Error(
       `no CloudFormation schemas in ${dir}${env.CFN_SCHEMA_DIR ? " (CFN_SCHEMA_DIR)" : ""}: restore ` +

@@ -111,14 +111,15 @@ describe("findPluginDir", () => {
 });
 
 describe("findSchemaDir", () => {
-  it("uses CFN_SCHEMA_DIR, else the copy in test/fixtures/cfn-schemas", () => {
+  it("uses CFN_SCHEMA_DIR, else ../shared/cfn-schemas when present, else the copy in test/fixtures", () => {
     const shared = join(root, "shared", "cfn-schemas");
-    mkdirSync(shared, { recursive: true });
-    writeFileSync(join(shared, "AWS__BedrockAgentCore__Runtime.json"), "{}");
     const kept = join(root, "repo", "test", "fixtures", "cfn-schemas");
     mkdirSync(kept, { recursive: true });
     writeFileSync(join(kept, "AWS__BedrockAgentCore__Runtime.json"), "{}");
     expect(findSchemaDir(join(root, "repo"), {})).toBe(kept);
+    mkdirSync(shared, { recursive: true });
+    writeFileSync(join(shared, "AWS__BedrockAgentCore__Runtime.json"), "{}");
+    expect(findSchemaDir(join(root, "repo"), {})).toBe(shared);
     expect(findSchemaDir("/nowhere", { CFN_SCHEMA_DIR: shared })).toBe(shared);
     expect(() => findSchemaDir(join(root, "repo"), { CFN_SCHEMA_DIR: join(root, "repo") })).toThrow(
       /no CloudFormation schemas/,
