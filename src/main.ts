@@ -21,13 +21,29 @@ async function main(): Promise<void> {
     maxBodyBytes: env.MAX_REQUEST_BODY_BYTES,
     verifier: () => verifier,
   });
-  const server = serve({ fetch: app.fetch, hostname: env.HOST, port: env.PORT }, (info) => {
-    logger.info("listening", {
-      address: info.address,
-      port: info.port,
-      mcp: `http://localhost:${info.port}/mcp`,
-    });
-  });
+  const server = serve(
+    {
+      fetch: app.fetch,
+      hostname: env.HOST,
+      port: env.PORT,
+      // Slow or huge clients are cut off by Node before they reach the app, so one cannot hold a
+      // connection (or memory) for long while others are served.
+      serverOptions: {
+        maxHeaderSize: env.MAX_HEADER_BYTES,
+        requestTimeout: env.REQUEST_TIMEOUT_MS,
+        headersTimeout: env.HEADERS_TIMEOUT_MS,
+        // Node checks both timeouts on this interval (default 30 s); check often enough to honour them.
+        connectionsCheckingInterval: Math.min(1000, Math.floor(env.HEADERS_TIMEOUT_MS / 2)),
+      },
+    },
+    (info) => {
+      logger.info("listening", {
+        address: info.address,
+        port: info.port,
+        mcp: `http://localhost:${info.port}/mcp`,
+      });
+    },
+  );
   server.on("error", (error) => {
     logger.error("cannot listen", { port: env.PORT, error: errorMessage(error) });
     process.exit(1);

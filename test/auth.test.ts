@@ -338,16 +338,19 @@ describe("JWKS loading", () => {
     };
   }
 
-  it("hydrate() fetches the pool's JWKS once; later verifications do not fetch", async () => {
+  it("hydrate() fetches the pool's JWKS once; known kids never fetch, an unknown kid refetches once", async () => {
     const fetcher = fakeFetcher(jwks);
     const verifier = createTokenVerifier(auth, { jwksFetcher: fetcher });
     await verifier.hydrate();
     const fetchedAtStart = [...fetcher.uris];
     expect(fetchedAtStart).toContain(`${ISSUER}/.well-known/jwks.json`);
     expect(await reasonOf(verifier, sign(claims()))).toBe("accepted");
-    expect(await reasonOf(verifier, sign(claims(), { header: { kid: "rotated-key" } }))).toBe("unknown_key");
     await verifier.hydrate();
     expect(fetcher.uris).toEqual(fetchedAtStart);
+    // Rotation (test/reliability/auth-rotation.test.ts has the rate limit in detail).
+    expect(await reasonOf(verifier, sign(claims(), { header: { kid: "rotated-key" } }))).toBe("unknown_key");
+    expect(await reasonOf(verifier, sign(claims(), { header: { kid: "other-key" } }))).toBe("unknown_key");
+    expect(fetcher.uris).toEqual([...fetchedAtStart, `${ISSUER}/.well-known/jwks.json`]);
   });
 
   it("hydrate() is a no-op when a JWKS was injected", async () => {

@@ -240,10 +240,18 @@ export async function computeDrift(org: OrganizationService, req: DriftRequest):
   let matchedPolicies = 0;
   let filterMatched = false;
   const scopeAccounts = new Set<string>();
+  // A temporary failure must not silently count the management account as affected: fail the
+  // call as retryable. A lasting one (e.g. no permission) is said in the notes.
   const managementAccountId = await org
     .describeOrganization()
     .then((o) => o.managementAccountId)
-    .catch(() => undefined);
+    .catch((error: unknown) => {
+      if (error instanceof UserError && error.retryable) throw error;
+      notes.push(
+        `The management account could not be identified (${error instanceof Error ? error.message : String(error)}); SCPs never apply to it, but it may be counted among the affected accounts.`,
+      );
+      return undefined;
+    });
 
   const views = await Promise.all(types.map((t) => org.loadOrganization(t)));
   let iam: IamIndex | undefined;

@@ -1,4 +1,5 @@
 /** lint_scp_policy against the organization: a policy by id, with the quotas of where it is attached. */
+import { invalidInput } from "../errors.js";
 import type { OrganizationService } from "../org/service.js";
 import type { PolicyType } from "../org/types.js";
 import {
@@ -20,6 +21,24 @@ export interface PolicyLintReport {
   targetsNotChecked: number;
 }
 
+/**
+ * A policy document nests a handful of levels (Statement, Condition, operator, key, values). An
+ * object nested far deeper would overflow the stack of the recursive walks (JSON.stringify among
+ * them), so it is refused first, without recursion. Text documents are parsed by JSON.parse, which copes.
+ */
+const MAX_DOCUMENT_DEPTH = 64;
+
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [node, depth] = next;
+    if (node === null || typeof node !== "object") continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Lints a document given as text or object. */
 export async function lintDocument(
   document: string | object,
@@ -27,6 +46,11 @@ export async function lintDocument(
   limits: Partial<LintLimits> = {},
   targets: readonly LintTarget[] = [],
 ): Promise<LintResult> {
+  if (typeof document === "object" && nestedDeeperThan(document, MAX_DOCUMENT_DEPTH)) {
+    throw invalidInput(
+      `the document is nested more than ${MAX_DOCUMENT_DEPTH} levels deep; a policy document has only a few levels (Statement, Condition, operator, key, values).`,
+    );
+  }
   const { catalogue, iam } = await prepareLint([document]);
   return lintPolicy(document, { type, catalogue, iam, limits, targets });
 }

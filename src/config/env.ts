@@ -33,6 +33,19 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   /** Largest accepted POST /mcp body; larger bodies get 413. */
   MAX_REQUEST_BODY_BYTES: int.pipe(z.number().min(1024)).default(16 * 1024 * 1024),
+  /** Largest request head (request line and headers); larger ones get 431 from Node before any handler runs. */
+  MAX_HEADER_BYTES: int
+    .pipe(
+      z
+        .number()
+        .min(1024)
+        .max(1024 * 1024),
+    )
+    .default(16 * 1024),
+  /** Time to receive a whole request (head and body); slower uploads get 408 and the connection is closed. */
+  REQUEST_TIMEOUT_MS: int.pipe(z.number().min(500).max(3_600_000)).default(30_000),
+  /** Time to receive the request head; at most REQUEST_TIMEOUT_MS. */
+  HEADERS_TIMEOUT_MS: int.pipe(z.number().min(500).max(3_600_000)).default(10_000),
   AWS_REGION: z.string().optional(),
   AWS_DEFAULT_REGION: z.string().optional(),
   // Runtime configuration sources, in order of precedence.
@@ -60,12 +73,22 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).optional(),
 });
 
+/** Node refuses to start an HTTP server whose head timeout exceeds its request timeout; say so by name. */
+const checkedEnvSchema = envSchema.superRefine((env, ctx) => {
+  if (env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS)
+    ctx.addIssue({
+      code: "custom",
+      path: ["HEADERS_TIMEOUT_MS"],
+      message: `must not exceed REQUEST_TIMEOUT_MS (${env.REQUEST_TIMEOUT_MS})`,
+    });
+});
+
 export type Env = z.infer<typeof envSchema>;
 
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
   // Empty strings mean "unset", as in most shells' KEY= lines.
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
-  const result = envSchema.safeParse(cleaned);
+  const result = checkedEnvSchema.safeParse(cleaned);
   if (!result.success)
     throw new ConfigError(`Invalid environment variable(s): ${describeIssues(result.error)}`);
   return result.data;

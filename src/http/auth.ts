@@ -5,9 +5,11 @@
  * - Signature, expiry, issuer, token_use and client_id are checked by aws-jwt-verify.
  * - Every scope in `auth.requiredScopes` must be present (aws-jwt-verify's own `scope` option only
  *   requires one of them, so the full check is done here).
- * - The signing keys (JWKS) are fetched once, by `hydrate()` at start-up (or lazily on the first
- *   request if start-up did not). Requests never trigger a JWKS download: a token whose `kid` is not
- *   in the loaded JWKS is refused as `unknown_key`.
+ * - The signing keys (JWKS) are fetched by `hydrate()` at start-up (or lazily on the first request
+ *   if start-up did not). A token with the trusted issuer but a `kid` not in the loaded JWKS (the
+ *   pool rotated its key) triggers one refetch, at most once per `jwksRefetchIntervalMs` (60 s), so
+ *   forged kids cannot make the server hammer the JWKS endpoint; if the kid is still unknown the
+ *   token is refused as `unknown_key`. An injected JWKS is fixed: it is never refetched.
  * - Failures are reduced to an `AuthFailureReason`; neither the token nor library error details
  *   (which may quote claims) reach the response or the logs.
  */
@@ -69,6 +71,10 @@ export interface TokenVerifierOptions {
   issuerOverride?: { issuer: string; jwksUri?: string };
   /** Downloads the JWKS document; defaults to aws-jwt-verify's HTTPS fetcher. */
   jwksFetcher?: Fetcher;
+  /** Least time between two refetches for an unknown `kid`; default 60 s. */
+  jwksRefetchIntervalMs?: number;
+  /** Milliseconds since the epoch, for the refetch rate limit (tests). */
+  now?: () => number;
 }
 
 export type AuthFailureReason =
@@ -151,9 +157,14 @@ const MAX_TOKEN_LENGTH = 16_384;
 /** After a failed JWKS download, requests do not retry it for this long. */
 const HYDRATE_RETRY_MS = 10_000;
 
+/** An unknown kid refetches the JWKS at most this often. */
+const JWKS_REFETCH_INTERVAL_MS = 60_000;
+
 /** The parts of the two aws-jwt-verify verifiers this module uses. */
 interface Engine {
   expectedIssuers: ReadonlySet<string>;
+  /** Where the keys are downloaded from (for a refetch). */
+  jwksUri: string;
   cacheJwks(jwks: Jwks): void;
   hydrate(): Promise<void>;
   /** Verifies against the cached JWKS only (never downloads). */
@@ -176,6 +187,7 @@ function cognitoEngine(userPoolId: string, clientIds: string[], jwksCache: Simpl
   ]);
   return {
     expectedIssuers,
+    jwksUri: CognitoJwtVerifier.parseUserPoolId(userPoolId).jwksUri,
     cacheJwks: (jwks) => verifier.cacheJwks(jwks),
     hydrate: () => verifier.hydrate(),
     verifySync: (token) => verifier.verifySync(token),
@@ -194,6 +206,7 @@ function overrideEngine(
   );
   return {
     expectedIssuers: new Set([issuer]),
+    jwksUri: jwksUri ?? new URL(`${issuer}/.well-known/jwks.json`, issuer).href,
     cacheJwks: (jwks) => verifier.cacheJwks(jwks),
     hydrate: () => verifier.hydrate(),
     verifySync: (token) => {
@@ -249,6 +262,10 @@ export function createTokenVerifier(auth: AuthConfig, options: TokenVerifierOpti
   let hydrated = false;
   let hydrating: Promise<void> | undefined;
   let lastFailureAt = Number.NEGATIVE_INFINITY;
+  const now = options.now ?? Date.now;
+  const refetchIntervalMs = options.jwksRefetchIntervalMs ?? JWKS_REFETCH_INTERVAL_MS;
+  let lastRefetchAt = Number.NEGATIVE_INFINITY;
+  let refetching: Promise<boolean> | undefined;
 
   if (options.jwks) {
     engine.cacheJwks(options.jwks);
@@ -284,6 +301,30 @@ export function createTokenVerifier(auth: AuthConfig, options: TokenVerifierOpti
     }
   }
 
+  /**
+   * Downloads the JWKS again for a token whose kid is unknown; true when fresh keys were loaded.
+   * Concurrent callers share one download; outside it, at most one per interval (failures count).
+   */
+  function refetchKeys(): Promise<boolean> {
+    if (options.jwks) return Promise.resolve(false);
+    if (refetching) return refetching;
+    if (now() - lastRefetchAt < refetchIntervalMs) return Promise.resolve(false);
+    lastRefetchAt = now();
+    refetching = jwksCache
+      .getJwks(engine.jwksUri)
+      .then(
+        (jwks) => {
+          engine.cacheJwks(jwks);
+          return true;
+        },
+        () => false,
+      )
+      .finally(() => {
+        refetching = undefined;
+      });
+    return refetching;
+  }
+
   async function verify(token: string): Promise<VerifiedCaller> {
     if (!token) throw new AuthError("missing_token");
     if (token.length > MAX_TOKEN_LENGTH) throw new AuthError("malformed_token");
@@ -305,7 +346,14 @@ export function createTokenVerifier(auth: AuthConfig, options: TokenVerifierOpti
     try {
       payload = engine.verifySync(token);
     } catch (error) {
-      throw new AuthError(reasonFor(error));
+      // A kid the loaded keys lack may be the pool's new key: look once more, rate-limited.
+      if (!(error instanceof KidNotFoundInJwksError) || !(await refetchKeys()))
+        throw new AuthError(reasonFor(error));
+      try {
+        payload = engine.verifySync(token);
+      } catch (again) {
+        throw new AuthError(reasonFor(again));
+      }
     }
 
     const clientId = payload["client_id"];

@@ -48,6 +48,11 @@ export interface FaultOptions {
   serverErrorRate?: number;
   /** Share of Organizations requests whose connection is dropped without an answer (0..1). */
   dropRate?: number;
+  /** Share of Organizations requests answered TooManyRequestsException at random, besides the bucket (0..1). */
+  throttleRate?: number;
+  /** Share of Organizations requests delayed by `spikeMs` more (latency spikes, 0..1). */
+  spikeRate?: number;
+  spikeMs?: number;
   /** Seed for which requests fail, so a run is repeatable. */
   seed?: number;
 }
@@ -417,7 +422,11 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
   };
 
   const delay = (): Promise<void> => {
-    const ms = config.latencyMs + (config.jitterMs > 0 ? Math.random() * config.jitterMs : 0);
+    const spike =
+      (config.faults.spikeRate ?? 0) > 0 && random() < (config.faults.spikeRate ?? 0)
+        ? (config.faults.spikeMs ?? 0)
+        : 0;
+    const ms = config.latencyMs + spike + (config.jitterMs > 0 ? Math.random() * config.jitterMs : 0);
     return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
   };
 
@@ -463,6 +472,10 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     const fault: InjectedFault | undefined = isOrganizations
       ? (takeInjected(operation) ??
         (takeToken() ? undefined : "throttle") ??
+        // Drawn only when set, so runs without it keep their sequence.
+        ((config.faults.throttleRate ?? 0) > 0 && random() < (config.faults.throttleRate ?? 0)
+          ? "throttle"
+          : undefined) ??
         (random() < (config.faults.dropRate ?? 0)
           ? "drop"
           : random() < (config.faults.serverErrorRate ?? 0)
