@@ -25,4 +25,7 @@ USER node
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "--enable-source-maps", "dist/server.mjs"]
+# No --enable-source-maps: it parses the 5 MB map on every cold start (about 120 ms, and every new
+# AgentCore session starts cold), and the logs carry error messages, not stacks. The map stays in
+# dist/ to read a stack offline.
+CMD ["node", "dist/server.mjs"]

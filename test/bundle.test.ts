@@ -28,7 +28,7 @@ function start(env: Record<string, string>): {
   output: () => string;
   exited: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, ["--enable-source-maps", "dist/server.mjs"], {
+  const child = spawn(process.execPath, ["dist/server.mjs"], {
     cwd: app,
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
