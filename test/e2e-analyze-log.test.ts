@@ -50,7 +50,7 @@ describe("analyze_error_log", () => {
     expect(text).toMatch(/denied by DenyIamUserCreation \(p-denyiamusr1\) statement "DenyIamUsers"/);
   });
 
-  it("finds a region deny behind a Terraform error and suggests the NotAction exemption and an allowed region", async () => {
+  it("finds a region deny behind a Terraform error and suggests the NotAction exemption, not another region for a global service", async () => {
     const log =
       "Error: creating CloudFront Distribution: operation error CloudFront: CreateDistributionWithTags, https response error StatusCode: 403, " +
       "RequestID: 3f1c9a52-1b7e-4f0e-9d7a-6a1e2b3c4d5e, api error AccessDenied: User: arn:aws:sts::240000000001:assumed-role/terraform/tf-run " +
@@ -61,12 +61,56 @@ describe("analyze_error_log", () => {
     expect(d.facts.action).toBe("cloudfront:CreateDistribution");
     expect(d.scp.deniedBy[0]).toMatchObject({ policyId: "p-regiondeny1", sid: "DenyAllOutsideEU" });
     const kinds = d.remediation.map((r: any) => r.kind);
-    expect(kinds).toEqual(
-      expect.arrayContaining(["exempt_action", "use_allowed_region", "exempt_principal"]),
-    );
+    expect(kinds).toEqual(expect.arrayContaining(["exempt_action", "exempt_principal"]));
+    // CloudFront is global (its requests go to us-east-1): moving to an EU region is no fix.
+    expect(kinds).not.toContain("use_allowed_region");
     const notAction = d.remediation.find((r: any) => r.kind === "exempt_action");
     expect(JSON.parse(notAction.change).NotAction).toContain("cloudfront:CreateDistribution");
     expect(notAction.blastRadius.accounts).toBe(6);
+  });
+
+  it("names the only statements that can explain an explicit SCP deny when the log lacks the context", async () => {
+    const { data, text } = await analyze({
+      text: "User: arn:aws:sts::230000000001:assumed-role/Deployer/pipeline is not authorized to perform: cloudfront:CreateDistribution with an explicit deny in a service control policy",
+    });
+    const d = data?.denials[0];
+    // The log carries no region: the evaluation cannot decide, and says so.
+    expect(d.decision).toBe("depends_on_context");
+    expect(d.messagePolicyCheck.status).toBe("agrees");
+    expect(d.messagePolicyCheck.explanation).toMatch(/DenyAllOutsideEU/);
+    expect(d.messagePolicyCheck.explanation).toMatch(
+      /aws:RequestedRegion StringNotEquals eu-west-1, eu-central-1/,
+    );
+    const kinds = d.remediation.map((r: any) => r.kind);
+    expect(kinds).toEqual(expect.arrayContaining(["exempt_action", "exempt_principal", "provide_context"]));
+    // CloudFront is global: moving to another region is no fix.
+    expect(kinds).not.toContain("use_allowed_region");
+    expect(d.remediation.find((r: any) => r.kind === "exempt_action")).toMatchObject({
+      policyId: "p-regiondeny1",
+      targetId: "ou-a1b2-workload",
+    });
+    expect(text).toMatch(/only statement\(s\) that can deny this request/);
+  });
+
+  it("suggests an allowed region for a regional service, and says which other denies may follow", async () => {
+    const { data, text } = await analyze({
+      text: "User: arn:aws:sts::230000000001:assumed-role/Deployer/pipeline is not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1:230000000001:instance/* with an explicit deny in a service control policy",
+    });
+    const d = data?.denials[0];
+    expect(d.decision).toBe("explicitly_denied");
+    const region = d.remediation.find((r: any) => r.kind === "use_allowed_region");
+    expect(region.description).toMatch(/eu-west-1, eu-central-1\) instead of us-east-1/);
+    // The tag and IMDSv2 denies rest on keys the log does not carry: "may", not "will".
+    expect(text).toMatch(/depending on context the log does not show, also: .*RequireCostCenterTag/);
+    expect(text).not.toMatch(/still blocked by: .*RequireCostCenterTag/);
+  });
+
+  it("does not name candidates for an implicit deny the log attributes to an SCP", async () => {
+    const { data } = await analyze({
+      text: "User: arn:aws:sts::230000000001:assumed-role/Deployer/pipeline is not authorized to perform: cloudfront:CreateDistribution because no service control policy allows the cloudfront:CreateDistribution action",
+    });
+    const d = data?.denials[0];
+    expect(d.remediation.map((r: any) => r.kind)).not.toContain("exempt_action");
   });
 
   it("explains an implicit deny in the Test OU and proposes attaching FullAWSAccess there", async () => {

@@ -2,6 +2,7 @@
  * From a pasted error log to explanations: find each denied request, evaluate it against the
  * organization, check the message's policy against the evaluation, and propose fixes with their reach.
  */
+import { isGlobalService } from "../policy/global-services.js";
 import { UserError, errorMessage } from "../errors.js";
 import type { DeniedRequest, ParseResult } from "../logs/types.js";
 import { parseErrorLog } from "../logs/parse-error-log.js";
@@ -189,6 +190,25 @@ async function analyzeOne(
   };
 }
 
+/**
+ * The Deny statements that can explain a denial the message attributes to this policy type when the
+ * evaluation cannot decide: the undecided Deny statements of a depends_on_context answer. Only when
+ * the message says the deny was explicit (an implicit deny is not caused by a Deny statement).
+ */
+function candidateDenies(facts: DeniedRequest, result: EvaluationResult): StatementEvaluation[] {
+  if (result.decision !== "depends_on_context" || facts.denyKind !== "explicit") return [];
+  const blamed =
+    (facts.policyType === "service control policy" && result.policyType === "SERVICE_CONTROL_POLICY") ||
+    (facts.policyType === "resource control policy" && result.policyType === "RESOURCE_CONTROL_POLICY");
+  return blamed ? result.decidingStatements.filter((s) => s.effect === "Deny") : [];
+}
+
+/** "aws:RequestedRegion StringNotEquals eu-west-1, eu-central-1" for the undecided conditions of s. */
+function undecidedConditions(s: StatementEvaluation): string {
+  const open = (s.conditions ?? []).filter((c) => c.result !== true && c.result !== false);
+  return open.map((c) => `${c.key} ${c.operator} ${c.policyValues.join(", ")}`).join(" and ");
+}
+
 function describe(s: StatementEvaluation): string {
   return `${s.effect} statement ${s.sid ? `"${s.sid}" ` : ""}#${s.statementIndex} of ${s.policyName} (${s.policyId}) at ${s.level.targetName} (${s.level.targetId})`;
 }
@@ -254,6 +274,23 @@ function checkMessagePolicy(facts: DeniedRequest, sim: ActionSimulation): Messag
         ". The policy may have changed since the error, or the request carried context the log does not show.",
     };
   }
+  const candidates = candidateDenies(facts, result);
+  if (candidates.length > 0) {
+    return {
+      status: "agrees",
+      policyId: policyId ?? null,
+      explanation:
+        `The message blames ${label === "SCPs" ? "an SCP" : "an RCP"} with an explicit deny; the log does not carry ` +
+        `${result.missingContextKeys.join(", ")}, and the only statement(s) that can deny this request are: ` +
+        candidates
+          .map((c) => {
+            const when = undecidedConditions(c);
+            return `${describe(c)}${when ? `, which applies when ${when}` : ""}`;
+          })
+          .join("; ") +
+        ".",
+    };
+  }
   if (facts.policyType && !isDenied(result.decision)) {
     return {
       status: "disagrees",
@@ -301,8 +338,9 @@ async function remediate(
   const action = facts.action ?? sim.action;
   for (const result of [sim.scp, sim.rcp]) {
     if (!result) continue;
-    if (result.decision === "explicitly_denied") {
-      for (const s of result.decidingStatements) {
+    const candidates = candidateDenies(facts, result);
+    if (result.decision === "explicitly_denied" || candidates.length > 0) {
+      for (const s of result.decision === "explicitly_denied" ? result.decidingStatements : candidates) {
         if (s.effect !== "Deny") continue;
         const reach = await policyReach(org, s.policyId);
         const base = {
@@ -313,13 +351,16 @@ async function remediate(
           targetId: s.level.targetId,
           targetName: s.level.targetName,
         };
+        // A candidate's region condition is undecided (the log has no region), not yet true.
         const regionCondition = (s.conditions ?? []).find(
-          (c) => c.key.toLowerCase() === "aws:requestedregion" && /Not/.test(c.operator) && c.result === true,
+          (c) =>
+            c.key.toLowerCase() === "aws:requestedregion" && /Not/.test(c.operator) && c.result !== false,
         );
-        if (regionCondition) {
+        // A global service answers in us-east-1 whatever the caller does: no region to move to.
+        if (regionCondition && !isGlobalService(action.split(":")[0] ?? "")) {
           out.push({
             kind: "use_allowed_region",
-            description: `Send the request to an allowed region (${regionCondition.policyValues.join(", ")}) instead of ${String(regionCondition.contextValue ?? "the current one")}.`,
+            description: `Send the request to an allowed region (${regionCondition.policyValues.join(", ")}) instead of ${regionCondition.contextValue === undefined ? "the one it went to" : String(regionCondition.contextValue)}.`,
             ...base,
             change: null,
             blastRadius: null,

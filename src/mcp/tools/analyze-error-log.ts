@@ -167,11 +167,20 @@ export const analyzeErrorLog = defineTool({
         for (const m of view?.missingAllowAt ?? [])
           lines.push(`   no Allow at ${m.targetName} (${m.targetId})`);
       }
-      if (d.messagePolicyCheck.status === "disagrees")
+      if (
+        d.messagePolicyCheck.status === "disagrees" ||
+        (d.messagePolicyCheck.status === "agrees" && d.decision === "depends_on_context")
+      )
         lines.push(`   note: ${d.messagePolicyCheck.explanation}`);
       const later = d.fixSequence.filter((s) => s.round > 1 && s.blockers.length);
-      if (later.length)
-        lines.push(`   after that fix, still blocked by: ${later.flatMap((s) => s.blockers).join("; ")}`);
+      const blocked = later.filter((s) => s.decision !== "depends_on_context");
+      const maybe = later.filter((s) => s.decision === "depends_on_context");
+      if (blocked.length)
+        lines.push(`   after that fix, still blocked by: ${blocked.flatMap((s) => s.blockers).join("; ")}`);
+      if (maybe.length)
+        lines.push(
+          `   after that fix, depending on context the log does not show, also: ${maybe.flatMap((s) => s.blockers).join("; ")}`,
+        );
       for (const r of d.remediation.slice(0, 3))
         lines.push(
           `   fix: ${r.description}${r.blastRadius ? ` [touches ${r.blastRadius.description}]` : ""}`,
