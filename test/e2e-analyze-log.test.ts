@@ -71,7 +71,7 @@ describe("analyze_error_log", () => {
 
   it("names the only statements that can explain an explicit SCP deny when the log lacks the context", async () => {
     const { data, text } = await analyze({
-      text: "User: arn:aws:sts::230000000001:assumed-role/Deployer/pipeline is not authorized to perform: cloudfront:CreateDistribution with an explicit deny in a service control policy",
+      text: "User: arn:aws:sts::230000000001:assumed-role/Deployer/pipeline is not authorized to perform: ec2:TerminateInstances with an explicit deny in a service control policy",
     });
     const d = data?.denials[0];
     // The log carries no region: the evaluation cannot decide, and says so.
@@ -82,14 +82,37 @@ describe("analyze_error_log", () => {
       /aws:RequestedRegion StringNotEquals eu-west-1, eu-central-1/,
     );
     const kinds = d.remediation.map((r: any) => r.kind);
-    expect(kinds).toEqual(expect.arrayContaining(["exempt_action", "exempt_principal", "provide_context"]));
-    // CloudFront is global: moving to another region is no fix.
-    expect(kinds).not.toContain("use_allowed_region");
+    expect(kinds).toEqual(
+      expect.arrayContaining(["use_allowed_region", "exempt_action", "exempt_principal", "provide_context"]),
+    );
     expect(d.remediation.find((r: any) => r.kind === "exempt_action")).toMatchObject({
       policyId: "p-regiondeny1",
       targetId: "ou-a1b2-workload",
     });
     expect(text).toMatch(/only statement\(s\) that can deny this request/);
+  });
+
+  it("keeps the statement's other conditions in a principal exemption", async () => {
+    const { data } = await analyze({
+      text: "User: arn:aws:sts::230000000001:assumed-role/Deployer/pipeline is not authorized to perform: ec2:TerminateInstances with an explicit deny in a service control policy",
+      region: "us-east-1",
+    });
+    const exempt = data?.denials[0].remediation.find((r: any) => r.kind === "exempt_principal");
+    const condition = JSON.parse(exempt.change).Condition;
+    // Applying the change as written must not drop the region test of DenyAllOutsideEU.
+    expect(condition.StringNotEquals["aws:RequestedRegion"]).toEqual(["eu-west-1", "eu-central-1"]);
+    expect(condition.ArnNotLike["aws:PrincipalArn"]).toContain("arn:aws:iam::230000000001:role/Deployer");
+  });
+
+  it("knows a single-endpoint service is authorized in us-east-1, whatever region the log or the caller names", async () => {
+    const { data } = await analyze({
+      text: "User: arn:aws:sts::230000000001:assumed-role/Deployer/pipeline is not authorized to perform: cloudfront:CreateDistribution with an explicit deny in a service control policy",
+      region: "eu-west-1",
+    });
+    const d = data?.denials[0];
+    expect(d.decision).toBe("explicitly_denied");
+    expect(d.scp.deniedBy[0]).toMatchObject({ policyId: "p-regiondeny1", sid: "DenyAllOutsideEU" });
+    expect(d.remediation.map((r: any) => r.kind)).not.toContain("use_allowed_region");
   });
 
   it("suggests an allowed region for a regional service, and says which other denies may follow", async () => {
@@ -107,7 +130,7 @@ describe("analyze_error_log", () => {
 
   it("does not name candidates for an implicit deny the log attributes to an SCP", async () => {
     const { data } = await analyze({
-      text: "User: arn:aws:sts::230000000001:assumed-role/Deployer/pipeline is not authorized to perform: cloudfront:CreateDistribution because no service control policy allows the cloudfront:CreateDistribution action",
+      text: "User: arn:aws:sts::230000000001:assumed-role/Deployer/pipeline is not authorized to perform: ec2:TerminateInstances because no service control policy allows the ec2:TerminateInstances action",
     });
     const d = data?.denials[0];
     expect(d.remediation.map((r: any) => r.kind)).not.toContain("exempt_action");

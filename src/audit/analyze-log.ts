@@ -2,7 +2,7 @@
  * From a pasted error log to explanations: find each denied request, evaluate it against the
  * organization, check the message's policy against the evaluation, and propose fixes with their reach.
  */
-import { isGlobalService } from "../policy/global-services.js";
+import { fixedRequestRegion } from "../policy/global-services.js";
 import { UserError, errorMessage } from "../errors.js";
 import type { DeniedRequest, ParseResult } from "../logs/types.js";
 import { parseErrorLog } from "../logs/parse-error-log.js";
@@ -196,11 +196,16 @@ async function analyzeOne(
  * the message says the deny was explicit (an implicit deny is not caused by a Deny statement).
  */
 function candidateDenies(facts: DeniedRequest, result: EvaluationResult): StatementEvaluation[] {
-  if (result.decision !== "depends_on_context" || facts.denyKind !== "explicit") return [];
+  if (facts.denyKind !== "explicit") return [];
   const blamed =
     (facts.policyType === "service control policy" && result.policyType === "SERVICE_CONTROL_POLICY") ||
     (facts.policyType === "resource control policy" && result.policyType === "RESOURCE_CONTROL_POLICY");
-  return blamed ? result.decidingStatements.filter((s) => s.effect === "Deny") : [];
+  if (!blamed) return [];
+  if (result.decision === "depends_on_context")
+    return result.decidingStatements.filter((s) => s.effect === "Deny");
+  // Implicitly denied today, but the message says a Deny matched: the undecided Denies are the suspects.
+  if (result.decision === "implicitly_denied") return result.undecidedDenyStatements ?? [];
+  return [];
 }
 
 /** "aws:RequestedRegion StringNotEquals eu-west-1, eu-central-1" for the undecided conditions of s. */
@@ -255,7 +260,8 @@ function checkMessagePolicy(facts: DeniedRequest, sim: ActionSimulation): Messag
   }
   if (!result) return { status: "not_named", policyId, explanation: "RCPs were not evaluated." };
   if (policyId) {
-    const found = result.decidingStatements.some((s) => s.policyId === policyId);
+    // Only a Deny of that policy explains the denial: an allow-list SCP also holds Allow statements.
+    const found = result.decidingStatements.some((s) => s.effect === "Deny" && s.policyId === policyId);
     if (found) {
       return {
         status: "agrees",
@@ -278,7 +284,7 @@ function checkMessagePolicy(facts: DeniedRequest, sim: ActionSimulation): Messag
   if (candidates.length > 0) {
     return {
       status: "agrees",
-      policyId: policyId ?? null,
+      policyId: null,
       explanation:
         `The message blames ${label === "SCPs" ? "an SCP" : "an RCP"} with an explicit deny; the log does not carry ` +
         `${result.missingContextKeys.join(", ")}, and the only statement(s) that can deny this request are: ` +
@@ -315,6 +321,19 @@ function checkMessagePolicy(facts: DeniedRequest, sim: ActionSimulation): Messag
     };
   }
   return { status: "not_named", policyId: null, explanation: "The message names no policy." };
+}
+
+/** A statement's Condition block as written, with `values` set for `operator` / `key`. */
+function mergedCondition(
+  s: StatementEvaluation,
+  operator: string,
+  key: string,
+  values: string[],
+): Record<string, Record<string, string[]>> {
+  const block: Record<string, Record<string, string[]>> = {};
+  for (const c of s.conditions ?? []) (block[c.operator] ??= {})[c.key] = [...c.policyValues];
+  (block[operator] ??= {})[key] = values;
+  return block;
 }
 
 function roleArnOf(principalArn: string): { arn: string; note: string | null } {
@@ -356,8 +375,8 @@ async function remediate(
           (c) =>
             c.key.toLowerCase() === "aws:requestedregion" && /Not/.test(c.operator) && c.result !== false,
         );
-        // A global service answers in us-east-1 whatever the caller does: no region to move to.
-        if (regionCondition && !isGlobalService(action.split(":")[0] ?? "")) {
+        // A single-endpoint service is authorized in us-east-1 whatever the caller does: no region to move to.
+        if (regionCondition && !fixedRequestRegion(action.split(":")[0] ?? "")) {
           out.push({
             kind: "use_allowed_region",
             description: `Send the request to an allowed region (${regionCondition.policyValues.join(", ")}) instead of ${regionCondition.contextValue === undefined ? "the one it went to" : String(regionCondition.contextValue)}.`,
@@ -392,8 +411,15 @@ async function remediate(
                 : `Add an ArnNotLike aws:PrincipalArn exemption for ${role.arn} to ${describe(s)}`) +
               (role.note ? `. ${role.note}` : "."),
             ...base,
+            // The statement's whole Condition block with the exemption merged in, so applying it
+            // as written keeps the other conditions (a region test, say).
             change: JSON.stringify({
-              Condition: { [existing?.operator ?? "ArnNotLike"]: { "aws:PrincipalArn": values } },
+              Condition: mergedCondition(
+                s,
+                existing?.operator ?? "ArnNotLike",
+                existing?.key ?? "aws:PrincipalArn",
+                values,
+              ),
             }),
             blastRadius: reach,
             loosensGuardrail: true,

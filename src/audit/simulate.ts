@@ -105,7 +105,17 @@ export async function simulate(org: OrganizationService, req: SimulationRequest)
     }
   }
 
-  const context = { ...(await organizationContext(org, scpChain)), ...req.context };
+  const orgContext = await organizationContext(org, scpChain);
+  // The resource's owner, when the request says it: its organization keys follow from its chain.
+  const resourceAccount = req.resourceAccountId ?? accountOfArn(req.resource);
+  if (resourceAccount) orgContext["aws:ResourceAccount"] = resourceAccount;
+  if (resourceAccount && rcpChain && rcpAccountId === resourceAccount) {
+    orgContext["aws:ResourceOrgID"] = orgContext["aws:PrincipalOrgID"] as string;
+    orgContext["aws:ResourceOrgPaths"] = [orgPath(orgContext["aws:PrincipalOrgID"] as string, rcpChain)];
+  }
+  const context = { ...orgContext, ...req.context };
+  // One clock for the whole simulation: date conditions (aws:CurrentTime, aws:EpochTime) are decided.
+  const now = new Date();
   const results = req.actions.map((action): ActionSimulation => {
     const request: EvaluationRequest = {
       action,
@@ -115,8 +125,8 @@ export async function simulate(org: OrganizationService, req: SimulationRequest)
       ...(req.principalArn ? { principalArn: req.principalArn } : {}),
       ...(req.region ? { region: req.region } : {}),
     };
-    const scp = evaluate(request, scpChain);
-    const rcp = rcpChain ? evaluate(request, rcpChain) : null;
+    const scp = evaluate(request, scpChain, { now });
+    const rcp = rcpChain ? evaluate(request, rcpChain, { now }) : null;
     return {
       action,
       request,
@@ -139,13 +149,22 @@ async function organizationContext(
   org: OrganizationService,
   chain: EffectiveChain,
 ): Promise<Record<string, ContextValue>> {
-  const { id } = await org.describeOrganization();
-  const ous = chain.levels.filter((l) => l.target.type !== "ACCOUNT").map((l) => l.target.id);
+  const { id, managementAccountId } = await org.describeOrganization();
   return {
     "aws:PrincipalOrgID": id,
-    "aws:PrincipalOrgPaths": [`${id}/${ous.join("/")}/`],
+    "aws:PrincipalOrgPaths": [orgPath(id, chain)],
     "aws:PrincipalIsAWSService": "false",
+    // Present only when the caller is an AWS service, which it is not here: declared absent.
+    "aws:PrincipalServiceName": [],
+    "aws:PrincipalServiceNamesList": [],
+    ...(managementAccountId ? { "aws:PrincipalOrgMasterAccountId": managementAccountId } : {}),
   };
+}
+
+/** "o-xxx/r-xxx/ou-xxx/.../" for the OUs above an account, as aws:PrincipalOrgPaths and ResourceOrgPaths carry. */
+function orgPath(orgId: string, chain: EffectiveChain): string {
+  const ous = chain.levels.filter((l) => l.target.type !== "ACCOUNT").map((l) => l.target.id);
+  return `${orgId}/${ous.join("/")}/`;
 }
 
 function accountOfArn(arn: string | undefined): string | undefined {

@@ -79,8 +79,9 @@ export interface FixRound {
 export function blockersInTurn(request: EvaluationRequest, chain: EffectiveChain, maxRounds = 5): FixRound[] {
   const rounds: FixRound[] = [];
   let current = chain;
+  const now = new Date();
   for (let round = 1; round <= maxRounds; round++) {
-    const result = evaluate(request, current, { outcomes: false });
+    const result = evaluate(request, current, { outcomes: false, now });
     rounds.push({ round, result });
     if (result.decision === "explicitly_denied") {
       current = withoutStatements(

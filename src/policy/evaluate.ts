@@ -8,6 +8,7 @@
  * RCPs: only Deny statements restrict; RCPFullAWSAccess (attached everywhere, not detachable) is the
  * only Allow, so a level without a matching Allow is not a denial.
  */
+import { fixedRequestRegion } from "./global-services.js";
 import type { ChainTarget } from "../org/chain.js";
 import type { TargetKind } from "../org/ids.js";
 import type { PolicyType } from "../org/types.js";
@@ -23,6 +24,7 @@ import {
   type EvalEnv,
   type MissingKeyMode,
   type PrincipalInfo,
+  type PrincipalKind,
 } from "./context.js";
 import { matchActionPattern, matchResourcePattern } from "./match.js";
 import {
@@ -456,6 +458,8 @@ function prepare(request: EvaluationRequest, chain: EvaluationChain, options: Ev
     principal = describePrincipal(request.principalArn);
     notes.push(...principal.notes);
     fill("aws:PrincipalArn", principal.principalArn, "principalArn");
+    const type = PRINCIPAL_TYPE[principal.kind];
+    if (type) fill("aws:PrincipalType", type, "principalArn");
   }
   const account = request.principalAccount ?? principal?.account;
   if (request.principalAccount && principal?.account && request.principalAccount !== principal.account) {
@@ -465,7 +469,16 @@ function prepare(request: EvaluationRequest, chain: EvaluationChain, options: Ev
   }
   if (account)
     fill("aws:PrincipalAccount", account, request.principalAccount ? "principalAccount" : "principalArn");
-  if (request.region) fill("aws:RequestedRegion", request.region, "region");
+  const fixedRegion = fixedRequestRegion(request.action.split(":")[0] ?? "");
+  if (fixedRegion) {
+    // A single-endpoint service is authorized in its endpoint's region, not the one the caller names.
+    if (request.region && request.region !== fixedRegion) {
+      notes.push(
+        `${request.action.split(":")[0]} has a single endpoint: AWS evaluates aws:RequestedRegion as ${fixedRegion}, not ${request.region}`,
+      );
+    }
+    fill("aws:RequestedRegion", fixedRegion, `the single ${fixedRegion} endpoint of the service`);
+  } else if (request.region) fill("aws:RequestedRegion", request.region, "region");
   if (options.now) {
     fill("aws:CurrentTime", options.now.toISOString(), "now");
     fill("aws:EpochTime", String(Math.floor(options.now.getTime() / 1000)), "now");
@@ -702,6 +715,17 @@ function outcomesFor(
  * Evaluates a request against a chain of SCPs or RCPs (chain.policyType decides which).
  * Throws EvaluationInputError for a malformed request or chain, PolicyParseError for an invalid policy.
  */
+/** aws:PrincipalType by principal kind; a role acts through its sessions, so a role ARN is AssumedRole. */
+const PRINCIPAL_TYPE: Readonly<Record<PrincipalKind, string | undefined>> = {
+  root: "Account",
+  "iam-user": "User",
+  "iam-role": "AssumedRole",
+  "service-linked-role": "AssumedRole",
+  "assumed-role": "AssumedRole",
+  "federated-user": "FederatedUser",
+  other: undefined,
+};
+
 export function evaluate(
   request: EvaluationRequest,
   chain: EvaluationChain,

@@ -40,3 +40,22 @@ export const GLOBAL_SERVICE_REGIONS: readonly string[] = ["us-east-1"];
 export function isGlobalService(prefix: string): boolean {
   return GLOBAL_SERVICES.some((s) => s.prefix === prefix.toLowerCase());
 }
+
+/**
+ * Services with a single endpoint in the aws partition, whose requests always carry
+ * aws:RequestedRegion us-east-1 whatever region the caller names. Kept to those AWS documents so;
+ * services that also have regional endpoints (STS, WAFv2, Health...) are not here: their region is
+ * the caller's.
+ */
+const SINGLE_ENDPOINT_REGION: Readonly<Record<string, string>> = {
+  iam: "us-east-1",
+  cloudfront: "us-east-1",
+  route53: "us-east-1",
+  organizations: "us-east-1",
+  support: "us-east-1",
+};
+
+/** The region AWS authorizes this service's requests in, when it is fixed (aws partition). */
+export function fixedRequestRegion(prefix: string): string | undefined {
+  return SINGLE_ENDPOINT_REGION[prefix.toLowerCase()];
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describePrincipal, parseArn } from "../../src/policy/index.js";
+import { describePrincipal, evaluate, parseArn } from "../../src/policy/index.js";
 
 describe("describePrincipal", () => {
   it("reads an assumed-role session ARN as its role ARN, without the path it cannot know", () => {
@@ -66,5 +66,76 @@ describe("parseArn", () => {
     expect(parseArn("arn:aws:s3:::bucket")?.account).toBe("");
     expect(parseArn("arn:aws:s3")).toBeUndefined();
     expect(parseArn("urn:aws:s3:::b")).toBeUndefined();
+  });
+});
+
+describe("keys derived from the request", () => {
+  const chain = {
+    policyType: "SERVICE_CONTROL_POLICY" as const,
+    levels: [
+      {
+        target: { id: "r-ab12", type: "ROOT" as const, name: "Root" },
+        policies: [
+          {
+            id: "p-FullAWSAccess",
+            name: "FullAWSAccess",
+            awsManaged: true,
+            content: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
+          },
+          {
+            id: "p-region",
+            name: "DenyOutsideEU",
+            awsManaged: false,
+            content: JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                {
+                  Sid: "DenyOutsideEU",
+                  Effect: "Deny",
+                  NotAction: ["iam:*"],
+                  Resource: "*",
+                  Condition: { StringNotEquals: { "aws:RequestedRegion": ["eu-west-1"] } },
+                },
+              ],
+            }),
+          },
+        ],
+      },
+    ],
+  };
+
+  it("gives aws:PrincipalType from the principal ARN", () => {
+    const types = [
+      ["arn:aws:iam::123456789012:role/Admin", "AssumedRole"],
+      ["arn:aws:sts::123456789012:assumed-role/Admin/s", "AssumedRole"],
+      ["arn:aws:iam::123456789012:user/bob", "User"],
+      ["arn:aws:iam::123456789012:root", "Account"],
+    ];
+    for (const [principalArn, type] of types) {
+      const r = evaluate(
+        { action: "s3:GetObject", principalArn: principalArn!, region: "eu-west-1" },
+        chain as any,
+      );
+      expect(r.derivedContext["aws:PrincipalType"], principalArn).toBe(type);
+    }
+  });
+
+  it("evaluates a single-endpoint service in us-east-1 whatever region is named", () => {
+    const r = evaluate(
+      {
+        action: "cloudfront:CreateDistribution",
+        principalArn: "arn:aws:iam::123456789012:role/A",
+        region: "eu-west-1",
+      },
+      chain as any,
+    );
+    expect(r.derivedContext["aws:RequestedRegion"]).toBe("us-east-1");
+    expect(r.decision).toBe("explicitly_denied");
+    // STS has regional endpoints: the named region stands.
+    const sts = evaluate(
+      { action: "sts:AssumeRole", principalArn: "arn:aws:iam::123456789012:role/A", region: "eu-west-1" },
+      chain as any,
+    );
+    expect(sts.decision).toBe("allowed");
   });
 });
