@@ -166,38 +166,71 @@ describe("POST /mcp", () => {
     const last = JSON.parse(harness.logger.lines.at(-1) ?? "{}");
     expect(last).toMatchObject({ tool: "get_scp_detail", outcome: "tool_error" });
   });
-});
 
-it("keeps concurrent requests apart when MCP servers are reused", async () => {
-  const accounts = ["210000000001", "220000000001", "230000000001", "230000000002", "240000000001"];
-  const ask = async (accountId: string, i: number) => {
-    const res = await rawPost(
-      harness,
-      JSON.stringify({
-        jsonrpc: "2.0",
-        id: i,
-        method: "tools/call",
-        params: { name: "get_effective_scps", arguments: { accountId } },
-      }),
-      { "x-request-id": `pool-${i}` },
-    );
-    return { accountId, i, body: (await res.json()) as any };
-  };
-  // Three rounds of concurrent calls: the later rounds run on servers the first ones released.
-  for (let round = 0; round < 3; round++) {
-    const answers = await Promise.all(
-      accounts.flatMap((a, j) => [ask(a, round * 100 + j * 2), ask(a, round * 100 + j * 2 + 1)]),
-    );
-    for (const { accountId, i, body } of answers) {
-      expect(body.id).toBe(i);
-      expect(body.result.structuredContent.target.id).toBe(accountId);
+  it("keeps concurrent requests apart when MCP servers are reused", async () => {
+    const accounts = ["210000000001", "220000000001", "230000000001", "230000000002", "240000000001"];
+    const ask = async (accountId: string, i: number) => {
+      const res = await rawPost(
+        harness,
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: i,
+          method: "tools/call",
+          params: { name: "get_effective_scps", arguments: { accountId } },
+        }),
+        { "x-request-id": `pool-${i}` },
+      );
+      return { accountId, i, body: (await res.json()) as any };
+    };
+    // Three rounds of concurrent calls: the later rounds run on servers the first ones released.
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(
+        accounts.flatMap((a, j) => [ask(a, round * 100 + j * 2), ask(a, round * 100 + j * 2 + 1)]),
+      );
+      for (const { accountId, i, body } of answers) {
+        expect(body.id).toBe(i);
+        expect(body.result.structuredContent.target.id).toBe(accountId);
+      }
     }
-  }
-  const ids = harness.logger.lines
-    .map((l) => JSON.parse(l))
-    .filter((l) => l.msg === "request" && String(l.requestId).startsWith("pool-"))
-    .map((l) => l.requestId);
-  expect(new Set(ids).size).toBe(30);
+    const ids = harness.logger.lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === "request" && String(l.requestId).startsWith("pool-"))
+      .map((l) => l.requestId);
+    expect(new Set(ids).size).toBe(30);
+  });
+
+  it("gives each tool call the request id of its own request on a reused server", async () => {
+    harness.logger.lines.length = 0;
+    const sent = Array.from({ length: 24 }, (_, i) => `ctx-${i}`);
+    await Promise.all(
+      sent.map((id, i) =>
+        rawPost(
+          harness,
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id: i,
+            method: "tools/call",
+            params: { name: "get_server_status", arguments: { refresh: true } },
+          }),
+          { "x-request-id": id },
+        ),
+      ),
+    );
+    // get_server_status logs the refresh with the request id of the context the tool ran with.
+    const logged = harness.logger.lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === "organization cache refreshed")
+      .map((l) => l.requestId)
+      .sort();
+    expect(logged).toEqual([...sent].sort());
+  });
+
+  it("refuses JSON-RPC batches, naming the fix", async () => {
+    const res = await rawPost(harness, `[${callStatus},${callStatus}]`);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as any;
+    expect(body.error.message).toMatch(/batches are not supported; send one JSON-RPC message per POST/);
+  });
 });
 
 describe("authentication through the app", () => {

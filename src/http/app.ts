@@ -1,6 +1,7 @@
 /**
  * The Hono app: POST /mcp (MCP Streamable HTTP, stateless, JSON responses), GET /healthz.
- * A new McpServer and transport per request, because the SDK refuses to reuse a stateless transport.
+ * A new transport per request, because the SDK refuses to reuse a stateless transport; McpServers
+ * come from a pool and serve one request at a time.
  */
 import { randomUUID } from "node:crypto";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
@@ -86,6 +87,18 @@ export function createApp(options: AppOptions): Hono<Env> {
         return c.json(jsonRpcError(-32700, "Parse error: the request body is not valid JSON."), 400);
       }
       ({ methods, tools } = describeMessages(parsedBody));
+      // MCP dropped JSON-RPC batching (2025-06-18). A batch can also cancel its own request, which
+      // leaves the SDK transport waiting for an answer that never comes.
+      if (Array.isArray(parsedBody)) {
+        log(400, "batch_refused");
+        return c.json(
+          jsonRpcError(
+            -32600,
+            "Invalid Request: JSON-RPC batches are not supported; send one JSON-RPC message per POST /mcp.",
+          ),
+          400,
+        );
+      }
 
       const org = runtime.org;
       if (!org) {
@@ -119,7 +132,13 @@ export function createApp(options: AppOptions): Hono<Env> {
         // Closing the server closes its transport and leaves it ready to connect to the next one.
         closedCleanly = await server.close().then(
           () => true,
-          () => false,
+          (error: unknown) => {
+            logger.warn("MCP server did not close cleanly; not reused", {
+              requestId,
+              error: error instanceof Error ? error.message : String(error),
+            });
+            return false;
+          },
         );
         if (closedCleanly && !server.isConnected()) servers.release(pooled);
       }

@@ -56,10 +56,12 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
         },
         // The SDK has validated args against `input` before this runs.
         (async (args: z.infer<z.ZodObject<I>>): Promise<CallToolResult> => {
+          // A pooled server's context is rebound to each request it serves: keep this call's own.
+          const call: ToolContext = { ...ctx };
           try {
             const problem = def.refine?.(args);
             if (problem) return errorResult(`Invalid arguments for tool ${def.name}: ${problem}`);
-            const out = await def.handler(args, ctx);
+            const out = await def.handler(args, call);
             return {
               content: [{ type: "text", text: out.summary }],
               structuredContent: out.data as Record<string, unknown>,
@@ -69,13 +71,13 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
               const retry = error.retryable ? " This is temporary: retry in a few seconds." : "";
               return errorResult(`${error.message}${retry}`);
             }
-            ctx.logger.error("tool failed", {
-              requestId: ctx.requestId,
+            call.logger.error("tool failed", {
+              requestId: call.requestId,
               tool: def.name,
               error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
             });
             return errorResult(
-              `Internal error in ${def.name} (request id ${ctx.requestId}). The server log has the details; please report it.`,
+              `Internal error in ${def.name} (request id ${call.requestId}). The server log has the details; please report it.`,
             );
           }
         }) as never,
