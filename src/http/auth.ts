@@ -265,7 +265,8 @@ export function createTokenVerifier(auth: AuthConfig, options: TokenVerifierOpti
   const now = options.now ?? Date.now;
   const refetchIntervalMs = options.jwksRefetchIntervalMs ?? JWKS_REFETCH_INTERVAL_MS;
   let lastRefetchAt = Number.NEGATIVE_INFINITY;
-  let refetching: Promise<boolean> | undefined;
+  let refetching: Promise<"loaded" | "skipped" | "failed"> | undefined;
+  let lastRefetchFailed = false;
 
   if (options.jwks) {
     engine.cacheJwks(options.jwks);
@@ -305,19 +306,25 @@ export function createTokenVerifier(auth: AuthConfig, options: TokenVerifierOpti
    * Downloads the JWKS again for a token whose kid is unknown; true when fresh keys were loaded.
    * Concurrent callers share one download; outside it, at most one per interval (failures count).
    */
-  function refetchKeys(): Promise<boolean> {
-    if (options.jwks) return Promise.resolve(false);
+  function refetchKeys(): Promise<"loaded" | "skipped" | "failed"> {
+    if (options.jwks) return Promise.resolve("skipped");
     if (refetching) return refetching;
-    if (now() - lastRefetchAt < refetchIntervalMs) return Promise.resolve(false);
+    // Within the interval, the last attempt's answer stands: failed keys stay unavailable (503).
+    if (now() - lastRefetchAt < refetchIntervalMs)
+      return Promise.resolve(lastRefetchFailed ? "failed" : "skipped");
     lastRefetchAt = now();
     refetching = jwksCache
       .getJwks(engine.jwksUri)
       .then(
         (jwks) => {
           engine.cacheJwks(jwks);
-          return true;
+          lastRefetchFailed = false;
+          return "loaded" as const;
         },
-        () => false,
+        () => {
+          lastRefetchFailed = true;
+          return "failed" as const;
+        },
       )
       .finally(() => {
         refetching = undefined;
@@ -347,8 +354,12 @@ export function createTokenVerifier(auth: AuthConfig, options: TokenVerifierOpti
       payload = engine.verifySync(token);
     } catch (error) {
       // A kid the loaded keys lack may be the pool's new key: look once more, rate-limited.
-      if (!(error instanceof KidNotFoundInJwksError) || !(await refetchKeys()))
-        throw new AuthError(reasonFor(error));
+      if (!(error instanceof KidNotFoundInJwksError)) throw new AuthError(reasonFor(error));
+      const refetched = await refetchKeys();
+      // The keys could not be downloaded: the token may be good, so say "retry" (503), not 401.
+      if (refetched === "failed")
+        throw new UserError("unavailable", "the signing keys could not be downloaded", true);
+      if (refetched === "skipped") throw new AuthError(reasonFor(error));
       try {
         payload = engine.verifySync(token);
       } catch (again) {
