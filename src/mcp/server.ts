@@ -37,7 +37,9 @@ interface Pooled {
  * Idle McpServers kept for reuse. The stateless transport cannot be reused, but a server whose
  * transport has closed can connect to the next one; registering every tool again per request was a
  * measurable share of a warm tools/call. A server serves one request at a time, so rebinding its
- * context is safe; one that did not close cleanly is dropped, not returned.
+ * context is safe; one that did not close cleanly is dropped, not returned. What the SDK keeps from an
+ * `initialize` (the client's capabilities) stays with a pooled server: no tool sends requests to the
+ * client, so nothing reads it; a tool that would (sampling, elicitation) needs a fresh server.
  */
 export class McpServerPool {
   private readonly idle: Pooled[] = [];
