@@ -417,7 +417,11 @@ function compareConditionPair(
   const out: ContentChange[] = [];
   const id = { operator: ac.operator, key: ac.key, writtenKey: ac.writtenKey };
   const where = `${ec.operator} ${ac.writtenKey}`;
-  if (ec.ifExists !== ac.ifExists && !ec.negated) {
+  // IfExists only changes the result when absence would otherwise be false: a plain positive
+  // operator, or ForAnyValue (false for a missing set, negated or not). ForAllValues is already true.
+  const absenceMatters =
+    ec.qualifier === "ForAnyValue" ? true : ec.qualifier === "ForAllValues" ? false : !ec.negated;
+  if (ec.ifExists !== ac.ifExists && absenceMatters) {
     out.push(
       conditionChange(
         e,

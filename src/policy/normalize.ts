@@ -86,9 +86,13 @@ function normalizeCondition(c: ParsedCondition): NormalCondition {
     if (!byValue.has(n)) byValue.set(n, v);
   }
   const values = [...byValue.keys()].sort();
+  // ArnEquals and ArnLike behave the same (segment-wise, with wildcards): one name, so a rewrite
+  // from one to the other is no difference.
+  const sameAs = (name: string): string =>
+    name.replace("ArnNotEquals", "ArnNotLike").replace("ArnEquals", "ArnLike");
   return {
-    operator: op.canonical,
-    pairingOperator: `${op.qualifier ? `${op.qualifier}:` : ""}${op.base.name}`,
+    operator: sameAs(op.canonical),
+    pairingOperator: `${op.qualifier ? `${op.qualifier}:` : ""}${sameAs(op.base.name)}`,
     family: op.base.family,
     comparison: op.base.comparison,
     negated: op.base.negated,

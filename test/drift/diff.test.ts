@@ -287,3 +287,39 @@ describe("pairing and patterns", () => {
     expect(patternSubsumes("*", "anything")).toBe(true);
   });
 });
+
+describe("operator equivalences and IfExists (review findings)", () => {
+  const deny = (condition: Record<string, unknown>) => ({
+    Version: "2012-10-17",
+    Statement: [{ Sid: "S", Effect: "Deny", Action: "s3:DeleteBucket", Resource: "*", Condition: condition }],
+  });
+
+  it("treats ArnEquals and ArnLike (and their negations) as the same operator", () => {
+    const like = deny({ ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/X"] } });
+    const equals = deny({ ArnNotEquals: { "aws:PrincipalArn": ["arn:aws:iam::*:role/X"] } });
+    expect(diff(like, equals)).toEqual([]);
+    expect(
+      diff(
+        deny({ ArnLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/Y" } }),
+        deny({ ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::*:role/Y" } }),
+      ),
+    ).toEqual([]);
+  });
+
+  it("sees IfExists dropped from ForAnyValue with a negated operator: the Deny no longer applies to a missing set", () => {
+    const found = diff(
+      deny({ "ForAnyValue:StringNotEqualsIfExists": { "aws:TagKeys": ["a"] } }),
+      deny({ "ForAnyValue:StringNotEquals": { "aws:TagKeys": ["a"] } }),
+    );
+    expect(found.map((f) => [f.kind, f.direction])).toContainEqual(["condition_loosened", "weakens"]);
+  });
+
+  it("sees no change when IfExists is added to ForAllValues, which already holds for a missing set", () => {
+    expect(
+      diff(
+        deny({ "ForAllValues:StringEquals": { "aws:TagKeys": ["a"] } }),
+        deny({ "ForAllValues:StringEqualsIfExists": { "aws:TagKeys": ["a"] } }),
+      ),
+    ).toEqual([]);
+  });
+});
