@@ -204,6 +204,38 @@ describe("compare_scp_config with a configured baseline", () => {
   });
 });
 
+describe("compare_scp_config scope with a caller's own baseline", () => {
+  it("never shows the document of a policy attached only outside the scope", async () => {
+    const h = await startHarness({ ALLOWED_OU_IDS: "ou-a1b2-workload" });
+    const c = await connect(h);
+    // SandboxAllowList is attached to the Sandbox OU only, outside this scope.
+    const baseline = {
+      formatVersion: 1,
+      policies: [
+        {
+          name: "SandboxAllowList",
+          type: "SERVICE_CONTROL_POLICY",
+          content: {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Deny", Action: "none:none", Resource: "*" }],
+          },
+          targets: ["ou-a1b2-workload"],
+        },
+      ],
+      options: { reportUnexpectedPolicies: false, reportUnexpectedAttachments: false },
+    };
+    const { result, data } = await callTool(c, "compare_scp_config", { baseline });
+    expect(result.isError).toBeFalsy();
+    const serialized = JSON.stringify(result);
+    const get = await callTool(c, "get_scp_detail", { policyId: "p-sandboxallw" });
+    expect(get.result.isError).toBe(true);
+    // Nothing of its statements comes back: only that it is not attached where expected.
+    expect(data?.findings.map((f: any) => f.kind)).toEqual(["attachment_missing"]);
+    expect(serialized).not.toMatch(/"Allow"/);
+    await c.close();
+  });
+});
+
 describe("lint_scp_policy", () => {
   it("lints a policy of the organization by id", async () => {
     const { data, text } = await callTool(client, "lint_scp_policy", { policyId: "p-protectsec1" });

@@ -398,19 +398,39 @@ export async function computeDrift(org: OrganizationService, req: DriftRequest):
       matchedPolicies++;
 
       const attachedAll = tree.attachmentsOf(actual.id);
+      // Attached only outside the scope: its document is not the caller's to see, whatever the
+      // baseline (possibly the caller's own) expects. Attached nowhere: still compared.
+      const hidden =
+        attachedAll.length === 0 && (await org.reader.listTargetsForPolicy(actual.id)).length > 0;
       if (attachedAll.length === 0 && expectedReportable.length === 0) {
-        // Attached only outside the scope: not ours to report on. Attached nowhere: still compared.
-        const targets = await org.reader.listTargetsForPolicy(actual.id);
-        if (targets.length > 0 || req.scopeId !== undefined) continue;
+        if (hidden || req.scopeId !== undefined) continue;
       }
       const attachedReportable = attachedAll.filter(reportable);
 
       // The document.
-      const actualDoc = parseActual(actual);
-      if (!actualDoc) {
+      const actualDoc = hidden ? undefined : parseActual(actual);
+      if (hidden) {
         notes.push(
-          `${actual.name} (${actual.id}): the organization's document does not parse, so it was not compared.`,
+          `${actual.name} is attached only outside the allowed scope: its document is not compared; only where the baseline expects it inside the scope is reported.`,
         );
+      } else if (!actualDoc) {
+        // Not compared is not "no difference": say it as a finding, so CI does not pass on it.
+        push({
+          kind: "policy_unparseable",
+          severity: "high",
+          direction: "neutral",
+          policy: policyRef,
+          targetIds: attachedAll,
+          reachIds: attachedAll,
+          statement: null,
+          element: "document",
+          condition: null,
+          path: null,
+          expected: null,
+          actual: { content: actual.content.slice(0, 2000) },
+          difference: [],
+          explanation: `${actual.name} (${actual.id}): the organization's document could not be parsed here, so it was not compared with the baseline; check it by hand (lint_scp_policy names the problem).`,
+        });
       } else if (concerns([...attachedAll, ...expectedReportable])) {
         const changes: ContentChange[] = diffPolicyDocuments(expectedDoc, actualDoc, iam ? { iam } : {});
         for (const c of changes) {
@@ -437,6 +457,13 @@ export async function computeDrift(org: OrganizationService, req: DriftRequest):
       const fullAccess = isFullAccess(actual);
       const attachedSet = new Set(attachedAll);
       for (const t of expectedReportable.filter((x) => !attachedSet.has(x))) {
+        if (t === managementAccountId) {
+          // SCPs and RCPs never apply to the management account: attaching there changes nothing.
+          notes.push(
+            `${actual.name}: the baseline expects it on the management account ${t}, where SCPs and RCPs do not apply; not reported.`,
+          );
+          continue;
+        }
         const target = tree.target(t);
         if (fullAccess) {
           const replacement = tree.attached(t).filter((p) => {

@@ -36,6 +36,7 @@ export const DRIFT_KINDS = [
   "resource_scope_changed",
   "effect_changed",
   "target_unresolved",
+  "policy_unparseable",
 ] as const;
 export type DriftKind = (typeof DRIFT_KINDS)[number];
 
@@ -835,5 +836,9 @@ export const DRIFT_KIND_INFO: Record<DriftKind, { title: string; description: st
   target_unresolved: {
     title: "Baseline target not found",
     description: "A baseline target (id or OU path) does not exist in the organization.",
+  },
+  policy_unparseable: {
+    title: "Policy not compared",
+    description: "The organization's document could not be parsed, so it was not compared with the baseline.",
   },
 };
