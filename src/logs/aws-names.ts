@@ -25,7 +25,11 @@ export const DENIAL_CODES: ReadonlySet<string> = new Set([
 
 export function isDenialCode(code: string): boolean {
   if (DENIAL_CODES.has(code)) return true;
-  return /AccessDenied|Unauthorized(?:Operation|Access)/.test(code);
+  // A whole error code ("KMS.AccessDeniedException", "Client.UnauthorizedOperation"), not a word
+  // inside another name ("AccessDeniedPage").
+  return /^(?:[\w-]+\.)?(?:\w*AccessDenied(?:Exception)?|Unauthorized(?:Operation|Access)(?:Exception)?)$/.test(
+    code.trim(),
+  );
 }
 
 /**
@@ -260,6 +264,9 @@ const EVENT_SOURCE_EXCEPTIONS: Readonly<Record<string, string>> = {
   "portal.sso": "sso",
   oidc: "sso-oauth",
   "execute-api": "execute-api",
+  "streams.dynamodb": "dynamodb",
+  tagging: "tag",
+  cloudcontrolapi: "cloudformation",
 };
 
 export function iamPrefixForEventSource(eventSource: string): string | null {
@@ -275,6 +282,7 @@ export function iamPrefixForEventSource(eventSource: string): string | null {
 /** Operations whose IAM action has a different name. Keyed by IAM prefix, then SDK operation. */
 const OPERATION_ACTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   s3: {
+    ListBuckets: "ListAllMyBuckets",
     ListObjectsV2: "ListBucket",
     ListObjects: "ListBucket",
     HeadBucket: "ListBucket",
@@ -342,7 +350,9 @@ export function knownOperationRenames(): [string, string, string][] {
 
 /** The IAM action an SDK operation most likely needs, e.g. ("s3", "ListObjectsV2") → "s3:ListBucket". */
 export function actionForOperation(prefix: string, operation: string): string {
-  const name = OPERATION_ACTIONS[prefix]?.[operation] ?? operation;
+  // Lambda's CloudTrail event names carry the API version ("GetFunction20150331v2").
+  const op = prefix === "lambda" ? operation.replace(/\d{8}(?:v\d+)?$/, "") : operation;
+  const name = OPERATION_ACTIONS[prefix]?.[op] ?? op;
   return `${prefix}:${name}`;
 }
 

@@ -15,6 +15,8 @@ import type { LogSource, ParseCounts, ParseHints, ParseResult } from "./types.js
 /** Larger pastes are cut here (characters). */
 export const MAX_INPUT_CHARS = 64 * 1024 * 1024;
 /** Largest JSON block handed to JSON.parse. */
+/** Error-like lines without an IAM message read in one paste (each reads a window around it). */
+const MAX_GENERIC_ANCHORS = 5_000;
 const MAX_JSON_BLOCK = 32 * 1024 * 1024;
 /** Context windows around a message. */
 const BEFORE_LINES = 3;
@@ -122,9 +124,11 @@ class Ranges {
 
 /** Collapse whitespace; re-join ARNs a terminal wrapped after a hyphen ("us-east-\n   1:…"). */
 function normalise(text: string): string {
-  const joined = text.includes("\n")
-    ? text.replace(/-[ \t]{0,200}\r?\n[ \t]{0,200}(?=[0-9a-z])/g, "-")
-    : text;
+  // Terraform draws its diagnostics in a box: wrapped lines start with "│ " (or ╷ ╵).
+  const unboxed = text.includes("\n") ? text.replace(/(^|\n)[ \t]*[│╷╵][ \t]?/g, "$1") : text;
+  const joined = unboxed.includes("\n")
+    ? unboxed.replace(/-[ \t]{0,200}\r?\n[ \t]{0,200}(?=[0-9a-z])/g, "-")
+    : unboxed;
   return joined.replace(/\s+/g, " ");
 }
 
@@ -302,6 +306,8 @@ export function parseErrorLog(text: string, hints?: ParseHints): ParseResult {
 
   // 1. CloudTrail events.
   const scan = scanJsonBlocks(input);
+  let parseBudget = input.length * 3 + 1_000_000;
+  let budgetWarned = false;
   let consumedUntil = -1;
   const blocks = scan.blocks;
   const failed: { block: JsonBlock; message: string }[] = [];
@@ -315,7 +321,14 @@ export function parseErrorLog(text: string, hints?: ParseHints): ParseResult {
     }
     let parsed: unknown;
     let ok = false;
-    if (slice.length <= MAX_JSON_BLOCK) {
+    if (slice.length > parseBudget) {
+      // Nested blocks that fail to parse would each be parsed again: a budget keeps it linear.
+      if (!budgetWarned) {
+        warnings.push("Too many nested JSON blocks failed to parse; the rest were read by pattern only.");
+        budgetWarned = true;
+      }
+    } else if (slice.length <= MAX_JSON_BLOCK) {
+      parseBudget -= slice.length;
       try {
         parsed = JSON.parse(slice) as unknown;
         ok = true;
@@ -346,7 +359,8 @@ export function parseErrorLog(text: string, hints?: ParseHints): ParseResult {
     let innerHasEvents = false;
     for (let k = b + 1; k < blocks.length && (blocks[k] as JsonBlock).start < block.end; k++) {
       const inner = blocks[k] as JsonBlock;
-      if (input.slice(inner.start, inner.end + 1).includes("eventSource")) {
+      const found = input.indexOf("eventSource", inner.start);
+      if (found !== -1 && found < inner.end) {
         innerHasEvents = true;
         break;
       }
@@ -506,10 +520,23 @@ export function parseErrorLog(text: string, hints?: ParseHints): ParseResult {
   }
   generic.sort((x, y) => x.pos - y.pos);
   let genericUntil = -1;
+  // Each anchor reads a window of lines around it: one anchor per line, and a cap, keep a paste of
+  // repeated error-like fragments linear instead of re-reading the same text per fragment.
+  let lastGenericLine = -1;
+  let genericRead = 0;
   for (const g of generic) {
     if (g.pos < genericUntil) continue;
     const codeIsDenial = g.code !== null && isDenialCode(g.code);
     if (g.kind !== "encoded" && g.kind !== "go-v1" && g.kind !== "java" && !codeIsDenial) continue;
+    const anchorLine = lines.index(g.pos);
+    if (anchorLine === lastGenericLine) continue;
+    lastGenericLine = anchorLine;
+    if (++genericRead > MAX_GENERIC_ANCHORS) {
+      warnings.push(
+        `More than ${MAX_GENERIC_ANCHORS} error-like lines without an IAM message; only the first ${MAX_GENERIC_ANCHORS} were read.`,
+      );
+      break;
+    }
     const start = beforeStart(lines, g.pos, Math.max(0, genericUntil, claimed.floor(g.pos)));
     const stop = afterEnd(lines, g.pos, input.length);
     const window = input.slice(start, stop);

@@ -276,6 +276,14 @@ describe("parseErrorLog: adversarial input stays fast", () => {
     ["encoded phrases", "Encoded authorization failure message: ".repeat(50_000)],
     ["whitespace", `${" ".repeat(3_000_000)}x`],
     ["one long line", "x".repeat(5_000_000)],
+    // Found in review: 67 s at 16 MB before one anchor per line and a cap.
+    ["repeated Go status fragments", "status code: 403, request id: ".repeat(500_000)],
+    ["repeated Go status lines", "status code: 403, request id: \n".repeat(120_000)],
+    // Found in review: 55 s at 0.67 MB before the JSON parse budget.
+    [
+      "nested unparseable CloudTrail blocks",
+      `${'{"eventSource":"s","eventName":"n","c":\n'.repeat(16_000)}x${"}\n".repeat(16_000)}`,
+    ],
   ])("%s", (_name, text) => {
     const r = parseErrorLog(text);
     checkInvariants(r);
@@ -348,5 +356,48 @@ describe("parseErrorLog: prose is not a denial", () => {
     "Users who are not authorized to perform deployments cannot merge.",
   ])("%s", (text) => {
     expect(parseErrorLog(text).denials).toEqual([]);
+  });
+});
+
+describe("parseErrorLog: review findings", () => {
+  it("reads a message wrapped inside Terraform's diagnostic box", () => {
+    const r = parseErrorLog(
+      "│ Error: creating IAM Role (x): operation error IAM: CreateRole, https response error StatusCode: 403, RequestID: 1, api error AccessDenied: User:\n" +
+        "│ arn:aws:sts::123456789012:assumed-role/tf/s is not authorized to perform: iam:CreateRole on resource:\n" +
+        "│ arn:aws:iam::123456789012:role/x with an explicit deny in a service control policy\n│",
+    );
+    expect(r.denials[0]).toMatchObject({
+      action: "iam:CreateRole",
+      principalArn: "arn:aws:sts::123456789012:assumed-role/tf/s",
+      resource: "arn:aws:iam::123456789012:role/x",
+      policyType: "service control policy",
+      denyKind: "explicit",
+    });
+  });
+
+  it("maps ListBuckets to s3:ListAllMyBuckets and strips Lambda's API version from CloudTrail names", () => {
+    expect(
+      parseErrorLog("An error occurred (AccessDenied) when calling the ListBuckets operation: Access Denied")
+        .denials[0]?.action,
+    ).toBe("s3:ListAllMyBuckets");
+    const event = {
+      eventVersion: "1.09",
+      userIdentity: { type: "AssumedRole", arn: "arn:aws:sts::123456789012:assumed-role/r/s" },
+      eventSource: "lambda.amazonaws.com",
+      eventName: "GetFunction20150331v2",
+      awsRegion: "eu-west-1",
+      errorCode: "AccessDenied",
+      errorMessage: "denied",
+    };
+    expect(parseErrorLog(JSON.stringify(event)).denials[0]?.action).toBe("lambda:GetFunction");
+    expect(
+      parseErrorLog(
+        JSON.stringify({ ...event, eventSource: "streams.dynamodb.amazonaws.com", eventName: "GetRecords" }),
+      ).denials[0]?.action,
+    ).toBe("dynamodb:GetRecords");
+  });
+
+  it("does not read a name that contains AccessDenied as an error code", () => {
+    expect(parseErrorLog('{"name": "AccessDeniedPage", "status": 200}').denials).toEqual([]);
   });
 });
