@@ -233,3 +233,20 @@ describe("analyze_error_log", () => {
     expect(data?.denials[0].scp.deniedBy[0].policyId).toBe("p-denyiamusr1");
   });
 });
+
+describe("analyze_error_log with a resource outside the scope", () => {
+  it("still evaluates the caller's SCPs and says the resource's RCPs were not read", async () => {
+    const scoped = await connect(await startHarness({ ALLOWED_OU_IDS: "ou-a1b2-workload" }));
+    const out = await callTool(scoped, "analyze_error_log", {
+      text: "User: arn:aws:sts::230000000001:assumed-role/app-deployer/s is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::210000000001:user/bob with an explicit deny in a service control policy",
+    });
+    const d = out.data?.denials[0];
+    expect(d.evaluated).toBe(true);
+    expect(d.decision).toBe("explicitly_denied");
+    expect(d.scp.deniedBy[0]).toMatchObject({ policyId: "p-denyiamusr1" });
+    expect(JSON.stringify(d)).toMatch(/RCPs of the resource's account were not evaluated/);
+    // Nothing about the out-of-scope account's policies comes back.
+    expect(JSON.stringify(d)).not.toMatch(/ou-a1b2-security0/);
+    await scoped.close();
+  });
+});

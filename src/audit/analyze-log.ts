@@ -123,19 +123,34 @@ async function analyzeOne(
     facts.principalArn && accountFromArn(facts.principalArn) === accountId ? facts.principalArn : undefined;
   const region = facts.region ?? hints.region;
   let sim: ActionSimulation | undefined;
+  let rcpSkipped: string | undefined;
+  const run = async (includeRcps: boolean) =>
+    (
+      await simulate(org, {
+        accountId,
+        actions: [facts.action as string],
+        includeRcps,
+        ...(facts.resource && facts.resource.startsWith("arn:") ? { resource: facts.resource } : {}),
+        ...(principalArn ? { principalArn } : {}),
+        ...(region ? { region } : {}),
+      })
+    ).results[0];
   try {
-    const result = await simulate(org, {
-      accountId,
-      actions: [facts.action],
-      includeRcps: true,
-      ...(facts.resource && facts.resource.startsWith("arn:") ? { resource: facts.resource } : {}),
-      ...(principalArn ? { principalArn } : {}),
-      ...(region ? { region } : {}),
-    });
-    sim = result.results[0];
+    sim = await run(true);
   } catch (error) {
-    if (error instanceof UserError) return unevaluated(facts, error.message);
-    throw error;
+    if (!(error instanceof UserError)) throw error;
+    // The resource's account may be outside the scope or the organization while the caller's is
+    // not: the caller's SCPs still answer; only the RCPs cannot be read.
+    const resourceAccount = accountFromArn(facts.resource);
+    if (!resourceAccount || resourceAccount === accountId) return unevaluated(facts, error.message);
+    try {
+      sim = await run(false);
+    } catch (again) {
+      if (again instanceof UserError) return unevaluated(facts, again.message);
+      throw again;
+    }
+    rcpSkipped = `The RCPs of the resource's account were not evaluated: ${error.message}`;
+    if (sim) sim.rcpNote = rcpSkipped;
   }
   if (!sim) return unevaluated(facts, "nothing to evaluate");
 
@@ -172,6 +187,7 @@ async function analyzeOne(
   }
   if (facts.encodedMessage) remediation.push(decodeRemediation());
   const guidance = attribution === "other policy" || attribution === "undetermined" ? guidanceFor(facts) : [];
+  if (rcpSkipped) guidance.push(rcpSkipped);
   if (attribution === "other policy" && sim.decision === "allowed") {
     guidance.unshift(
       `The organization's SCPs and RCPs allow ${facts.action}; the denial comes from ${facts.policyType ?? "another policy"}.`,
