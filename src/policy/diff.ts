@@ -314,31 +314,27 @@ function compareActions(
 
 function compareResources(e: NormalStatement, a: NormalStatement): ContentChange[] {
   const cover = (g: string, s: string): boolean => patternSubsumes(g, s);
+  const everything = (st: NormalStatement): boolean =>
+    st.resourceElement === "Resource" && st.resources.includes("*");
   let fewer: string[];
   let more: string[];
+  let comparable = true;
   if (e.resourceElement === a.resourceElement) {
     const lost = notCoveredBy(e.resources, a.resources, cover);
     const gained = notCoveredBy(a.resources, e.resources, cover);
     [fewer, more] = e.resourceElement === "Resource" ? [lost, gained] : [gained, lost];
+  } else if (everything(e)) {
+    // "*" became NotResource X: X is no longer covered.
+    [fewer, more] = [[...a.resources], []];
+  } else if (everything(a)) {
+    // NotResource X became "*": X is now covered too.
+    [fewer, more] = [[], [...e.resources]];
   } else {
-    fewer = [...e.resources];
-    more = [...a.resources];
+    [fewer, more] = [[...e.resources], [...a.resources]];
+    comparable = false;
   }
   if (fewer.length === 0 && more.length === 0) return [];
-  const sameElement = e.resourceElement === a.resourceElement;
-  const direction: Direction =
-    !sameElement || (fewer.length && more.length)
-      ? "neutral"
-      : fewer.length > 0 === (e.effect === "Deny")
-        ? "weakens"
-        : "tightens";
-  const what =
-    direction === "neutral"
-      ? "applies to different resources"
-      : fewer.length
-        ? "applies to fewer resources"
-        : "applies to more resources";
-  return [
+  const make = (direction: Direction, what: string, lost: string[], gained: string[]): ContentChange =>
     change("resource_scope_changed", direction, e.effect, {
       statement: { expected: ref(e), actual: ref(a) },
       element: a.resourceElement,
@@ -346,12 +342,19 @@ function compareResources(e: NormalStatement, a: NormalStatement): ContentChange
       path: `${a.path}.${a.resourceElement}`,
       expected: { [e.resourceElement]: e.rawResources },
       actual: { [a.resourceElement]: a.rawResources },
-      difference: [...fewer.map((r) => `-${r}`), ...more.map((r) => `+${r}`)],
+      difference: [...lost.map((r) => `-${r}`), ...gained.map((r) => `+${r}`)],
       explanation: `${label(a)} ${what} than the baseline${
-        fewer.length ? `: no longer ${quote(fewer)}` : ""
-      }${more.length ? `${fewer.length ? ";" : ":"} now also ${quote(more)}` : ""}.`,
-    }),
-  ];
+        lost.length ? `: no longer ${quote(lost)}` : ""
+      }${gained.length ? `${lost.length ? ";" : ":"} now also ${quote(gained)}` : ""}.`,
+    });
+  if (!comparable) return [make("neutral", "applies to different resources", fewer, more)];
+  // Resources lost and resources gained are two changes: a Deny that stops covering a protected
+  // resource weakens the guardrail even if it now covers another one.
+  const out: ContentChange[] = [];
+  const deny = e.effect === "Deny";
+  if (fewer.length) out.push(make(deny ? "weakens" : "tightens", "applies to fewer resources", fewer, []));
+  if (more.length) out.push(make(deny ? "tightens" : "weakens", "applies to more resources", [], more));
+  return out;
 }
 
 type Growth = "grows" | "shrinks";

@@ -323,3 +323,23 @@ describe("operator equivalences and IfExists (review findings)", () => {
     ).toEqual([]);
   });
 });
+
+describe("resource scope (review findings)", () => {
+  const deny = (res: Record<string, unknown>) => ({
+    Version: "2012-10-17",
+    Statement: [{ Sid: "S", Effect: "Deny", Action: "s3:DeleteObject", ...res }],
+  });
+
+  it("reads Resource * becoming NotResource X as a Deny that no longer covers X", () => {
+    const found = diff(deny({ Resource: "*" }), deny({ NotResource: ["arn:aws:s3:::exempt/*"] }));
+    expect(found.map((f) => [f.kind, f.direction])).toEqual([["resource_scope_changed", "weakens"]]);
+  });
+
+  it("reports a Deny moved to another resource as a weakening and a tightening", () => {
+    const found = diff(
+      deny({ Resource: ["arn:aws:s3:::audit-logs/*"] }),
+      deny({ Resource: ["arn:aws:s3:::other/*"] }),
+    );
+    expect(found.map((f) => f.direction).sort()).toEqual(["tightens", "weakens"]);
+  });
+});
