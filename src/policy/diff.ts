@@ -88,8 +88,37 @@ function actionsCover(patterns: readonly string[], pattern: string, iam: IamInde
   return expanded.every((a) => patterns.some((p) => wildcardMatch(p, a, true)));
 }
 
-function overlaps(a: string, b: string): boolean {
-  return patternSubsumes(a, b, true) || patternSubsumes(b, a, true);
+/** Whether two action patterns match at least one action in common (not only one containing the other). */
+function overlaps(a: string, b: string, iam?: IamIndex): boolean {
+  if (patternSubsumes(a, b, true) || patternSubsumes(b, a, true)) return true;
+  const ea = iam?.expand(a);
+  const eb = iam?.expand(b);
+  if (ea && eb) {
+    const set = new Set(eb);
+    return ea.some((x) => set.has(x));
+  }
+  return globsIntersect(a.toLowerCase(), b.toLowerCase());
+}
+
+/** Whether some string matches both wildcard patterns (`*` any run, `?` one character). */
+function globsIntersect(a: string, b: string): boolean {
+  const memo = new Map<number, boolean>();
+  const m = b.length + 1;
+  const f = (i: number, j: number): boolean => {
+    const key = i * m + j;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    let r: boolean;
+    if (i === a.length && j === b.length) r = true;
+    else if (i < a.length && a[i] === "*") r = f(i + 1, j) || (j < b.length && f(i, j + 1));
+    else if (j < b.length && b[j] === "*") r = f(i, j + 1) || (i < a.length && f(i + 1, j));
+    else if (i < a.length && j < b.length && (a[i] === b[j] || a[i] === "?" || b[j] === "?"))
+      r = f(i + 1, j + 1);
+    else r = false;
+    memo.set(key, r);
+    return r;
+  };
+  return f(0, 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,13 +272,13 @@ function compareActions(
   } else if (ea === "Action" && aa === "NotAction") {
     fewer = e.actions.includes("*")
       ? [...a.actions]
-      : a.actions.filter((n) => e.actions.some((p) => overlaps(n, p)));
+      : a.actions.filter((n) => e.actions.some((p) => overlaps(n, p, iam)));
     if (!e.actions.includes("*")) more = [`* except ${a.actions.join(", ")}`];
     note = " (the actual statement uses NotAction)";
   } else {
     more = a.actions.includes("*")
       ? [...e.actions]
-      : a.actions.filter((p) => e.actions.some((n) => overlaps(n, p)));
+      : a.actions.filter((p) => e.actions.some((n) => overlaps(n, p, iam)));
     if (!a.actions.includes("*"))
       fewer = [`* except ${e.actions.join(", ")}, beyond ${a.actions.join(", ")}`];
     note = " (the expected statement uses NotAction)";

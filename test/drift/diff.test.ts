@@ -343,3 +343,19 @@ describe("resource scope (review findings)", () => {
     expect(found.map((f) => f.direction).sort()).toEqual(["tightens", "weakens"]);
   });
 });
+
+describe("Action to NotAction (review finding)", () => {
+  it("sees that NotAction s3:*Object no longer denies s3:GetObject that Action s3:Get* denied", () => {
+    const found = diff(
+      {
+        Version: "2012-10-17",
+        Statement: [{ Sid: "S", Effect: "Deny", Action: ["s3:Get*"], Resource: "*" }],
+      },
+      {
+        Version: "2012-10-17",
+        Statement: [{ Sid: "S", Effect: "Deny", NotAction: ["s3:*Object"], Resource: "*" }],
+      },
+    );
+    expect(found.map((f) => [f.kind, f.direction])).toContainEqual(["deny_actions_removed", "weakens"]);
+  });
+});
