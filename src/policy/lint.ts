@@ -676,7 +676,13 @@ function checkRegionDeny(out: Collector, s: ParsedStatement): void {
   const allowed = regionConds.flatMap((c) => c.values);
   const globalRegionAllowed = GLOBAL_SERVICE_REGIONS.some((r) =>
     regionConds.some((c) =>
-      c.values.some((v) => (c.operator.base.wildcards ? wildcardMatch(v, r) : v === r)),
+      c.values.some((v) =>
+        c.operator.base.wildcards
+          ? wildcardMatch(v, r, c.operator.base.ignoreCase)
+          : c.operator.base.ignoreCase
+            ? v.toLowerCase() === r
+            : v === r,
+      ),
     ),
   );
   if (globalRegionAllowed) return;

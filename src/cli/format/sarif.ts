@@ -141,6 +141,16 @@ export function formatSarif(out: CliOutput): string {
       })),
     );
   }
+  // GitHub code scanning reads security-severity from the rule, not the result: give each rule the
+  // highest severity among its results in this run (its default otherwise).
+  const SEVERITY_ORDER: Severity[] = ["info", "low", "medium", "high", "critical"];
+  const ruleSeverity = new Map<string, Severity>();
+  for (const r of results) {
+    const id = r["ruleId"] as string;
+    const sev = (r["properties"] as { severity: Severity }).severity;
+    const seen = ruleSeverity.get(id);
+    if (!seen || SEVERITY_ORDER.indexOf(sev) > SEVERITY_ORDER.indexOf(seen)) ruleSeverity.set(id, sev);
+  }
   const log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -157,7 +167,10 @@ export function formatSarif(out: CliOutput): string {
               fullDescription: { text: r.description },
               help: { text: `${r.description} See docs/baseline.md in ${SERVER_NAME}.` },
               defaultConfiguration: { level: sarifLevel(r.severity) },
-              properties: { tags: ["security", "aws", "scp"] },
+              properties: {
+                tags: ["security", "aws", "scp"],
+                "security-severity": SECURITY_SEVERITY[ruleSeverity.get(r.id) ?? r.severity],
+              },
             })),
           },
         },
