@@ -178,9 +178,13 @@ function richness(d: DeniedRequest): number {
 }
 
 function keyOf(d: DeniedRequest): string {
-  return [d.principalArn ?? "", d.action ?? "", d.resource ?? "", d.policyType ?? "", d.denyKind ?? ""].join(
-    "\u0001",
-  );
+  const key = [d.principalArn, d.action, d.resource, d.policyType, d.denyKind];
+  // With no principal, action or resource, two sightings share nothing but emptiness: keep
+  // requests with different ids (or codes, or operations) apart.
+  if (d.principalArn === null && d.action === null && d.resource === null) {
+    key.push(isUsableRequestId(d.requestId) ? d.requestId : null, d.errorCode, d.sdkOperation);
+  }
+  return key.map((v) => v ?? "").join("\u0001");
 }
 
 /** Merge `b` into `a`, keeping the richest facts. */

@@ -401,3 +401,13 @@ describe("parseErrorLog: review findings", () => {
     expect(parseErrorLog('{"name": "AccessDeniedPage", "status": 200}').denials).toEqual([]);
   });
 });
+
+describe("parseErrorLog: requests that name no principal, action or resource", () => {
+  it("keeps two with different request ids apart", () => {
+    const r = parseErrorLog(
+      "software.amazon.awssdk.services.s3.model.S3Exception: Access Denied (Service: S3, Status Code: 403, Request ID: AAAA1111BBBB2222, Extended Request ID: x)\n" +
+        "software.amazon.awssdk.services.s3.model.S3Exception: Access Denied (Service: S3, Status Code: 403, Request ID: CCCC3333DDDD4444, Extended Request ID: y)",
+    );
+    expect(r.denials.map((d) => d.requestId)).toEqual(["AAAA1111BBBB2222", "CCCC3333DDDD4444"]);
+  });
+});
