@@ -505,7 +505,8 @@ function compareConditionPair(
         conditionChange(
           e,
           a,
-          "changed",
+          // Values are ORed: only added, the condition matches more; only removed, fewer.
+          added.length && removed.length ? "changed" : added.length ? "grows" : "shrinks",
           id,
           ac.path,
           condValue(ec),

@@ -359,3 +359,26 @@ describe("Action to NotAction (review finding)", () => {
     expect(found.map((f) => [f.kind, f.direction])).toContainEqual(["deny_actions_removed", "weakens"]);
   });
 });
+
+describe("Bool values (review finding)", () => {
+  const deny = (values: string[]) => ({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "S",
+        Effect: "Deny",
+        Action: "s3:*",
+        Resource: "*",
+        Condition: { Bool: { "aws:SecureTransport": values } },
+      },
+    ],
+  });
+  it("reads an added value as a Deny that applies to more requests", () => {
+    expect(diff(deny(["false"]), deny(["false", "true"])).map((f) => [f.kind, f.direction])).toEqual([
+      ["condition_tightened", "tightens"],
+    ]);
+  });
+  it("reads a flipped value as a different condition", () => {
+    expect(diff(deny(["false"]), deny(["true"])).map((f) => f.kind)).toEqual(["condition_changed"]);
+  });
+});
