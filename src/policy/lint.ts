@@ -664,9 +664,7 @@ function checkPrincipalValues(out: Collector, s: ParsedStatement): void {
 }
 
 function regionConditions(s: ParsedStatement): ParsedCondition[] {
-  return s.conditions.filter(
-    (c) => c.normalizedKey === "aws:requestedregion" && c.operator.base.negated && !c.operator.qualifier,
-  );
+  return s.conditions.filter((c) => c.normalizedKey === "aws:requestedregion" && c.operator.base.negated);
 }
 
 function checkRegionDeny(out: Collector, s: ParsedStatement): void {
