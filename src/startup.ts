@@ -48,7 +48,7 @@ export async function startUp(
     baseline: config.baseline?.source ?? null,
     cacheTtlSeconds: config.cacheTtlSeconds,
   });
-  const reader = await (deps.createReader ?? createReader)(config);
+  const reader = await (deps.createReader ?? ((c) => createReader(c, env)))(config);
   const org = new OrganizationService(reader, config.allowedOuIds);
 
   // A bad baseline stops start-up like a bad configuration: the message names the source and path.

@@ -6,9 +6,10 @@ import { fixedRequestRegion } from "../policy/global-services.js";
 import { UserError, errorMessage } from "../errors.js";
 import type { DeniedRequest, ParseResult } from "../logs/types.js";
 import { parseErrorLog } from "../logs/parse-error-log.js";
-import { ACCOUNT_ID } from "../org/ids.js";
+import { accountOfArn } from "../org/ids.js";
 import type { OrganizationService } from "../org/service.js";
 import type { Decision, EvaluationResult, StatementEvaluation } from "../policy/evaluate.js";
+import { describePrincipal } from "../policy/context.js";
 import { policyReach, reachOf, type BlastRadius } from "./blast-radius.js";
 import { simulate, type ActionSimulation } from "./simulate.js";
 import { blockersInTurn } from "./what-if.js";
@@ -111,7 +112,7 @@ async function analyzeOne(
   facts: DeniedRequest,
   hints: { accountId?: string; region?: string },
 ): Promise<DenialAnalysis> {
-  const accountId = facts.accountId ?? hints.accountId ?? accountFromArn(facts.principalArn);
+  const accountId = facts.accountId ?? hints.accountId ?? accountOfArn(facts.principalArn);
   if (!facts.action) return unevaluated(facts, "the log does not say which action was denied");
   if (!accountId) {
     return unevaluated(
@@ -120,7 +121,7 @@ async function analyzeOne(
     );
   }
   const principalArn =
-    facts.principalArn && accountFromArn(facts.principalArn) === accountId ? facts.principalArn : undefined;
+    facts.principalArn && accountOfArn(facts.principalArn) === accountId ? facts.principalArn : undefined;
   const region = facts.region ?? hints.region;
   let sim: ActionSimulation | undefined;
   let rcpSkipped: string | undefined;
@@ -141,7 +142,7 @@ async function analyzeOne(
     if (!(error instanceof UserError)) throw error;
     // The resource's account may be outside the scope or the organization while the caller's is
     // not: the caller's SCPs still answer; only the RCPs cannot be read.
-    const resourceAccount = accountFromArn(facts.resource);
+    const resourceAccount = accountOfArn(facts.resource);
     if (!resourceAccount || resourceAccount === accountId) return unevaluated(facts, error.message);
     try {
       sim = await run(false);
@@ -232,11 +233,6 @@ function undecidedConditions(s: StatementEvaluation): string {
 
 function describe(s: StatementEvaluation): string {
   return `${s.effect} statement ${s.sid ? `"${s.sid}" ` : ""}#${s.statementIndex} of ${s.policyName} (${s.policyId}) at ${s.level.targetName} (${s.level.targetId})`;
-}
-
-function accountFromArn(arn: string | null | undefined): string | undefined {
-  const account = arn?.split(":")[4];
-  return account && ACCOUNT_ID.test(account) ? account : undefined;
 }
 
 function attributionFromMessage(facts: DeniedRequest): Attribution {
@@ -353,14 +349,15 @@ function mergedCondition(
 }
 
 function roleArnOf(principalArn: string): { arn: string; note: string | null } {
-  const m = principalArn.match(/^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/);
-  if (m) {
-    return {
-      arn: `arn:${m[1]}:iam::${m[2]}:role/${m[3]}`,
-      note: "A session ARN does not show the role's path: if the role has one, write arn:…:role/<path>/<name> or use ArnLike with *.",
-    };
-  }
-  return { arn: principalArn, note: null };
+  // The engine's own reading of a principal: an assumed-role session is its role.
+  const p = describePrincipal(principalArn);
+  return {
+    arn: p.principalArn,
+    note:
+      p.kind === "assumed-role"
+        ? "A session ARN does not show the role's path: if the role has one, write arn:…:role/<path>/<name> or use ArnLike with *."
+        : null,
+  };
 }
 
 async function remediate(

@@ -63,7 +63,11 @@ class Tree {
   constructor(readonly view: OrganizationView) {
     for (const node of [...view.containers.values(), ...view.accounts.values()]) {
       if (node.parentId === null) this.roots.push(node);
-      else this.children.set(node.parentId, [...(this.children.get(node.parentId) ?? []), node]);
+      else {
+        const siblings = this.children.get(node.parentId);
+        if (siblings) siblings.push(node);
+        else this.children.set(node.parentId, [node]);
+      }
     }
   }
 
@@ -200,7 +204,9 @@ function parseExpected(p: BaselinePolicy): ParsedPolicy {
 function isFullAccess(policy: Policy): boolean {
   if (policy.awsManaged && FULL_ACCESS_NAMES.has(policy.name.toLowerCase())) return true;
   const parsed = parseActual(policy);
-  return parsed ? policyEffects(parsed).fullAccess && !policyEffects(parsed).denies : false;
+  if (!parsed) return false;
+  const effects = policyEffects(parsed);
+  return effects.fullAccess && !effects.denies;
 }
 
 /** Service prefixes in the actions of documents (objects or JSON text). */
@@ -456,6 +462,8 @@ export async function computeDrift(org: OrganizationService, req: DriftRequest):
       // The attachments.
       const fullAccess = isFullAccess(actual);
       const attachedSet = new Set(attachedAll);
+      // Accounts the policy reaches where it is attached: the same for every missing target.
+      let coveredByAttached: Set<string> | undefined;
       for (const t of expectedReportable.filter((x) => !attachedSet.has(x))) {
         if (t === managementAccountId) {
           // SCPs and RCPs never apply to the management account: attaching there changes nothing.
@@ -493,7 +501,9 @@ export async function computeDrift(org: OrganizationService, req: DriftRequest):
           const inheritedFrom = expectedEffects.denies
             ? tree.ancestors(t).find((x) => attachedSet.has(x))
             : undefined;
-          const covered = expectedEffects.denies ? reachSet(attachedAll) : new Set<string>();
+          const covered = expectedEffects.denies
+            ? (coveredByAttached ??= reachSet(attachedAll))
+            : new Set<string>();
           const uncovered = [...reachSet([t])].filter((a) => !covered.has(a)).length;
           const weakens = expectedEffects.denies && inheritedFrom === undefined;
           if (

@@ -3,7 +3,7 @@
  * chain of the account that owns the resource, through the pure engine.
  */
 import { invalidInput, outsideScope } from "../errors.js";
-import { ACCOUNT_ID } from "../org/ids.js";
+import { accountOfArn } from "../org/ids.js";
 import type { OrganizationService } from "../org/service.js";
 import type { EffectiveChain } from "../org/chain.js";
 import { primeCatalogue } from "../policy/catalogue.js";
@@ -165,9 +165,4 @@ async function organizationContext(
 function orgPath(orgId: string, chain: EffectiveChain): string {
   const ous = chain.levels.filter((l) => l.target.type !== "ACCOUNT").map((l) => l.target.id);
   return `${orgId}/${ous.join("/")}/`;
-}
-
-function accountOfArn(arn: string | undefined): string | undefined {
-  const account = arn?.split(":")[4];
-  return account && ACCOUNT_ID.test(account) ? account : undefined;
 }

@@ -19,7 +19,7 @@ import { createSnapshotReader, loadSnapshotFile } from "../org/snapshot-reader.j
 import type { OrganizationReader, PolicyType } from "../org/types.js";
 import { BaselineValidationError, parseBaseline } from "../policy/baseline-schema.js";
 import type { Catalogue } from "../policy/catalogue.js";
-import { atLeast, isSeverity } from "../policy/findings.js";
+import { isSeverity } from "../policy/findings.js";
 import type { IamIndex } from "../policy/iam-index.js";
 import { locateInJson, parsePathString } from "../policy/json-locate.js";
 import { lintPolicy, prepareLint, type LintLimits, type LintResult } from "../policy/lint.js";
@@ -27,6 +27,7 @@ import { SERVER_NAME, SERVER_VERSION } from "../version.js";
 import { formatJson } from "./format/json.js";
 import { formatMarkdown } from "./format/markdown.js";
 import {
+  allFindings,
   failingCount,
   OUTPUT_FORMATS,
   type CliOutput,
@@ -474,10 +475,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
       }
     } else stdout(text);
     const failing = failingCount(run.result, run.failOn);
-    const all =
-      run.result.command === "audit"
-        ? run.result.report.findings
-        : run.result.items.flatMap((i) => i.result.findings);
+    const all = allFindings(run.result);
     if (run.output !== undefined || run.format !== "text") {
       stderr(
         `${command}: ${all.length} finding(s)${
@@ -485,10 +483,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
         }${run.output ? ` -> ${run.output}` : ""}\n`,
       );
     }
-    return run.failOn !== "none" &&
-      all.some((f) => atLeast(f.severity, run.failOn as Exclude<FailOn, "none">))
-      ? 1
-      : 0;
+    return failing > 0 ? 1 : 0;
   } catch (error) {
     if (error instanceof UsageError) {
       stderr(`${command}: ${error.message}\n\nRun "${SERVER_NAME} --help" for the options.\n`);

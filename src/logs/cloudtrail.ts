@@ -225,8 +225,20 @@ export function sightingFromEvent(
   return s;
 }
 
-const KEY_VALUE = (key: string): RegExp =>
-  new RegExp(`"${key}"\\s{0,20}:\\s{0,20}("(?:[^"\\\\\\n]|\\\\.){0,4000}"|null|true|false|-?\\d{1,20})`, "g");
+// One compiled pattern per key (a fragment asks for about ten keys); callers reset lastIndex.
+const keyValuePatterns = new Map<string, RegExp>();
+const KEY_VALUE = (key: string): RegExp => {
+  let re = keyValuePatterns.get(key);
+  if (!re) {
+    re = new RegExp(
+      `"${key}"\\s{0,20}:\\s{0,20}("(?:[^"\\\\\\n]|\\\\.){0,4000}"|null|true|false|-?\\d{1,20})`,
+      "g",
+    );
+    keyValuePatterns.set(key, re);
+  }
+  re.lastIndex = 0;
+  return re;
+};
 
 function decode(literal: string): unknown {
   try {

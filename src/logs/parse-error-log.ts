@@ -360,7 +360,9 @@ export function parseErrorLog(text: string, hints?: ParseHints): ParseResult {
     for (let k = b + 1; k < blocks.length && (blocks[k] as JsonBlock).start < block.end; k++) {
       const inner = blocks[k] as JsonBlock;
       const found = input.indexOf("eventSource", inner.start);
-      if (found !== -1 && found < inner.end) {
+      // No later "eventSource" inside this block: none of its other inner blocks has one either.
+      if (found === -1 || found > block.end) break;
+      if (found < inner.end) {
         innerHasEvents = true;
         break;
       }
@@ -510,7 +512,8 @@ export function parseErrorLog(text: string, hints?: ParseHints): ParseResult {
   // 3. Denials with no IAM message: wrapped error codes, "Access Denied", encoded messages.
   const generic: GenericAnchor[] = [];
   for (const pattern of GENERIC_PATTERNS) {
-    const re = new RegExp(pattern.re.source, pattern.re.flags);
+    const re = pattern.re;
+    re.lastIndex = 0;
     for (let m = re.exec(input); m !== null; m = re.exec(input)) {
       if (claimed.has(m.index)) continue;
       const code = pattern.code === undefined ? null : (m[pattern.code] ?? null);

@@ -16,7 +16,7 @@ const INSTRUCTIONS =
 // Building an Ajv instance is the costliest part of a new McpServer; one shared instance serves all.
 let validator: AjvJsonSchemaValidator | undefined;
 
-/** A fresh server per HTTP request: the stateless transport cannot be reused. */
+/** A server with every tool registered; McpServerPool reuses them across requests. */
 export function createMcpServer(ctx: ToolContext): McpServer {
   validator ??= new AjvJsonSchemaValidator();
   const server = new McpServer(
@@ -58,9 +58,5 @@ export class McpServerPool {
 
   release(pooled: Pooled): void {
     if (this.idle.length < this.maxIdle) this.idle.push(pooled);
-  }
-
-  get size(): number {
-    return this.idle.length;
   }
 }

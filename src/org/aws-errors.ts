@@ -53,6 +53,14 @@ const THROTTLING_NAMES = new Set([
   "SlowDown",
 ]);
 
+/** Whether an SDK error is AWS throttling (by name or HTTP 429). */
+export function isThrottlingError(error: unknown): boolean {
+  const e = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | null;
+  return (
+    (typeof e?.name === "string" && THROTTLING_NAMES.has(e.name)) || e?.$metadata?.httpStatusCode === 429
+  );
+}
+
 const EXPIRED_CREDENTIAL_NAMES = new Set(["ExpiredToken", "ExpiredTokenException", "RequestExpired"]);
 
 const INVALID_CREDENTIAL_NAMES = new Set([

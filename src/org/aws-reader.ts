@@ -31,7 +31,7 @@ import {
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { UserError, notFound } from "../errors.js";
 import { USER_AGENT_APP_ID } from "../version.js";
-import { mapAwsError } from "./aws-errors.js";
+import { isThrottlingError, mapAwsError } from "./aws-errors.js";
 import { TtlCache } from "./cache.js";
 import type { TargetKind } from "./ids.js";
 import { Pacer } from "./pacer.js";
@@ -51,6 +51,7 @@ import type {
   Root,
   TargetRef,
 } from "./types.js";
+import { ORGANIZATIONS_PAGE_SIZE } from "./types.js";
 
 /** Organizations is a global service homed in us-east-1 for the aws partition. */
 export const DEFAULT_ORGANIZATIONS_REGION = "us-east-1";
@@ -66,8 +67,6 @@ export const DEFAULT_MAX_ATTEMPTS = 6;
 export const DEFAULT_RATE_PER_SECOND = 8;
 export const DEFAULT_BURST = 40;
 export const DEFAULT_MAX_CONCURRENCY = 8;
-/** The largest MaxResults every Organizations list operation accepts. */
-export const ORGANIZATIONS_PAGE_SIZE = 20;
 
 export interface OrganizationsClientOptions {
   region?: string;
@@ -135,8 +134,6 @@ function targetKind(type: string | undefined, id: string): TargetKind {
   if (id.startsWith("ou-")) return "ORGANIZATIONAL_UNIT";
   return "ACCOUNT";
 }
-
-const THROTTLING_ERRORS = new Set(["TooManyRequestsException", "ThrottlingException", "Throttling"]);
 
 /** Customer-managed policy ARNs carry the management account and the organization id. */
 const CUSTOMER_POLICY_ARN = /^arn:aws[a-z-]*:organizations::(\d{12}):policy\/(o-[a-z0-9]{10,32})\//;
@@ -210,13 +207,7 @@ export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
         try {
           return await next(args);
         } catch (error) {
-          const e = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
-          if (
-            (typeof e.name === "string" && THROTTLING_ERRORS.has(e.name)) ||
-            e.$metadata?.httpStatusCode === 429
-          ) {
-            throttledResponses++;
-          }
+          if (isThrottlingError(error)) throttledResponses++;
           throw error;
         }
       });

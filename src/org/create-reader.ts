@@ -1,6 +1,6 @@
 /** Opens the organization source named by the runtime configuration. */
 import { ConfigError } from "../errors.js";
-import { parseEnv, type Env } from "../config/env.js";
+import type { Env } from "../config/env.js";
 import type { RuntimeConfig } from "../config/schema.js";
 import { createAwsReader } from "./aws-reader.js";
 import demoOrganization from "./demo/demo-organization.json" with { type: "json" };
@@ -13,7 +13,7 @@ export function demoSnapshot(): Snapshot {
 }
 
 /** `env` supplies the process-level pacing settings (ORG_API_*); read only for the aws source. */
-export async function createReader(config: RuntimeConfig, env?: Env): Promise<OrganizationReader> {
+export async function createReader(config: RuntimeConfig, env: Env): Promise<OrganizationReader> {
   const source = config.organization;
   switch (source.source) {
     case "demo":
@@ -23,7 +23,7 @@ export async function createReader(config: RuntimeConfig, env?: Env): Promise<Or
       return checkScope(createSnapshotReader(snapshot, "snapshot"), snapshot, config.allowedOuIds);
     }
     case "aws": {
-      const { ORG_API_RATE_PER_SECOND, ORG_API_BURST, ORG_API_MAX_CONCURRENCY } = env ?? parseEnv();
+      const { ORG_API_RATE_PER_SECOND, ORG_API_BURST, ORG_API_MAX_CONCURRENCY } = env;
       // No organization reads at start-up: the first tool call reads what it needs.
       return createAwsReader({
         cacheTtlSeconds: config.cacheTtlSeconds,

@@ -35,3 +35,9 @@ export function targetKindOf(id: string): TargetKind | undefined {
   if (ROOT_ID.test(id)) return "ROOT";
   return undefined;
 }
+
+/** The 12-digit account of an ARN, or undefined (S3 bucket ARNs and redacted ones have none). */
+export function accountOfArn(arn: string | null | undefined): string | undefined {
+  const account = arn?.split(":")[4];
+  return account && ACCOUNT_ID.test(account) ? account : undefined;
+}

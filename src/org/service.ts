@@ -16,9 +16,7 @@ import type {
   Root,
   TargetRef,
 } from "./types.js";
-
-/** Every Organizations list operation returns at most this many items per page. */
-const PAGE_SIZE = 20;
+import { ORGANIZATIONS_PAGE_SIZE } from "./types.js";
 
 export interface ChainOptions {
   /**
@@ -457,7 +455,7 @@ export class OrganizationService {
     let perPolicy = 0;
     for (const s of summaries) {
       if (isCached?.("ListTargetsForPolicy", [s.id])) continue;
-      perPolicy += s.awsManaged ? Math.max(1, Math.ceil(organizationTargets / PAGE_SIZE)) : 1;
+      perPolicy += s.awsManaged ? Math.max(1, Math.ceil(organizationTargets / ORGANIZATIONS_PAGE_SIZE)) : 1;
     }
     let perTarget = 0;
     for (const id of targetIds) if (!isCached?.("ListPoliciesForTarget", [id, policyType])) perTarget++;

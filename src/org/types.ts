@@ -139,3 +139,6 @@ export interface OrganizationReader {
   /** Stores implied answers, unless the data was refreshed since `epoch` (they would mix two reads). */
   learn?(facts: readonly LearnedFact[], epoch: number): void;
 }
+
+/** The largest MaxResults every Organizations list operation accepts (and the page size it returns). */
+export const ORGANIZATIONS_PAGE_SIZE = 20;

@@ -37,10 +37,6 @@ export const GLOBAL_SERVICES: readonly GlobalService[] = [
 /** Regions in which global services are authorized; a region allow-list that has one needs no exemption. */
 export const GLOBAL_SERVICE_REGIONS: readonly string[] = ["us-east-1"];
 
-export function isGlobalService(prefix: string): boolean {
-  return GLOBAL_SERVICES.some((s) => s.prefix === prefix.toLowerCase());
-}
-
 /**
  * Services with a single endpoint in the aws partition, whose requests always carry
  * aws:RequestedRegion us-east-1 whatever region the caller names. Kept to those AWS documents so;

@@ -720,8 +720,3 @@ export function parsePolicyCached(content: string, kind: PolicyKind): ParseResul
   }
   return hit;
 }
-
-export function clearPolicyCache(): void {
-  caches.SCP.clear();
-  caches.RCP.clear();
-}

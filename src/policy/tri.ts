@@ -20,16 +20,6 @@ export function triAnd(values: Iterable<Tri>): Tri {
   return sawUnknown ? UNKNOWN : true;
 }
 
-/** Kleene OR: true wins over unknown. */
-export function triOr(values: Iterable<Tri>): Tri {
-  let sawUnknown = false;
-  for (const v of values) {
-    if (v === true) return true;
-    if (v === UNKNOWN) sawUnknown = true;
-  }
-  return sawUnknown ? UNKNOWN : false;
-}
-
 export function and2(a: Tri, b: Tri): Tri {
   if (a === false || b === false) return false;
   if (a === UNKNOWN || b === UNKNOWN) return UNKNOWN;

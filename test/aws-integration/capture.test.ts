@@ -40,6 +40,16 @@ describe("captureSnapshot through the AWS reader", () => {
     const calls = nonZero(fake.stats().calls);
     expect(calls.ListOrganizationalUnitsForParent).toBeGreaterThanOrEqual(containers);
     expect(calls.ListAccountsForParent).toBeGreaterThanOrEqual(containers);
+    // Exactly one call per page: pages of 20, at least one per container.
+    const pages = (n: number) => Math.max(1, Math.ceil(n / 20));
+    const ids = [...snapshot.roots.map((r) => r.id), ...snapshot.organizationalUnits.map((o) => o.id)];
+    const count = (list: { parentId: string }[], id: string) => list.filter((x) => x.parentId === id).length;
+    expect(calls.ListAccountsForParent).toBe(
+      ids.reduce((n, id) => n + pages(count(snapshot.accounts, id)), 0),
+    );
+    expect(calls.ListOrganizationalUnitsForParent).toBe(
+      ids.reduce((n, id) => n + pages(count(snapshot.organizationalUnits, id)), 0),
+    );
     expect(calls.DescribeAccount).toBeUndefined();
     expect(calls.DescribeOrganizationalUnit).toBeUndefined();
     expect(calls.ListChildren).toBeUndefined();

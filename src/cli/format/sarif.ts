@@ -3,7 +3,7 @@
  * file (the policy entry, or the statement inside it); lint findings at the policy file's line.
  */
 import { DRIFT_KIND_INFO, DRIFT_KINDS, type DriftFinding } from "../../policy/diff.js";
-import type { Severity } from "../../policy/findings.js";
+import { severityRank, type Severity } from "../../policy/findings.js";
 import { locateInJson, type PathSegment } from "../../policy/json-locate.js";
 import { LINT_RULE_IDS, LINT_RULES, type LintFinding } from "../../policy/lint.js";
 import { SERVER_NAME, SERVER_VERSION } from "../../version.js";
@@ -143,13 +143,12 @@ export function formatSarif(out: CliOutput): string {
   }
   // GitHub code scanning reads security-severity from the rule, not the result: give each rule the
   // highest severity among its results in this run (its default otherwise).
-  const SEVERITY_ORDER: Severity[] = ["info", "low", "medium", "high", "critical"];
   const ruleSeverity = new Map<string, Severity>();
   for (const r of results) {
     const id = r["ruleId"] as string;
     const sev = (r["properties"] as { severity: Severity }).severity;
     const seen = ruleSeverity.get(id);
-    if (!seen || SEVERITY_ORDER.indexOf(sev) > SEVERITY_ORDER.indexOf(seen)) ruleSeverity.set(id, sev);
+    if (!seen || severityRank(sev) < severityRank(seen)) ruleSeverity.set(id, sev);
   }
   const log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
