@@ -1,6 +1,6 @@
-import { actionForOperation, iamPrefixForEventSource, isDenialCode } from "./aws-names.js";
-import { IAM_ANCHOR_SOURCE, normaliseAction, parseIamMessage } from "./iam-message.js";
-import { CLOUDTRAIL_ACTION_NOTE, emptySighting, type Sighting } from "./sighting.js";
+import { iamPrefixForEventSource, isDenialCode } from "./aws-names.js";
+import { IAM_ANCHOR_SOURCE, parseIamMessage } from "./iam-message.js";
+import { emptySighting, type Sighting } from "./sighting.js";
 
 /**
  * CloudTrail events: a single event, a `{"Records":[…]}` document, JSON lines, pretty-printed
@@ -206,10 +206,7 @@ export function sightingFromEvent(
   const invokedBy = str(identity["invokedBy"]);
   if (invokedBy !== null) s.notes.push(`The call was made by ${invokedBy} on the principal's behalf.`);
 
-  if (s.action === null && prefix !== null && eventName !== null) {
-    s.action = normaliseAction(actionForOperation(prefix, eventName));
-    s.notes.push(CLOUDTRAIL_ACTION_NOTE);
-  }
+  // No action in the message: finalise derives it from servicePrefix and sdkOperation (eventName).
   if (s.resource === null) {
     const resources = event["resources"];
     if (Array.isArray(resources)) {

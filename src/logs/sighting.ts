@@ -6,7 +6,7 @@ export const RAW_MESSAGE_MAX = 1000;
 
 export const INFERRED_ACTION_NOTE =
   "The action was inferred from the SDK operation name; IAM action names can differ.";
-export const CLOUDTRAIL_ACTION_NOTE =
+const CLOUDTRAIL_ACTION_NOTE =
   "The action was inferred from the CloudTrail eventSource and eventName; IAM action names can differ.";
 export const DECODE_NOTE =
   "The encoded authorization failure message holds the full decision (matched statements, context). Decode it with `aws sts decode-authorization-message --encoded-message <msg>` (needs sts:DecodeAuthorizationMessage).";
@@ -112,7 +112,7 @@ export function finalise(s: Sighting, hints: ParseHints | undefined): DeniedRequ
     const prefix = s.servicePrefix ?? serviceForUniqueOperation(s.sdkOperation);
     if (prefix !== null) {
       action = actionForOperation(prefix, s.sdkOperation);
-      if (!notes.includes(CLOUDTRAIL_ACTION_NOTE)) pushNote(notes, INFERRED_ACTION_NOTE);
+      pushNote(notes, s.sources.includes("cloudtrail") ? CLOUDTRAIL_ACTION_NOTE : INFERRED_ACTION_NOTE);
       if (s.servicePrefix === null) {
         pushNote(notes, `The service was guessed from the operation name ${s.sdkOperation}.`);
       }
