@@ -395,12 +395,17 @@ describe("createAwsReader: caching", () => {
     });
   });
 
-  it("gives callers their own copies of cached data", async () => {
+  it("hands out cached answers frozen, so no caller can change what the next one gets", async () => {
     orgMock.on(ListRootsCommand).resolves({ Roots: [{ Id: "r-ab12", Name: "Root", PolicyTypes: [] }] });
     const r = reader();
     const first = await r.listRoots();
-    first.pop();
-    expect(await r.listRoots()).toHaveLength(1);
+    expect(() => first.pop()).toThrow(TypeError);
+    expect(() => {
+      (first[0] as { name: string }).name = "Changed";
+    }).toThrow(TypeError);
+    const again = await r.listRoots();
+    expect(again).toHaveLength(1);
+    expect(again[0]?.name).toBe("Root");
   });
 
   it("reloads after the TTL expires (injected clock)", async () => {

@@ -61,6 +61,17 @@ describe("snapshot reader", () => {
       ListPoliciesForTarget: 1,
     });
   });
+
+  it("answers frozen, like the AWS reader, so code that changes an answer fails in every test", async () => {
+    const reader = createSnapshotReader(demoSnapshot(), "demo");
+    const children = await reader.listChildren("ou-a1b2-prod0000", "ACCOUNT");
+    expect(() => children.pop()).toThrow(TypeError);
+    const policy = await reader.describePolicy(
+      (await reader.listPolicies("SERVICE_CONTROL_POLICY"))[0]?.id ?? "missing",
+    );
+    expect(Object.isFrozen(policy)).toBe(true);
+    expect(await reader.listChildren("ou-a1b2-prod0000", "ACCOUNT")).toHaveLength(2);
+  });
 });
 
 describe("published JSON Schemas", () => {

@@ -1,13 +1,17 @@
 /**
  * The Hono app: POST /mcp (MCP Streamable HTTP, stateless, JSON responses), GET /healthz.
- * A new transport per request, because the SDK refuses to reuse a stateless transport; McpServers
- * come from a pool and serve one request at a time.
+ * A tools/call the direct path can take (src/mcp/direct-call.ts) is answered without the SDK;
+ * everything else gets a new SDK transport per request, because the SDK refuses to reuse a stateless
+ * transport, and an McpServer from a pool, serving one request at a time.
  */
 import { randomUUID } from "node:crypto";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { Hono, type MiddlewareHandler } from "hono";
+import { isJsonContentType } from "@modelcontextprotocol/sdk/shared/mediaType.js";
+import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../logging/logger.js";
+import { answerDirectCall, directCallOf } from "../mcp/direct-call.js";
 import { McpServerPool } from "../mcp/server.js";
 import type { RuntimeState } from "../runtime.js";
 import { bearerAuth, type AuthVariables, type TokenVerifier } from "./auth.js";
@@ -20,6 +24,8 @@ export interface AppOptions {
   maxBodyBytes: number;
   /** Read at request time: auth is known only once the runtime configuration has loaded. */
   verifier: () => TokenVerifier | undefined;
+  /** Answer plain tools/call requests without the SDK (default true; tests compare both paths). */
+  directToolCalls?: boolean;
 }
 
 type Env = { Variables: AuthVariables & { requestId: string } };
@@ -28,6 +34,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   const { runtime, logger } = options;
   const app = new Hono<Env>();
   const servers = new McpServerPool();
+  const direct = options.directToolCalls ?? true;
 
   app.get("/healthz", (c) => {
     const { status, body } = healthResponse(runtime);
@@ -48,17 +55,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     requestIdentity(),
     startedGate(runtime),
     lazyAuth(options),
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: (c) =>
-        c.json(
-          jsonRpcError(
-            -32600,
-            `Request body too large: the limit is ${options.maxBodyBytes} bytes. Send a smaller request (for logs, paste only the error lines).`,
-          ),
-          413,
-        ),
-    }),
+    limitBody(options.maxBodyBytes),
     async (c) => {
       const started = performance.now();
       const requestId = c.get("requestId");
@@ -67,6 +64,7 @@ export function createApp(options: AppOptions): Hono<Env> {
         c.req.header("mcp-session-id") ?? c.req.header("x-amzn-bedrock-agentcore-runtime-session-id");
       let methods: string[] = [];
       let tools: string[] = [];
+      let via: "direct" | "sdk" | undefined;
       const log = (status: number, outcome: string): void =>
         logger.info("request", {
           requestId,
@@ -74,6 +72,7 @@ export function createApp(options: AppOptions): Hono<Env> {
           ...(caller ? { clientId: caller.clientId } : {}),
           method: methods.join(",") || null,
           tool: tools.join(",") || null,
+          ...(via ? { via } : {}),
           status,
           outcome,
           durationMs: Math.round((performance.now() - started) * 10) / 10,
@@ -105,6 +104,17 @@ export function createApp(options: AppOptions): Hono<Env> {
         log(503, "not_ready");
         return c.json(jsonRpcError(-32000, "The server is starting: retry in a few seconds."), 503);
       }
+      const call = direct ? directCallOf(parsedBody) : undefined;
+      if (call && sdkWouldAccept(c.req.raw.headers)) {
+        const answer = await answerDirectCall(call, { org, runtime, logger, requestId });
+        if (answer) {
+          via = "direct";
+          log(200, answer.isError ? "tool_error" : "ok");
+          return c.body(answer.body, 200, { "content-type": "application/json" });
+        }
+      }
+
+      via = "sdk";
       const pooled = servers.acquire({ org, runtime, logger, requestId });
       const { server } = pooled;
       // No sessionIdGenerator: stateless. A platform-supplied Mcp-Session-Id is accepted and ignored.
@@ -166,6 +176,31 @@ function requestIdentity(): MiddlewareHandler<Env> {
   };
 }
 
+/**
+ * Hono's bodyLimit, but a request that declares its length is judged by the header alone. Hono's
+ * asks for the body as a Web stream first, which costs @hono/node-server a ReadableStream per
+ * request (about 8 % of a warm tools/call) and defeats its direct read of the body.
+ */
+function limitBody(maxBytes: number): MiddlewareHandler<Env> {
+  const tooLarge = (c: Context<Env>): Response =>
+    c.json(
+      jsonRpcError(
+        -32600,
+        `Request body too large: the limit is ${maxBytes} bytes. Send a smaller request (for logs, paste only the error lines).`,
+      ),
+      413,
+    );
+  const streamed = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  return async (c, next) => {
+    const length = c.req.header("content-length");
+    // Node's HTTP parser has already refused a malformed Content-Length.
+    if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
+      return Number.parseInt(length, 10) > maxBytes ? tooLarge(c) : next();
+    }
+    return streamed(c, next);
+  };
+}
+
 function startedGate(runtime: RuntimeState): MiddlewareHandler<Env> {
   return async (c, next) => {
     if (!runtime.ready) {
@@ -194,8 +229,25 @@ function lazyAuth(options: AppOptions): MiddlewareHandler<Env> {
 function withJsonAccept(request: Request): Request {
   const accept = request.headers.get("accept") ?? "";
   if (accept.includes("text/event-stream") && accept.includes("application/json")) return request;
-  if (accept !== "" && !accept.includes("application/json") && !accept.includes("*/*")) return request;
+  if (!acceptsJson(accept)) return request;
   const headers = new Headers(request.headers);
   headers.set("accept", "application/json, text/event-stream");
   return new Request(request.url, { method: request.method, headers });
+}
+
+function acceptsJson(accept: string): boolean {
+  return accept === "" || accept.includes("application/json") || accept.includes("*/*");
+}
+
+/**
+ * The header checks the SDK transport makes on a POST (after withJsonAccept): a request failing one
+ * goes to the SDK, which refuses it with its own status and message.
+ */
+function sdkWouldAccept(headers: Headers): boolean {
+  const version = headers.get("mcp-protocol-version");
+  return (
+    acceptsJson(headers.get("accept") ?? "") &&
+    isJsonContentType(headers.get("content-type")) &&
+    (version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+  );
 }

@@ -4,7 +4,7 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { z } from "zod";
+import { z } from "zod";
 import { UserError } from "../errors.js";
 import type { ToolContext } from "./context.js";
 
@@ -30,6 +30,12 @@ export interface ToolOutput<T> {
 export interface AnyTool {
   name: string;
   register(server: McpServer, ctx: ToolContext): void;
+  /**
+   * The direct tools/call path (src/mcp/direct-call.ts): validates `args` as the SDK would and runs
+   * the tool. Undefined when the arguments do not validate, so the SDK can answer with its own
+   * standard error (the tool has not run).
+   */
+  callDirect(args: Record<string, unknown>, ctx: ToolContext): Promise<CallToolResult> | undefined;
 }
 
 export const READ_ONLY_ANNOTATIONS = {
@@ -42,6 +48,38 @@ export const READ_ONLY_ANNOTATIONS = {
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   def: ToolDefinition<I, O>,
 ): AnyTool {
+  type Args = z.infer<z.ZodObject<I>>;
+  // What the SDK's McpServer validates with; built once (the SDK rebuilds its object per call).
+  const inputSchema = z.object(def.input);
+  const outputSchema = z.object(def.output);
+
+  const run = async (args: Args, ctx: ToolContext): Promise<CallToolResult> => {
+    // A pooled server's context is rebound to each request it serves: keep this call's own.
+    const call: ToolContext = { ...ctx };
+    try {
+      const problem = def.refine?.(args);
+      if (problem) return errorResult(`Invalid arguments for tool ${def.name}: ${problem}`);
+      const out = await def.handler(args, call);
+      return {
+        content: [{ type: "text", text: out.summary }],
+        structuredContent: out.data as Record<string, unknown>,
+      };
+    } catch (error) {
+      if (error instanceof UserError) {
+        const retry = error.retryable ? " This is temporary: retry in a few seconds." : "";
+        return errorResult(`${error.message}${retry}`);
+      }
+      call.logger.error("tool failed", {
+        requestId: call.requestId,
+        tool: def.name,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      return errorResult(
+        `Internal error in ${def.name} (request id ${call.requestId}). The server log has the details; please report it.`,
+      );
+    }
+  };
+
   return {
     name: def.name,
     register(server, ctx) {
@@ -54,34 +92,35 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
           outputSchema: def.output,
           annotations: { title: def.title, ...READ_ONLY_ANNOTATIONS },
         },
-        // The SDK has validated args against `input` before this runs.
-        (async (args: z.infer<z.ZodObject<I>>): Promise<CallToolResult> => {
-          // A pooled server's context is rebound to each request it serves: keep this call's own.
-          const call: ToolContext = { ...ctx };
-          try {
-            const problem = def.refine?.(args);
-            if (problem) return errorResult(`Invalid arguments for tool ${def.name}: ${problem}`);
-            const out = await def.handler(args, call);
-            return {
-              content: [{ type: "text", text: out.summary }],
-              structuredContent: out.data as Record<string, unknown>,
-            };
-          } catch (error) {
-            if (error instanceof UserError) {
-              const retry = error.retryable ? " This is temporary: retry in a few seconds." : "";
-              return errorResult(`${error.message}${retry}`);
-            }
-            call.logger.error("tool failed", {
-              requestId: call.requestId,
-              tool: def.name,
-              error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-            });
-            return errorResult(
-              `Internal error in ${def.name} (request id ${call.requestId}). The server log has the details; please report it.`,
-            );
-          }
-        }) as never,
+        // The SDK has validated args against `input` before this runs, and checks the output after.
+        ((args: Args) => run(args, ctx)) as never,
       );
+    },
+    callDirect(args, ctx) {
+      let parsed: ReturnType<typeof inputSchema.safeParse>;
+      try {
+        parsed = inputSchema.safeParse(args);
+      } catch {
+        return undefined; // an async refinement: only the SDK's safeParseAsync can check it
+      }
+      if (!parsed.success) return undefined;
+      return run(parsed.data as Args, ctx).then((result) => {
+        if (result.isError) return result;
+        // The SDK's guarantee, kept: structuredContent always matches the advertised outputSchema.
+        const checked = outputSchema.safeParse(result.structuredContent);
+        if (checked.success) return result;
+        ctx.logger.error("tool answer does not match its output schema", {
+          requestId: ctx.requestId,
+          tool: def.name,
+          error: checked.error.issues
+            .slice(0, 5)
+            .map((i) => `${i.path.join(".")}: ${i.message}`)
+            .join("; "),
+        });
+        return errorResult(
+          `Internal error in ${def.name} (request id ${ctx.requestId}): its answer did not match its output schema. Please report it.`,
+        );
+      });
     },
   };
 }

@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { ConfigError, errorMessage, notFound } from "../errors.js";
 import { describeIssues } from "../config/schema.js";
+import { deepFreeze } from "./freeze.js";
 import { targetKindOf } from "./ids.js";
 import { snapshotSchema, type Snapshot } from "./snapshot-schema.js";
 import type {
@@ -137,7 +138,7 @@ export function createSnapshotReader(
   }
   const exists = (id: string): boolean => roots.has(id) || ous.has(id) || accounts.has(id);
 
-  return {
+  const reader: OrganizationReader = {
     kind,
     describeOrganization: async () => {
       count("DescribeOrganization");
@@ -218,5 +219,27 @@ export function createSnapshotReader(
       dataAsOf: snapshot.capturedAt,
     }),
     refresh: () => undefined,
+  };
+  return frozenAnswers(reader);
+}
+
+/** Answers frozen as the AWS reader's are, so code that would change one fails here too. */
+function frozenAnswers(reader: OrganizationReader): OrganizationReader {
+  const freezing =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> =>
+      deepFreeze(await fn(...args));
+  return {
+    ...reader,
+    describeOrganization: freezing(reader.describeOrganization),
+    listRoots: freezing(reader.listRoots),
+    getParent: freezing(reader.getParent),
+    listChildren: freezing(reader.listChildren),
+    describeAccount: freezing(reader.describeAccount),
+    describeOrganizationalUnit: freezing(reader.describeOrganizationalUnit),
+    listPolicies: freezing(reader.listPolicies),
+    describePolicy: freezing(reader.describePolicy),
+    listTargetsForPolicy: freezing(reader.listTargetsForPolicy),
+    listPoliciesForTarget: freezing(reader.listPoliciesForTarget),
   };
 }

@@ -101,7 +101,8 @@ export type CachedOperation = "ListPoliciesForTarget" | "ListTargetsForPolicy" |
 /**
  * One interface, several readers (AWS, snapshot, demo). It mirrors the Organizations read API
  * so the AWS reader stays a thin, cached mapping and callers can count calls against it.
- * Every method either returns complete data or throws: never a partial page.
+ * Every method either returns complete data or throws: never a partial page. Answers are frozen
+ * and may be shared between callers: copy one before changing it.
  */
 export interface OrganizationReader {
   readonly kind: "aws" | "snapshot" | "demo";

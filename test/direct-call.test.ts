@@ -1,0 +1,205 @@
+/**
+ * The direct tools/call path (src/mcp/direct-call.ts) must answer exactly as the SDK does. Every
+ * request below goes to two apps over the demo organization, one with the direct path and one
+ * without, in the same order (so counters agree); status, content type and body must match, and
+ * the request log must show which requests the direct path took.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { startHarness, type Harness } from "./helpers/harness.js";
+
+const call = (
+  name: unknown,
+  args?: unknown,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> => ({
+  jsonrpc: "2.0",
+  id: 7,
+  method: "tools/call",
+  params: { name, ...(args === undefined ? {} : { arguments: args }) },
+  ...extra,
+});
+
+const JSON_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+
+interface Case {
+  what: string;
+  body: unknown;
+  headers?: Record<string, string>;
+  /** Whether the direct path answers it (otherwise the SDK does). */
+  direct: boolean;
+}
+
+const CASES: Case[] = [
+  // Every tool, with arguments that validate.
+  {
+    what: "get_effective_scps for an account",
+    body: call("get_effective_scps", { accountId: "230000000003" }),
+    direct: true,
+  },
+  {
+    what: "get_effective_scps for an OU",
+    body: call("get_effective_scps", { ouId: "ou-a1b2-dev00000" }),
+    direct: true,
+  },
+  { what: "list_scp_policies", body: call("list_scp_policies", {}), direct: true },
+  { what: "list_scp_policies without arguments", body: call("list_scp_policies"), direct: true },
+  { what: "get_scp_detail", body: call("get_scp_detail", { policyId: "p-regiondeny1" }), direct: true },
+  { what: "get_scp_targets", body: call("get_scp_targets", { policyId: "p-regiondeny1" }), direct: true },
+  {
+    what: "simulate_scp_request",
+    body: call("simulate_scp_request", {
+      accountId: "230000000001",
+      actions: ["ec2:RunInstances"],
+      region: "us-east-1",
+      principalArn: "arn:aws:iam::230000000001:role/app-deployer",
+      resource: "arn:aws:ec2:us-east-1:230000000001:instance/*",
+      context: { "aws:RequestTag/CostCenter": "cc-1", "ec2:MetadataHttpTokens": "required" },
+    }),
+    direct: true,
+  },
+  {
+    what: "analyze_error_log",
+    body: call("analyze_error_log", {
+      text: "User: arn:aws:sts::230000000001:assumed-role/app-deployer/s is not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1:230000000001:instance/* with an explicit deny in a service control policy",
+    }),
+    direct: true,
+  },
+  { what: "compare_scp_config", body: call("compare_scp_config", {}), direct: true },
+  { what: "lint_scp_policy", body: call("lint_scp_policy", { policyId: "p-regiondeny1" }), direct: true },
+  // Tool errors the tools give themselves: same on both paths.
+  { what: "a refine failure", body: call("get_effective_scps", {}), direct: true },
+  { what: "an unknown policy", body: call("get_scp_detail", { policyId: "p-zzzzzzzzzz" }), direct: true },
+  {
+    what: "an account outside the organization",
+    body: call("get_effective_scps", { accountId: "999999999999" }),
+    direct: true,
+  },
+  // Arguments that do not validate: the SDK's own message.
+  { what: "a malformed account id", body: call("get_effective_scps", { accountId: "12345" }), direct: false },
+  { what: "a wrong argument type", body: call("get_scp_detail", { policyId: 42 }), direct: false },
+  // Not plain tool calls: the SDK answers.
+  { what: "an unknown tool", body: call("no_such_tool", {}), direct: false },
+  { what: "a tool name that is not a string", body: call(5, {}), direct: false },
+  { what: "arguments that are an array", body: call("list_scp_policies", []), direct: false },
+  { what: "a string id", body: { ...call("list_scp_policies", {}), id: "abc" }, direct: true },
+  { what: "a fractional id", body: { ...call("list_scp_policies", {}), id: 1.5 }, direct: false },
+  { what: "a null id", body: { ...call("list_scp_policies", {}), id: null }, direct: false },
+  {
+    what: "a wrong jsonrpc version",
+    body: { ...call("list_scp_policies", {}), jsonrpc: "1.0" },
+    direct: false,
+  },
+  { what: "an extra envelope member", body: call("list_scp_policies", {}, { extra: true }), direct: false },
+  {
+    what: "a progress token",
+    body: {
+      ...call("list_scp_policies", {}),
+      params: { name: "list_scp_policies", arguments: {}, _meta: { progressToken: "t-1" } },
+    },
+    direct: true,
+  },
+  {
+    what: "other _meta",
+    body: {
+      ...call("list_scp_policies", {}),
+      params: { name: "list_scp_policies", arguments: {}, _meta: { "example.com/x": 1 } },
+    },
+    direct: false,
+  },
+  {
+    what: "a task-augmented call",
+    body: { ...call("list_scp_policies", {}), params: { name: "list_scp_policies", task: { ttl: 1000 } } },
+    direct: false,
+  },
+  { what: "a notification", body: { jsonrpc: "2.0", method: "notifications/initialized" }, direct: false },
+  { what: "tools/list", body: { jsonrpc: "2.0", id: 3, method: "tools/list" }, direct: false },
+  // Headers the SDK transport checks.
+  {
+    what: "Accept: application/json only",
+    body: call("list_scp_policies", {}),
+    headers: { accept: "application/json" },
+    direct: true,
+  },
+  { what: "Accept: */*", body: call("list_scp_policies", {}), headers: { accept: "*/*" }, direct: true },
+  {
+    what: "Accept: text/event-stream only",
+    body: call("list_scp_policies", {}),
+    headers: { accept: "text/event-stream" },
+    direct: false,
+  },
+  {
+    what: "Accept: text/html",
+    body: call("list_scp_policies", {}),
+    headers: { accept: "text/html" },
+    direct: false,
+  },
+  {
+    what: "Content-Type with a charset",
+    body: call("list_scp_policies", {}),
+    headers: { "content-type": "application/json; charset=utf-8" },
+    direct: true,
+  },
+  {
+    what: "Content-Type: text/plain",
+    body: call("list_scp_policies", {}),
+    headers: { "content-type": "text/plain" },
+    direct: false,
+  },
+  {
+    what: "a supported protocol version",
+    body: call("list_scp_policies", {}),
+    headers: { "mcp-protocol-version": "2025-06-18" },
+    direct: true,
+  },
+  {
+    what: "an unsupported protocol version",
+    body: call("list_scp_policies", {}),
+    headers: { "mcp-protocol-version": "1999-01-01" },
+    direct: false,
+  },
+];
+
+async function post(h: Harness, c: Case): Promise<{ status: number; type: string | null; body: unknown }> {
+  const res = await h.fetch("http://localhost/mcp", {
+    method: "POST",
+    headers: { ...JSON_HEADERS, ...c.headers },
+    body: JSON.stringify(c.body),
+  });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get("content-type"), body: text ? JSON.parse(text) : null };
+}
+
+/** Uptime and timestamps (get_server_status, a baseline's loadedAt) differ between two servers. */
+function clockless(r: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(r)
+      .replace(/"uptimeSeconds":[\d.]+/g, '"uptimeSeconds":0')
+      .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, "T"),
+  );
+}
+
+describe("the direct tools/call path answers as the SDK does", () => {
+  let direct: Harness;
+  let sdk: Harness;
+  beforeAll(async () => {
+    direct = await startHarness({}, {}, 16 * 1024 * 1024, true);
+    sdk = await startHarness({}, {}, 16 * 1024 * 1024, false);
+  });
+
+  it.each(CASES.map((c) => [c.what, c] as const))("%s", async (_what, c) => {
+    const before = direct.logger.lines.length;
+    const [a, b] = [await post(direct, c), await post(sdk, c)];
+    expect(clockless(a)).toEqual(clockless(b));
+    const logged = direct.logger.lines
+      .slice(before)
+      .map((l) => JSON.parse(l) as { msg: string; via?: string })
+      .find((l) => l.msg === "request");
+    expect(logged?.via).toBe(c.direct ? "direct" : "sdk");
+  });
+
+  it("get_server_status matches apart from the clock", async () => {
+    const c: Case = { what: "status", body: call("get_server_status", {}), direct: true };
+    const [a, b] = [await post(direct, c), await post(sdk, c)];
+    expect(clockless(a)).toEqual(clockless(b));
+  });
+});
