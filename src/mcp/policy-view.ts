@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { POLICY_SIZE_LIMITS } from "../policy/quotas.js";
 import type { Policy } from "../org/types.js";
+import { withJsonFragment } from "./json-fragments.js";
 
 export const statementViewSchema = z.object({
   index: z.number().int(),
@@ -27,14 +28,14 @@ const asList = (v: unknown): string[] | undefined =>
   v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map((x) => String(x));
 
 // Views of the documents most recently shown, by content: warm calls show the same few policies
-// again and again. Views are only serialised, never mutated, so sharing them is safe.
+// again and again. Views are frozen and shared, and keep their JSON text (json-fragments.ts).
 const VIEW_CACHE_SIZE = 512;
 const views = new Map<string, DocumentView>();
 
 export function viewDocument(content: string): DocumentView {
   const cached = views.get(content);
   if (cached) return cached;
-  const view = buildView(content);
+  const view = withJsonFragment(buildView(content));
   if (views.size >= VIEW_CACHE_SIZE) views.delete(views.keys().next().value as string);
   views.set(content, view);
   return view;

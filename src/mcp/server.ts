@@ -1,7 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { SERVER_NAME, SERVER_VERSION } from "../version.js";
 import type { ToolContext } from "./context.js";
+import { jsonSchemaValidator } from "./json-schema-validator.js";
 import { TOOLS } from "./tools/index.js";
 
 const INSTRUCTIONS =
@@ -13,15 +13,11 @@ const INSTRUCTIONS =
   "lint_scp_policy checks a policy (deployed or draft) for mistakes that weaken a guardrail. " +
   "All tools are read-only.";
 
-// Building an Ajv instance is the costliest part of a new McpServer; one shared instance serves all.
-let validator: AjvJsonSchemaValidator | undefined;
-
 /** A server with every tool registered; McpServerPool reuses them across requests. */
 export function createMcpServer(ctx: ToolContext): McpServer {
-  validator ??= new AjvJsonSchemaValidator();
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
-    { capabilities: { tools: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: validator },
+    { capabilities: { tools: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: jsonSchemaValidator() },
   );
   for (const tool of TOOLS) tool.register(server, ctx);
   return server;
