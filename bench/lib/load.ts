@@ -8,7 +8,9 @@ export interface LoadResult {
   seconds: number;
   requestsPerSecond: number;
   p50Ms: number;
+  p90Ms: number;
   p99Ms: number;
+  maxMs: number;
 }
 
 function post(agent: Agent, port: number, path: string, body: string): Promise<number> {
@@ -73,6 +75,8 @@ export async function closedLoop(options: {
     seconds,
     requestsPerSecond: latencies.length / seconds,
     p50Ms: percentile(latencies, 50),
+    p90Ms: percentile(latencies, 90),
     p99Ms: percentile(latencies, 99),
+    maxMs: latencies[latencies.length - 1] ?? 0,
   };
 }

@@ -112,7 +112,7 @@ export function isPlaceholder(value: string): boolean {
   if (v === "") return true;
   if (/^<[^<>]{1,60}>$/.test(v) || /^\{[^{}]{1,60}\}$/.test(v) || /^\[[^[\]]{1,60}\]$/.test(v)) return true;
   if (/^\$\{[^}]{1,60}\}$/.test(v)) return true;
-  if (/^(?:\*{2,}|x+|X+|\.{2,}|…|-+|_+|#+)$/.test(v)) return true;
+  if (/^(?:\*{2,}|x+|X+|\.{2,}|\u2026|-+|_+|#+)$/.test(v)) return true;
   if (/^\*?(?:redacted|removed|hidden|masked|obfuscated|sanitized|anonymized)\*?$/i.test(v)) return true;
   return false;
 }

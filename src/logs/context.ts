@@ -44,7 +44,7 @@ const CODE_PREFIX_RE =
   /([A-Z][A-Za-z0-9]{2,63}(?:\.[A-Za-z0-9]{1,63})?)(?::| -| \((?:client|server)\):?)[ \t]{0,3}$/;
 const BOTO_RE = /botocore|boto3|ClientError|Traceback \(most recent/;
 const TERRAFORM_RE =
-  /│|╷|\bterraform\b|\bTerraform\b|\bwith (?:module\.[A-Za-z0-9_.[\]"-]{1,200}\.)?aws_[a-z0-9_]{1,60}\.|provider\.terraform-provider|\bError: Error |tf_rpc=|\btf_resource_type=/;
+  /\u2502|\u2577|\bterraform\b|\bTerraform\b|\bwith (?:module\.[A-Za-z0-9_.[\]"-]{1,200}\.)?aws_[a-z0-9_]{1,60}\.|provider\.terraform-provider|\bError: Error |tf_rpc=|\btf_resource_type=/;
 const GO_V1_HINT_RE = /RespMetadata|aws-sdk-go\b/;
 
 export const SOURCE_PRIORITY: readonly LogSource[] = [

@@ -218,7 +218,7 @@ export function parseIamMessage(s: string, anchorStart: number, anchorEnd: numbe
           if (token && token.value.startsWith("arn:")) {
             policyArn = token.value;
             i = token.end;
-            if (/\.\.\.|…|\*{3}/.test(policyArn)) notes.push("The policy ARN is partially redacted.");
+            if (/\.\.\.|\u2026|\*{3}/.test(policyArn)) notes.push("The policy ARN is partially redacted.");
           }
         }
       } else {

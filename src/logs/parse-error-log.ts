@@ -125,7 +125,7 @@ class Ranges {
 /** Collapse whitespace; re-join ARNs a terminal wrapped after a hyphen ("us-east-\n   1:…"). */
 function normalise(text: string): string {
   // Terraform draws its diagnostics in a box: wrapped lines start with "│ " (or ╷ ╵).
-  const unboxed = text.includes("\n") ? text.replace(/(^|\n)[ \t]*[│╷╵][ \t]?/g, "$1") : text;
+  const unboxed = text.includes("\n") ? text.replace(/(^|\n)[ \t]*[\u2502\u2577\u2575][ \t]?/g, "$1") : text;
   const joined = unboxed.includes("\n")
     ? unboxed.replace(/-[ \t]{0,200}\r?\n[ \t]{0,200}(?=[0-9a-z])/g, "-")
     : unboxed;
@@ -295,7 +295,7 @@ export function parseErrorLog(text: string, hints?: ParseHints): ParseResult {
   }
   if (/\((?:truncated|trimmed)\.{0,3}\)|\[(?:truncated|trimmed)\]|\.\.\.\s?\(truncated/i.test(input)) {
     warnings.push("The text contains a truncation marker; some messages may be incomplete.");
-  } else if (/(?:\.\.\.|…)\s*$/.test(input)) {
+  } else if (/(?:\.\.\.|\u2026)\s*$/.test(input)) {
     warnings.push("The text ends with an ellipsis; it may be truncated.");
   }
 
