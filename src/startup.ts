@@ -62,8 +62,21 @@ export async function startUp(
     : config.organization.source === "demo"
       ? async () => demoBaseline()
       : undefined;
-  if (readBaseline) {
-    const baseline = await readBaseline();
+  // The baseline and the JWKS are independent reads (a secret or file, and Cognito): both at once,
+  // so a cold start waits for one round trip, not two.
+  const verifier: TokenVerifier | undefined = config.auth.enabled
+    ? (deps.createVerifier ?? createTokenVerifier)(config.auth)
+    : undefined;
+  const [baselineRead, jwksRead] = await Promise.allSettled([
+    readBaseline ? readBaseline() : Promise.resolve(undefined),
+    // JWKS are fetched here, so the first request does not pay for it and a bad pool id stops start-up.
+    verifier ? verifier.hydrate() : Promise.resolve(),
+  ]);
+  // Reported in a fixed order, whichever failed first.
+  if (baselineRead.status === "rejected") throw baselineRead.reason;
+  if (jwksRead.status === "rejected") throw jwksRead.reason;
+  const baseline = baselineRead.value;
+  if (readBaseline && baseline) {
     runtime.baseline = baseline;
     runtime.reloadBaseline = async () => {
       const fresh = await readBaseline();
@@ -72,12 +85,7 @@ export async function startUp(
     };
     logger.info("baseline loaded", { origin: baseline.origin, policies: baseline.baseline.policies.length });
   }
-
-  let verifier: TokenVerifier | undefined;
-  if (config.auth.enabled) {
-    verifier = (deps.createVerifier ?? createTokenVerifier)(config.auth);
-    // JWKS are fetched once here, so the first request does not pay for it and a bad pool id stops start-up.
-    await verifier.hydrate();
+  if (verifier) {
     logger.info("authentication enabled", {
       userPoolId: config.auth.userPoolId,
       allowedClientIds: config.auth.allowedClientIds.length,

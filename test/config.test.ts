@@ -1,6 +1,6 @@
 /** Runtime configuration: sources in order, validation, and clear start-up errors. */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { mockClient } from "aws-sdk-client-mock";
@@ -178,6 +178,69 @@ describe("start-up", () => {
         configDeps: { readSecret },
       }),
     ).rejects.toThrow(/Cannot read organization snapshot file \/nonexistent\/org.json/);
+  });
+
+  describe("reads the baseline and the JWKS at once", () => {
+    const demoBaselineText = readFileSync(
+      join(import.meta.dirname, "../src/org/demo/demo-baseline.json"),
+      "utf8",
+    );
+    const env = parseEnv({
+      BASELINE_SECRET_ID: "scp-baseline",
+      AUTH_ENABLED: "true",
+      COGNITO_USER_POOL_ID: "us-east-1_TestPool1",
+      AUTH_ALLOWED_CLIENT_IDS: "client1",
+    });
+    const slow = <T>(events: string[], name: string, value: () => T) =>
+      new Promise<T>((resolve, reject) => {
+        events.push(`${name} started`);
+        setTimeout(() => {
+          events.push(`${name} done`);
+          try {
+            resolve(value());
+          } catch (error) {
+            reject(error as Error);
+          }
+        }, 30);
+      });
+    const deps = (events: string[], failJwks = false, failBaseline = false) => ({
+      configDeps: { readSecret },
+      baselineDeps: {
+        readSecret: () =>
+          slow(events, "baseline", () => {
+            if (failBaseline) throw new Error("baseline secret unreadable");
+            return demoBaselineText;
+          }),
+      },
+      createVerifier: () => ({
+        verify: async () => {
+          throw new Error("unused");
+        },
+        hydrate: () =>
+          slow(events, "jwks", () => {
+            if (failJwks) throw new Error("JWKS download failed");
+          }),
+      }),
+    });
+
+    it("starting both before either ends", async () => {
+      const events: string[] = [];
+      const state = runtime();
+      const started = await startUp(env, state, createMemoryLogger(), deps(events));
+      expect(events.slice(0, 2).sort()).toEqual(["baseline started", "jwks started"]);
+      expect(state.ready).toBe(true);
+      expect(state.baseline?.baseline.policies.length).toBeGreaterThan(0);
+      expect(started.verifier).toBeDefined();
+    });
+
+    it("stopping on either failure, the baseline's named first when both fail", async () => {
+      await expect(startUp(env, runtime(), createMemoryLogger(), deps([], true))).rejects.toThrow(
+        /JWKS download failed/,
+      );
+      await expect(startUp(env, runtime(), createMemoryLogger(), deps([], true, true))).rejects.toThrow(
+        /baseline secret unreadable/,
+      );
+    });
   });
 
   it("says in its log that authentication is off", async () => {
