@@ -40,6 +40,15 @@ function start(env: Record<string, string>): {
   return { child, output: () => out, exited };
 }
 
+/** The server's JSON log lines (stdout and stderr). */
+function logLines(server: { output: () => string }): Array<Record<string, any>> {
+  return server
+    .output()
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, any>);
+}
+
 async function waitForHealth(port: number, timeoutMs = 10_000): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -101,11 +110,7 @@ describe("the bundle the Dockerfile builds", () => {
       expect(linted.structuredContent.policy).toMatchObject({ id: "p-regiondeny1" });
       server.child.kill("SIGTERM");
       expect(await server.exited).toBe(0);
-      const lines = server
-        .output()
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l));
+      const lines = logLines(server);
       expect(lines.map((l) => l.msg)).toEqual(
         expect.arrayContaining(["listening", "ready", "request", "shutting down"]),
       );
@@ -129,12 +134,7 @@ describe("the bundle the Dockerfile builds", () => {
       await waitForHealth(port);
       server.child.kill("SIGTERM");
       expect(await server.exited).toBe(0);
-      const ready = server
-        .output()
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l))
-        .find((l) => l.msg === "ready");
+      const ready = logLines(server).find((l) => l.msg === "ready");
       expect(ready).toMatchObject({ compileCache: state });
     } finally {
       server.child.kill("SIGKILL");
@@ -160,13 +160,8 @@ describe("the bundle the Dockerfile builds", () => {
   it("refuses to start half-configured, with one message naming the problem", async () => {
     const server = start({ PORT: String(await freePort()), ALLOWED_OU_IDS: "ou-a1b2-zzzzzzzz" });
     expect(await server.exited).toBe(1);
-    const errors = server
-      .output()
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l))
-      .filter((l) => l.level === "error");
+    const errors = logLines(server).filter((l) => l.level === "error");
     expect(errors).toHaveLength(1);
-    expect(errors[0].error).toMatch(/allowedOuIds: ou-a1b2-zzzzzzzz is not a root or OU/);
+    expect(errors[0]?.error).toMatch(/allowedOuIds: ou-a1b2-zzzzzzzz is not a root or OU/);
   });
 });
