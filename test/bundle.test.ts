@@ -123,10 +123,24 @@ describe("the bundle the Dockerfile builds", () => {
   });
 
   it.each([
-    ["absent", () => rmSync(join(app, "dist/server.cjs.v8-cache"), { force: true })],
-    ["rejected", () => writeFileSync(join(app, "dist/server.cjs.v8-cache"), Buffer.alloc(4096, 7))],
-  ])("starts and answers without a usable code cache (%s)", async (state, spoil) => {
-    const kept = readFileSync(join(app, "dist/server.cjs.v8-cache"));
+    ["absent", "no cache", () => rmSync(join(app, "dist/server.cjs.v8-cache"), { force: true })],
+    [
+      "rejected",
+      "bytes V8 refuses",
+      () => writeFileSync(join(app, "dist/server.cjs.v8-cache"), Buffer.alloc(4096, 7)),
+    ],
+    [
+      "rejected",
+      "a cache made by another Node",
+      () => {
+        const keyFile = join(app, "dist/server.cjs.v8-cache.key");
+        const key = JSON.parse(readFileSync(keyFile, "utf8")) as Record<string, string>;
+        writeFileSync(keyFile, JSON.stringify({ ...key, node: "v20.0.0" }));
+      },
+    ],
+  ])("starts and answers with the code cache %s (%s)", async (state, _what, spoil) => {
+    const files = ["dist/server.cjs.v8-cache", "dist/server.cjs.v8-cache.key"].map((f) => join(app, f));
+    const kept = files.map((f) => readFileSync(f));
     spoil();
     const port = await freePort();
     const server = start({ PORT: String(port) });
@@ -138,23 +152,38 @@ describe("the bundle the Dockerfile builds", () => {
       expect(ready).toMatchObject({ compileCache: state });
     } finally {
       server.child.kill("SIGKILL");
-      writeFileSync(join(app, "dist/server.cjs.v8-cache"), kept);
+      files.forEach((f, i) => writeFileSync(f, kept[i] as Buffer));
     }
   });
 
-  it("lets the bundle import Node built-ins lazily, as the AWS SDK does", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "launcher-"));
-    try {
+  it("has no dynamic import(), which a script compiled from a code cache cannot run on Node 20", () => {
+    expect(readFileSync(join(app, "dist/server.cjs"), "latin1")).not.toMatch(/\bimport\(/);
+  });
+
+  describe("the launcher, with a stand-in bundle", () => {
+    let dir: string;
+    const launch = (...args: string[]): string =>
+      execFileSync(process.execPath, [join(dir, "start.cjs"), ...args], { encoding: "utf8" });
+    const bundle = (text: string): void => writeFileSync(join(dir, "server.cjs"), text);
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), "launcher-"));
       cpSync(join(app, "dist/start.cjs"), join(dir, "start.cjs"));
-      writeFileSync(
-        join(dir, "server.cjs"),
-        'exports.run = (o) => import("node:os").then((os) => console.log(JSON.stringify({ cpus: typeof os.cpus, cache: o.compileCache })));',
-      );
-      const out = execFileSync(process.execPath, [join(dir, "start.cjs")], { encoding: "utf8" });
-      expect(JSON.parse(out)).toEqual({ cpus: "function", cache: "absent" });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("never uses a cache made for another bundle, even one of the same length", () => {
+      bundle('exports.run = (o) => console.log(JSON.stringify({ v: "A", cache: o.compileCache }));');
+      expect(JSON.parse(launch())).toEqual({ v: "A", cache: "absent" });
+      launch("--write-compile-cache");
+      expect(JSON.parse(launch())).toEqual({ v: "A", cache: "used" });
+      bundle('exports.run = (o) => console.log(JSON.stringify({ v: "B", cache: o.compileCache }));');
+      expect(JSON.parse(launch())).toEqual({ v: "B", cache: "rejected" });
+    });
+
+    it("keeps the bundle's own line and column numbers in stacks", () => {
+      bundle('exports.run = () => {\n  console.log(new Error("here").stack.split("\\n")[1]);\n};');
+      expect(launch()).toMatch(/server\.cjs:2:15\)/);
+    });
   });
 
   it("refuses to start half-configured, with one message naming the problem", async () => {

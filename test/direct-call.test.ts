@@ -1,8 +1,8 @@
 /**
  * The direct tools/call path (src/mcp/direct-call.ts) must answer exactly as the SDK does. Every
  * request below goes to two apps over the demo organization, one with the direct path and one
- * without, in the same order (so counters agree); status, content type and body must match, and
- * the request log must show which requests the direct path took.
+ * without, in the same order (so counters agree); status, every header and the body, byte for
+ * byte, must match, and the request log must show which requests the direct path took.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./helpers/harness.js";
@@ -159,23 +159,34 @@ const CASES: Case[] = [
   },
 ];
 
-async function post(h: Harness, c: Case): Promise<{ status: number; type: string | null; body: unknown }> {
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+async function post(h: Harness, c: Case): Promise<Answer> {
   const res = await h.fetch("http://localhost/mcp", {
     method: "POST",
-    headers: { ...JSON_HEADERS, ...c.headers },
+    // A fixed request id, so both answers carry the same x-request-id.
+    headers: { ...JSON_HEADERS, "x-request-id": "diff-1", ...c.headers },
     body: JSON.stringify(c.body),
   });
-  const text = await res.text();
-  return { status: res.status, type: res.headers.get("content-type"), body: text ? JSON.parse(text) : null };
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return { status: res.status, headers, body: await res.text() };
 }
 
 /** Uptime and timestamps (get_server_status, a baseline's loadedAt) differ between two servers. */
-function clockless(r: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(r)
+function clockless(answer: Answer): Answer {
+  return {
+    ...answer,
+    body: answer.body
       .replace(/"uptimeSeconds":[\d.]+/g, '"uptimeSeconds":0')
       .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, "T"),
-  );
+  };
 }
 
 describe("the direct tools/call path answers as the SDK does", () => {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { createMemoryLogger } from "../src/logging/logger.js";
 import type { ToolContext } from "../src/mcp/context.js";
 import { defineTool } from "../src/mcp/define-tool.js";
+import { answerDirectCall } from "../src/mcp/direct-call.js";
 import { stringifyJson, withJsonFragment } from "../src/mcp/json-fragments.js";
 
 const logger = createMemoryLogger();
@@ -61,6 +62,27 @@ describe("callDirect", () => {
   });
 });
 
+describe("answerDirectCall", () => {
+  it("answers an answer JSON cannot carry with an error result, not a 500 or a null", async () => {
+    const before = logger.lines.length;
+    // A plain number: the schema check (Ajv, as clients run it) lets NaN through; serialising does not.
+    const nan = defineTool({
+      name: "probe",
+      title: "Probe",
+      description: "test tool",
+      input: {},
+      output: { value: z.number() },
+      handler: async () => ({ summary: "", data: { value: Number.NaN } }),
+    });
+    const answer = await answerDirectCall({ id: 4, tool: nan, args: {} }, ctx);
+    const body = JSON.parse(answer?.body ?? "{}");
+    expect(answer?.isError).toBe(true);
+    expect(body).toMatchObject({ jsonrpc: "2.0", id: 4, result: { isError: true } });
+    expect(body.result.content[0].text).toMatch(/could not be written as JSON/);
+    expect(logger.lines.slice(before).join("\n")).toMatch(/cannot be serialised.*NaN/);
+  });
+});
+
 describe("stringifyJson", () => {
   it("writes what JSON.stringify writes, for any JSON data and the odd values it meets", () => {
     fc.assert(
@@ -72,8 +94,6 @@ describe("stringifyJson", () => {
     const odd = {
       a: undefined,
       f: () => 1,
-      n: Number.NaN,
-      i: -Infinity,
       d: new Date(0),
       arr: [undefined, () => 1, Symbol("s"), null],
       nested: { toJSON: (key: string) => `key ${key}` },
@@ -81,6 +101,11 @@ describe("stringifyJson", () => {
     };
     expect(stringifyJson(odd)).toBe(JSON.stringify(odd));
     expect(stringifyJson(undefined)).toBe("null");
+  });
+
+  it("refuses NaN and Infinity, which JSON.stringify would write as null", () => {
+    expect(() => stringifyJson({ count: Number.NaN })).toThrow(/NaN at "count"/);
+    expect(() => stringifyJson([1, -Infinity])).toThrow(/-Infinity/);
   });
 
   it("reuses a fragment's text and freezes the value behind it", () => {

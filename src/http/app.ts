@@ -9,6 +9,7 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { isJsonContentType } from "@modelcontextprotocol/sdk/shared/mediaType.js";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
+import type { ContentfulStatusCode, StatusCode } from "hono/utils/http-status";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../logging/logger.js";
 import { answerDirectCall, directCallOf } from "../mcp/direct-call.js";
@@ -137,7 +138,14 @@ export function createApp(options: AppOptions): Hono<Env> {
         });
         const text = response.body ? await response.text() : "";
         log(response.status, text ? describeOutcome(text) : response.status === 202 ? "accepted" : "empty");
-        return new Response(text || null, { status: response.status, headers: response.headers });
+        // Through c.body, so the headers set earlier (x-request-id) go out too, as on the direct path.
+        const headers: Record<string, string> = {};
+        response.headers.forEach((value, name) => {
+          headers[name] = value;
+        });
+        return text
+          ? c.body(text, response.status as ContentfulStatusCode, headers)
+          : c.body(null, response.status as StatusCode, headers);
       } finally {
         // Closing the server closes its transport and leaves it ready to connect to the next one.
         closedCleanly = await server.close().then(

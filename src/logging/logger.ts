@@ -20,7 +20,9 @@ export type LogSink = (line: string) => void;
 /**
  * Lines written once per turn of the event loop: stdout on a pipe is a synchronous write on Linux,
  * and one write per request line was about 6 % of a warm tools/call under load. What is pending is
- * written synchronously when the process exits, so a crash loses nothing already logged.
+ * written synchronously when the process exits (process.exit, an uncaught exception, SIGTERM's
+ * shutdown); only an end that skips Node's exit event (SIGKILL, a V8 out-of-memory abort) can lose
+ * the lines of the current turn.
  */
 let pending: string[] = [];
 let flushScheduled = false;

@@ -132,6 +132,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   };
 }
 
+/** An isError result, its members in the order the SDK's CallToolResultSchema writes them. */
 export function errorResult(text: string): CallToolResult {
-  return { isError: true, content: [{ type: "text", text }] };
+  return { content: [{ type: "text", text }], isError: true };
 }

@@ -10,7 +10,7 @@
  * request.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { AnyTool } from "./define-tool.js";
+import { errorResult, type AnyTool } from "./define-tool.js";
 import type { ToolContext } from "./context.js";
 import { stringifyJson } from "./json-fragments.js";
 import { TOOLS } from "./tools/index.js";
@@ -79,7 +79,22 @@ export async function answerDirectCall(
 ): Promise<DirectAnswer | undefined> {
   const pending = call.tool.callDirect(call.args, ctx);
   if (!pending) return undefined;
-  const result: CallToolResult = await pending;
-  // The SDK's member order, so both paths answer byte for byte alike.
-  return { body: stringifyJson({ result, jsonrpc: "2.0", id: call.id }), isError: result.isError === true };
+  let result: CallToolResult = await pending;
+  let body: string;
+  try {
+    // The SDK's member order, so both paths answer byte for byte alike.
+    body = stringifyJson({ result, jsonrpc: "2.0", id: call.id });
+  } catch (error) {
+    // A number JSON cannot carry (NaN, Infinity) or nesting too deep: an error result, not a 500.
+    ctx.logger.error("tool answer cannot be serialised", {
+      requestId: ctx.requestId,
+      tool: call.tool.name,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    result = errorResult(
+      `Internal error in ${call.tool.name} (request id ${ctx.requestId}): its answer could not be written as JSON. Please report it.`,
+    );
+    body = JSON.stringify({ result, jsonrpc: "2.0", id: call.id });
+  }
+  return { body, isError: result.isError === true };
 }

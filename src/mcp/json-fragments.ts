@@ -18,7 +18,11 @@ export function withJsonFragment<T extends object>(value: T): T {
   return value;
 }
 
-/** JSON.stringify(value) for JSON data (plain objects, arrays, primitives, toJSON), with fragments. */
+/**
+ * JSON.stringify(value) for JSON data (plain objects, arrays, primitives, toJSON), with fragments.
+ * Unlike JSON.stringify it throws on NaN and ±Infinity, which JSON.stringify writes as null: an
+ * answer holding one would not match its own schema (a number), and must not go out as if it did.
+ */
 export function stringifyJson(value: unknown): string {
   return serialise(value, "") ?? "null";
 }
@@ -30,6 +34,9 @@ function serialise(input: unknown, key: string): string | undefined {
     if (cached !== undefined) return cached;
     const toJSON = (value as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === "function") value = (toJSON as (k: string) => unknown).call(value, key);
+  }
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    throw new RangeError(`${String(value)} at "${key}" cannot be written as JSON`);
   }
   if (value === null || typeof value !== "object") return JSON.stringify(value) as string | undefined;
   if (Array.isArray(value)) {
