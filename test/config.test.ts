@@ -240,6 +240,15 @@ describe("start-up", () => {
       await expect(startUp(env, runtime(), createMemoryLogger(), deps([], true, true))).rejects.toThrow(
         /baseline secret unreadable/,
       );
+      const cannotCreate = {
+        ...deps([], false, true),
+        createVerifier: () => {
+          throw new Error("region does not match the pool");
+        },
+      };
+      await expect(startUp(env, runtime(), createMemoryLogger(), cannotCreate)).rejects.toThrow(
+        /baseline secret unreadable/,
+      );
     });
   });
 
