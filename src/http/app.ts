@@ -111,7 +111,8 @@ export function createApp(options: AppOptions): Hono<Env> {
         if (answer) {
           via = "direct";
           log(200, answer.isError ? "tool_error" : "ok");
-          return c.body(answer.body, 200, { "content-type": "application/json" });
+          // As bytes: encoded once here, rather than measured and then encoded again by node-server.
+          return c.body(Buffer.from(answer.body), 200, { "content-type": "application/json" });
         }
       }
 
