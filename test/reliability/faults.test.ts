@@ -187,7 +187,14 @@ describe(`AWS faults: ${CALLS} tool calls, 20 % throttling, 5 % 500s, 2 % droppe
     "answers as without faults, or with a clear retryable error; never a wrong answer, never a wrong allowed",
     async () => {
       const calls = plan(CALLS, FULL ? 2024 : 7);
-      const counts = { same: 0, retryableError: 0, reportedUnknown: 0, wrong: 0, wrongAllowed: 0 };
+      const counts = {
+        same: 0,
+        retryableError: 0,
+        reportedUnknown: 0,
+        partialRetryable: 0,
+        wrong: 0,
+        wrongAllowed: 0,
+      };
       const wrong: string[] = [];
       const perTool: Record<string, number> = {};
       const started = performance.now();
@@ -219,6 +226,32 @@ describe(`AWS faults: ${CALLS} tool calls, 20 % throttling, 5 % 500s, 2 % droppe
             JSON.stringify((data?.denials ?? []).map((d: any) => d.facts)) + JSON.stringify(data?.counts);
           if (strip(answer.data) === strip(reference.data) && actual.includes("unknown")) {
             counts.reportedUnknown++;
+            return;
+          }
+          // The denial is found and decided as without faults, but the fixes could not be worked out
+          // (a read failed every attempt): acceptable when the answer says so and that it is temporary.
+          const withoutRemediation = (data: any) =>
+            JSON.stringify(
+              (data?.denials ?? []).map((d: any) => ({
+                ...d,
+                remediation: [],
+                scp: { ...d.scp, warnings: [] },
+              })),
+            );
+          const saysRetry = (answer.data?.denials ?? []).every(
+            (d: any, i: number) =>
+              JSON.stringify(d.remediation) === JSON.stringify(reference.data?.denials?.[i]?.remediation) ||
+              (d.remediation.length === 0 &&
+                d.scp.warnings.some((w: string) =>
+                  /^remediation could not be worked out: .*(try again|retry)/i.test(w),
+                )),
+          );
+          if (
+            saysRetry &&
+            withoutRemediation(answer.data) === withoutRemediation(reference.data) &&
+            JSON.stringify(answer.data?.counts) === JSON.stringify(reference.data?.counts)
+          ) {
+            counts.partialRetryable++;
             return;
           }
         }
