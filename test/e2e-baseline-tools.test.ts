@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callTool, connect, startHarness, type Harness } from "./helpers/harness.js";
+import { callTool, connect, rawPost, startHarness, type Harness } from "./helpers/harness.js";
 
 const demoBaseline = JSON.parse(
   readFileSync(join(import.meta.dirname, "../src/org/demo/demo-baseline.json"), "utf8"),
@@ -141,6 +141,22 @@ describe("compare_scp_config against the demo baseline", () => {
     const unknown = await callTool(client, "compare_scp_config", { scopeId: "ou-a1b2-nothere0" });
     expect(unknown.result.isError).toBe(true);
     expect(unknown.text).toMatch(/No OU or account/);
+  });
+
+  it("refuses a baseline nested thousands of levels deep by name, as text or as an object", async () => {
+    const deep = '{"a":'.repeat(9000) + '"x"' + "}".repeat(9000);
+    const text = `{"formatVersion":1,"policies":[{"name":"p","content":{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:x":${deep}}}}]},"targets":["Root"]}]}`;
+    // Raw JSON-RPC: the SDK client itself cannot serialise an object that deep.
+    for (const baseline of [JSON.stringify(text), text]) {
+      const res = await rawPost(
+        harness,
+        `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"compare_scp_config","arguments":{"baseline":${baseline}}}}`,
+      );
+      const result = ((await res.json()) as { result: { isError: boolean; content: { text: string }[] } })
+        .result;
+      expect(result.isError).toBe(true);
+      expect(result.content[0]?.text).toMatch(/nested more than 64 levels deep/);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 /** lint_scp_policy against the organization: a policy by id, with the quotas of where it is attached. */
 import { invalidInput } from "../errors.js";
+import { nestedDeeperThan } from "../policy/json-depth.js";
 import type { OrganizationService } from "../org/service.js";
 import type { PolicyType } from "../org/types.js";
 import {
@@ -27,17 +28,6 @@ export interface PolicyLintReport {
  * them), so it is refused first, without recursion. Text documents are parsed by JSON.parse, which copes.
  */
 const MAX_DOCUMENT_DEPTH = 64;
-
-function nestedDeeperThan(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  for (let next = stack.pop(); next; next = stack.pop()) {
-    const [node, depth] = next;
-    if (node === null || typeof node !== "object") continue;
-    if (depth > max) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 /** Lints a document given as text or object. */
 export async function lintDocument(

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { ACCOUNT_ID, OU_ID, ROOT_ID } from "../org/ids.js";
 import type { PolicyType } from "../org/types.js";
+import { nestedDeeperThan } from "./json-depth.js";
 import { parsePathString } from "./json-locate.js";
 import { parsePolicy, policyKindOf } from "./parse.js";
 
@@ -163,7 +164,21 @@ export class BaselineValidationError extends Error {
 }
 
 /** Validates a baseline document; throws BaselineValidationError with every problem and its path. */
+// A baseline nests about ten levels (policies, content, Statement, Condition, operator, key, values).
+const MAX_BASELINE_DEPTH = 64;
+
 export function parseBaseline(raw: unknown, origin?: string): Baseline {
+  if (nestedDeeperThan(raw, MAX_BASELINE_DEPTH)) {
+    throw new BaselineValidationError(
+      [
+        {
+          path: "",
+          message: `nested more than ${MAX_BASELINE_DEPTH} levels deep; a baseline has about ten (policies, content, Statement, Condition, operator, key, values)`,
+        },
+      ],
+      origin,
+    );
+  }
   const parsed = baselineDocumentSchema.safeParse(raw);
   if (!parsed.success) {
     throw new BaselineValidationError(
