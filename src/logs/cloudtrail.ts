@@ -1,6 +1,6 @@
 import { iamPrefixForEventSource, isDenialCode } from "./aws-names.js";
 import { IAM_ANCHOR_SOURCE, parseIamMessage } from "./iam-message.js";
-import { emptySighting, type Sighting } from "./sighting.js";
+import { applyIamMessage, emptySighting, type Sighting } from "./sighting.js";
 
 /**
  * CloudTrail events: a single event, a `{"Records":[…]}` document, JSON lines, pretty-printed
@@ -160,26 +160,13 @@ export function sightingFromEvent(
     const m = ANCHOR.exec(flat);
     if (m) {
       const parsed = parseIamMessage(flat, m.index, m.index + m[0].length);
-      s.principal = parsed.principal;
-      s.action = parsed.action;
-      s.resource = parsed.resource;
-      s.policyType = parsed.policyType;
-      s.denyKind = parsed.denyKind;
-      s.policyArn = parsed.policyArn;
-      s.notes.push(...parsed.notes);
+      applyIamMessage(s, parsed);
       if (parsed.genericOperation) {
         // EC2 prefixes the real message with "You are not authorized to perform this operation."
         const next = ANCHOR.exec(flat.slice(parsed.end));
         if (next) {
           const offset = parsed.end + next.index;
-          const again = parseIamMessage(flat, offset, offset + next[0].length);
-          s.principal = again.principal;
-          s.action = again.action;
-          s.resource = again.resource;
-          s.policyType = again.policyType;
-          s.denyKind = again.denyKind;
-          s.policyArn = again.policyArn;
-          s.notes.push(...again.notes);
+          applyIamMessage(s, parseIamMessage(flat, offset, offset + next[0].length));
         }
       }
     }

@@ -9,7 +9,14 @@ import {
 } from "./cloudtrail.js";
 import { readContext, type WrapperContext } from "./context.js";
 import { IAM_ANCHOR_SOURCE, parseIamMessage } from "./iam-message.js";
-import { collapse, emptySighting, finalise, mergeRequests, type Sighting } from "./sighting.js";
+import {
+  applyIamMessage,
+  collapse,
+  emptySighting,
+  finalise,
+  mergeRequests,
+  type Sighting,
+} from "./sighting.js";
 import type { LogSource, ParseCounts, ParseHints, ParseResult } from "./types.js";
 
 /** Larger pastes are cut here (characters). */
@@ -472,13 +479,7 @@ export function parseErrorLog(text: string, hints?: ParseHints): ParseResult {
     }
     const line = lines.index(pos) + 1;
     const sighting = emptySighting(pos, line);
-    sighting.principal = parsed.principal;
-    sighting.action = parsed.action;
-    sighting.resource = parsed.resource;
-    sighting.policyType = parsed.policyType;
-    sighting.denyKind = parsed.denyKind;
-    sighting.policyArn = parsed.policyArn;
-    sighting.notes.push(...parsed.notes);
+    applyIamMessage(sighting, parsed);
     sighting.rawMessage = s.slice(parsed.start, parsed.end).replace(/^User:\s?/, "User: ");
     const ctx = readContext(s.slice(0, parsed.start), input.slice(end, stop));
     if (parsed.genericOperation || (parsed.action === null && parsed.principal === null)) {

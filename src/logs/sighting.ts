@@ -1,5 +1,6 @@
 import { judgeAccount, looksLikeArn, regionFromArn, splitArn } from "./arn.js";
 import { actionForOperation, isRegion, serviceForUniqueOperation } from "./aws-names.js";
+import type { IamMessage } from "./iam-message.js";
 import type { DeniedRequest, DenyKind, LogSource, ParseHints, PolicyType } from "./types.js";
 
 export const RAW_MESSAGE_MAX = 1000;
@@ -57,6 +58,17 @@ export function emptySighting(position: number, line: number): Sighting {
     line,
     notes: [],
   };
+}
+
+/** What an IAM "is not authorized to perform" message says, copied into a sighting. */
+export function applyIamMessage(s: Sighting, parsed: IamMessage): void {
+  s.principal = parsed.principal;
+  s.action = parsed.action;
+  s.resource = parsed.resource;
+  s.policyType = parsed.policyType;
+  s.denyKind = parsed.denyKind;
+  s.policyArn = parsed.policyArn;
+  s.notes.push(...parsed.notes);
 }
 
 export function collapse(text: string, max = RAW_MESSAGE_MAX): string {
