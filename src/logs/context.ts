@@ -1,3 +1,4 @@
+import { JSON_CODE_SOURCE, JS_PRINTED_CODE_SOURCE, XML_CODE_SOURCE } from "./code-patterns.js";
 import { iamPrefixForEventSource, iamPrefixForService, isDenialCode, isRegion } from "./aws-names.js";
 import type { LogSource } from "./types.js";
 
@@ -17,11 +18,10 @@ const JAVA_CLASS_RE =
 const JAVA_SERVICE_RE =
   /\(Service: ([^;,)\n]{1,60})[;,][ \t]{0,3}Status Code: (\d{3})[;,][ \t]{0,3}(?:Error Code: ([^;,)\n]{1,64})[;,][ \t]{0,3})?Request ID: ([^;,)\s]{0,100})/;
 const CFN_RE = /Resource handler returned message|HandlerErrorCode: ([A-Za-z0-9]{1,64})/g;
-const XML_CODE_RE = /<Code>([A-Za-z0-9.]{1,64})<\/Code>/g;
+const XML_CODE_RE = new RegExp(XML_CODE_SOURCE, "g");
 const XML_REQUEST_ID_RE = /<Request[Ii][Dd]>([^<\s]{1,100})<\/Request[Ii][Dd]>/;
-const JSON_CODE_RE =
-  /\\?["'](?:__type|[Cc]ode|errorCode|errorType|[Nn]ame|Error[Cc]ode)\\?["'][ \t]{0,5}:[ \t]{0,5}\\?["'](?:[^"'\\\n]{0,100}#)?([A-Za-z0-9.]{1,64})/g;
-const JS_PRINTED_CODE_RE = /\b(?:code|name|Code)[ \t]{0,3}:[ \t]{0,3}'([A-Za-z0-9.]{1,64})'/g;
+const JSON_CODE_RE = new RegExp(JSON_CODE_SOURCE, "g");
+const JS_PRINTED_CODE_RE = new RegExp(JS_PRINTED_CODE_SOURCE, "g");
 const HEADER_CODE_RE = /x-amzn-ErrorType:[ \t]{0,3}([A-Za-z0-9.:#]{1,100})/g;
 const JSON_MESSAGE_KEY_RE =
   /\\?["'](?:[Mm]essage|errorMessage|Message_)\\?["']?[ \t]{0,3}:[ \t]{0,3}\\?["']?[ \t]{0,3}$/;

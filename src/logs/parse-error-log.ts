@@ -7,6 +7,7 @@ import {
   sightingFromEvent,
   type JsonBlock,
 } from "./cloudtrail.js";
+import { JSON_CODE_SOURCE, JS_PRINTED_CODE_SOURCE, XML_CODE_SOURCE } from "./code-patterns.js";
 import { readContext, type WrapperContext } from "./context.js";
 import { IAM_ANCHOR_SOURCE, parseIamMessage } from "./iam-message.js";
 import {
@@ -194,13 +195,9 @@ const GENERIC_PATTERNS: readonly {
   { re: /An error occurred \(([A-Za-z0-9.]{1,64})\)/g, kind: "cli", code: 1 },
   { re: /api error ([A-Za-z0-9.]{1,64}):/g, kind: "go-v2", code: 1 },
   { re: /status code: (\d{3}),[ \t]{0,3}request id:/g, kind: "go-v1", status: 1 },
-  { re: /<Code>([A-Za-z0-9.]{1,64})<\/Code>/g, kind: "xml", code: 1 },
-  {
-    re: /\\?["'](?:__type|[Cc]ode|errorCode|errorType|[Nn]ame|Error[Cc]ode)\\?["'][ \t]{0,5}:[ \t]{0,5}\\?["'](?:[^"'\\\n]{0,100}#)?([A-Za-z0-9.]{1,64})/g,
-    kind: "json",
-    code: 1,
-  },
-  { re: /\b(?:code|name|Code)[ \t]{0,3}:[ \t]{0,3}'([A-Za-z0-9.]{1,64})'/g, kind: "json", code: 1 },
+  { re: new RegExp(XML_CODE_SOURCE, "g"), kind: "xml", code: 1 },
+  { re: new RegExp(JSON_CODE_SOURCE, "g"), kind: "json", code: 1 },
+  { re: new RegExp(JS_PRINTED_CODE_SOURCE, "g"), kind: "json", code: 1 },
   { re: /x-amzn-ErrorType:[ \t]{0,3}([A-Za-z0-9.]{1,64})/g, kind: "json", code: 1 },
   {
     re: /\(Service: [^;,)\n]{1,60}[;,][ \t]{0,3}Status Code: (\d{3})[;,][ \t]{0,3}(?:Error Code: ([^;,)\n]{1,64})[;,])?/g,
