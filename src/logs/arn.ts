@@ -1,3 +1,4 @@
+import { parseArn, type ParsedArn } from "../policy/context.js";
 import { DOCUMENTATION_ACCOUNT_IDS, isRegion } from "./aws-names.js";
 
 const MAX_TOKEN = 2048;
@@ -117,32 +118,20 @@ export function isPlaceholder(value: string): boolean {
   return false;
 }
 
-export interface ArnParts {
-  partition: string;
-  service: string;
-  region: string;
-  account: string;
-  resource: string;
-}
+export type ArnParts = ParsedArn;
 
+/** An ARN's parts; a truncated or redacted one (fewer than six parts) gives what it has. */
 export function splitArn(value: string): ArnParts | null {
   if (!value.startsWith("arn:")) return null;
+  const full = parseArn(value);
+  if (full) return full;
   const parts = value.split(":");
-  if (parts.length < 5) {
-    return {
-      partition: parts[1] ?? "",
-      service: parts[2] ?? "",
-      region: parts[3] ?? "",
-      account: parts[4] ?? "",
-      resource: "",
-    };
-  }
   return {
     partition: parts[1] ?? "",
     service: parts[2] ?? "",
     region: parts[3] ?? "",
     account: parts[4] ?? "",
-    resource: parts.slice(5).join(":"),
+    resource: "",
   };
 }
 
