@@ -247,12 +247,7 @@ export class OrganizationService {
   private async chainTarget(id: string, resolve: boolean): Promise<ChainTarget> {
     const type = targetKindOf(id);
     if (!type) throw invalidInput(`${id} is not an account, OU or root id.`);
-    const peek = this.reader.peekName;
-    if (!peek || resolve) return { id, type, name: await this.nameOf(id), nameKnown: true };
-    const name = peek(id);
-    return name === undefined
-      ? { id, type, name: id, nameKnown: false }
-      : { id, type, name, nameKnown: true };
+    return resolve ? { id, type, name: await this.nameOf(id), nameKnown: true } : this.nodeName(id, type);
   }
 
   async attachedPolicies(targetId: string, policyType: PolicyType): Promise<Policy[]> {
