@@ -21,6 +21,7 @@ import {
 } from "../policy/diff.js";
 import { countBySeverity, type Direction, type Severity } from "../policy/findings.js";
 import { loadIamIndex, servicesMentioned, type IamIndex } from "../policy/iam-index.js";
+import { mentionedInDocument } from "../policy/lint.js";
 import { parsePolicy, parsePolicyCached, policyKindOf, type ParsedPolicy } from "../policy/parse.js";
 
 export interface DriftRequest {
@@ -211,24 +212,7 @@ function isFullAccess(policy: Policy): boolean {
 
 /** Service prefixes in the actions of documents (objects or JSON text). */
 function servicesOf(docs: readonly (string | object)[]): string[] {
-  const actions: string[] = [];
-  for (const d of docs) {
-    let doc: unknown = d;
-    if (typeof d === "string") {
-      try {
-        doc = JSON.parse(d);
-      } catch {
-        continue;
-      }
-    }
-    const st = (doc as { Statement?: unknown } | null)?.Statement;
-    for (const s of Array.isArray(st) ? st : [st]) {
-      const rec = (s ?? {}) as Record<string, unknown>;
-      for (const el of [rec.Action, rec.NotAction])
-        for (const a of Array.isArray(el) ? el : [el]) if (typeof a === "string") actions.push(a);
-    }
-  }
-  return servicesMentioned(actions);
+  return servicesMentioned(docs.flatMap((d) => mentionedInDocument(d).actions));
 }
 
 export async function computeDrift(org: OrganizationService, req: DriftRequest): Promise<DriftReport> {

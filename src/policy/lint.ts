@@ -759,7 +759,7 @@ function checkExemption(out: Collector, s: ParsedStatement): void {
 // ---------------------------------------------------------------------------------------------
 
 /** Actions and condition keys a document mentions, read without parsing errors getting in the way. */
-function mentioned(input: string | object): { actions: string[]; keys: string[] } {
+export function mentionedInDocument(input: string | object): { actions: string[]; keys: string[] } {
   let doc: unknown = input;
   if (typeof input === "string") {
     try {
@@ -793,7 +793,7 @@ export async function prepareLint(
   const actions: string[] = [];
   const keys: string[] = [];
   for (const d of documents) {
-    const m = mentioned(d);
+    const m = mentionedInDocument(d);
     actions.push(...m.actions);
     keys.push(...m.keys);
   }
