@@ -26,6 +26,7 @@ export type LogSink = (line: string) => void;
  */
 let pending: string[] = [];
 let flushScheduled = false;
+let exitHooked = false;
 
 export function flushLogs(): void {
   flushScheduled = false;
@@ -45,7 +46,6 @@ const stdoutSink: LogSink = (line) => {
   }
   setImmediate(flushLogs);
 };
-let exitHooked = false;
 
 function redact(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

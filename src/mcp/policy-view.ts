@@ -3,6 +3,7 @@ import { z } from "zod";
 import { POLICY_SIZE_LIMITS } from "../policy/quotas.js";
 import type { Policy } from "../org/types.js";
 import { withJsonFragment } from "./json-fragments.js";
+import { Recent } from "./recent.js";
 
 export const statementViewSchema = z.object({
   index: z.number().int(),
@@ -29,16 +30,10 @@ const asList = (v: unknown): string[] | undefined =>
 
 // Views of the documents most recently shown, by content: warm calls show the same few policies
 // again and again. Views are frozen and shared, and keep their JSON text (json-fragments.ts).
-const VIEW_CACHE_SIZE = 512;
-const views = new Map<string, DocumentView>();
+const views = new Recent<DocumentView>(512);
 
 export function viewDocument(content: string): DocumentView {
-  const cached = views.get(content);
-  if (cached) return cached;
-  const view = withJsonFragment(buildView(content));
-  if (views.size >= VIEW_CACHE_SIZE) views.delete(views.keys().next().value as string);
-  views.set(content, view);
-  return view;
+  return views.get(content, () => withJsonFragment(buildView(content)));
 }
 
 function buildView(content: string): DocumentView {

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { lintDocument } from "../../audit/lint-policy.js";
-import { deepFreeze } from "../../org/freeze.js";
 import { policyIdSchema } from "../../org/ids.js";
 import type { PolicyType } from "../../org/types.js";
 import { defineTool } from "../define-tool.js";
+import { withJsonFragment } from "../json-fragments.js";
+import { Recent } from "../recent.js";
 import { requireOrg } from "../require-org.js";
 import { policySizeSchema, policyTypeSchema, visibleTargetSchema } from "../schemas.js";
 import { documentViewSchema, policySize, viewDocument } from "../policy-view.js";
@@ -13,22 +14,19 @@ type LintView = z.infer<typeof lintViewSchema>;
 
 // Lint views of the documents shown recently, by type and text: linting is a pure function of both
 // (the catalogue is bundled) and costs 0.1 to 0.8 ms, on every get_scp_detail call. Each view is a
-// JSON copy, frozen, so it shares nothing with the linter's own structures.
-const LINT_CACHE_SIZE = 256;
-const lintViews = new Map<string, Promise<LintView>>();
+// JSON copy, so it shares nothing with the linter's own structures, kept frozen with its JSON text.
+const lintViews = new Recent<Promise<LintView>>(256);
 
 function lintViewOf(content: string, type: PolicyType): Promise<LintView> {
   const key = `${type}\u0000${content}`;
-  const cached = lintViews.get(key);
-  if (cached) return cached;
-  const view = lintDocument(content, type).then((result) =>
-    deepFreeze(JSON.parse(JSON.stringify(viewLint(result))) as LintView),
-  );
-  if (lintViews.size >= LINT_CACHE_SIZE) lintViews.delete(lintViews.keys().next().value as string);
-  lintViews.set(key, view);
-  // A failure is not kept: the next call lints again.
-  view.catch(() => lintViews.delete(key));
-  return view;
+  return lintViews.get(key, () => {
+    const view = lintDocument(content, type).then((result) =>
+      withJsonFragment(JSON.parse(JSON.stringify(viewLint(result))) as LintView),
+    );
+    // A failure is not kept: the next call lints again.
+    view.catch(() => lintViews.delete(key));
+    return view;
+  });
 }
 
 export const getScpDetail = defineTool({
