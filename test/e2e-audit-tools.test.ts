@@ -126,7 +126,10 @@ describe("get_scp_detail", () => {
     expect(statement.notAction).toEqual(expect.arrayContaining(["iam:*", "organizations:*"]));
     expect(statement.condition.StringNotEquals["aws:RequestedRegion"]).toEqual(["eu-west-1", "eu-central-1"]);
     expect(data?.document.parseError).toBeNull();
-    expect(JSON.parse(data?.document.raw)).toEqual(data?.document.parsed);
+    expect(JSON.parse(data?.document.raw).Statement[0].Sid).toBe("DenyAllOutsideEU");
+    // Once as text and once as statements: no third copy as parsed JSON.
+    expect(Object.keys(data?.document).sort()).toEqual(["parseError", "raw", "statements"]);
+    expect(statement).not.toHaveProperty("principal");
     expect(data?.size.characters).toBe(data?.document.raw.length);
     expect(data?.size.limit).toBe(10240);
     expect(data?.targets).toEqual([
@@ -219,6 +222,30 @@ describe("get_effective_scps", () => {
     });
     const ids = data?.levels.flatMap((l: any) => l.policies.map((p: any) => p.id)).sort();
     expect(ids).toEqual(["p-RCPFullAWSAccess", "p-rcpenforce1"]);
+    // RCP statements name their principal; the statement view shows it.
+    const enforce = data?.policies.find((p: any) => p.id === "p-rcpenforce1");
+    expect(enforce.document.statements[0]).toMatchObject({ sid: "EnforceOrgIdentities", principal: "*" });
+  });
+
+  it("gives each distinct policy's document once, with the levels it is attached at", async () => {
+    const { data, result } = await callTool(client, "get_effective_scps", { accountId: "230000000003" });
+    const attached = data?.levels.flatMap((l: any) => l.policies.map((p: any) => [p.id, l.target.id]));
+    const ids = data?.policies.map((p: any) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...new Set(attached.map(([id]: string[]) => id))]).toEqual(ids); // first met from the root
+    for (const p of data?.policies ?? []) {
+      expect(p.attachedAt).toEqual(
+        attached.filter(([id]: string[]) => id === p.id).map(([, at]: string[]) => at),
+      );
+      expect(JSON.parse(p.document.raw)).toHaveProperty("Statement");
+    }
+    const full = data?.policies.find((p: any) => p.id === "p-FullAWSAccess");
+    expect(full.attachedAt).toEqual(data?.levels.map((l: any) => l.target.id));
+    expect(data?.levels.flatMap((l: any) => l.policies).every((p: any) => !("document" in p))).toBe(true);
+    expect(data?.policyCount).toBe(attached.length);
+    // FullAWSAccess's document appears once, not once per level.
+    const answer = JSON.stringify(result.structuredContent);
+    expect(answer.split(JSON.stringify(full.document.raw)).length - 1).toBe(1);
   });
 
   it.each([

@@ -27,18 +27,41 @@ export function stringifyJson(value: unknown): string {
   return serialise(value, "") ?? "null";
 }
 
+// Member names as JSON, by name: answers repeat the same few dozen names thousands of times.
+const quotedKeys = new Map<string, string>();
+function quoteKey(k: string): string {
+  let quoted = quotedKeys.get(k);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(k);
+    if (quotedKeys.size < 4096) quotedKeys.set(k, quoted);
+  }
+  return quoted;
+}
+
 function serialise(input: unknown, key: string): string | undefined {
   let value = input;
-  if (value !== null && typeof value === "object") {
-    const cached = fragments.get(value);
-    if (cached !== undefined) return cached;
-    const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === "function") value = (toJSON as (k: string) => unknown).call(value, key);
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "number":
+      if (!Number.isFinite(value))
+        throw new RangeError(`${String(value)} at "${key}" cannot be written as JSON`);
+      return JSON.stringify(value);
+    case "object":
+      break;
+    default:
+      return JSON.stringify(value) as string | undefined; // undefined, functions, symbols: skipped; bigint throws
   }
-  if (typeof value === "number" && !Number.isFinite(value)) {
-    throw new RangeError(`${String(value)} at "${key}" cannot be written as JSON`);
+  if (value === null) return "null";
+  const cached = fragments.get(value);
+  if (cached !== undefined) return cached;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") {
+    value = (toJSON as (k: string) => unknown).call(value, key);
+    if (value === null || typeof value !== "object") return serialise(value, key);
   }
-  if (value === null || typeof value !== "object") return JSON.stringify(value) as string | undefined;
   if (Array.isArray(value)) {
     let out = "[";
     for (let i = 0; i < value.length; i++) {
@@ -49,10 +72,10 @@ function serialise(input: unknown, key: string): string | undefined {
   }
   let out = "{";
   let first = true;
-  for (const k of Object.keys(value)) {
+  for (const k of Object.keys(value as object)) {
     const member = serialise((value as Record<string, unknown>)[k], k);
     if (member === undefined) continue;
-    out += (first ? "" : ",") + JSON.stringify(k) + ":" + member;
+    out += (first ? "" : ",") + quoteKey(k) + ":" + member;
     first = false;
   }
   return out + "}";

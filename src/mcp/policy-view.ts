@@ -1,14 +1,24 @@
-/** How tools show a policy document: the raw text, the parsed JSON, and its statements normalised. */
+/**
+ * How tools show a policy document: the exact text, and its statements normalised (every element a
+ * list). The document is not repeated a third time as parsed JSON: the statements carry everything in
+ * it but the Version, and answers are read by models, whose context each copy costs.
+ */
 import { z } from "zod";
 import { POLICY_SIZE_LIMITS } from "../policy/quotas.js";
 import type { Policy } from "../org/types.js";
 import { withJsonFragment } from "./json-fragments.js";
 import { Recent } from "./recent.js";
 
+const principalSchema = z
+  .union([z.string(), z.record(z.string(), z.array(z.string()))])
+  .describe('"*", or principal type -> values (RCP statements; SCPs have none)');
+
 export const statementViewSchema = z.object({
   index: z.number().int(),
   sid: z.string().nullable(),
   effect: z.string().nullable(),
+  principal: principalSchema.optional(),
+  notPrincipal: principalSchema.optional(),
   action: z.array(z.string()).optional(),
   notAction: z.array(z.string()).optional(),
   resource: z.array(z.string()).optional(),
@@ -19,14 +29,23 @@ export type StatementView = z.infer<typeof statementViewSchema>;
 
 export const documentViewSchema = z.object({
   raw: z.string().describe("the document exactly as stored"),
-  parsed: z.unknown().describe("the document as JSON, or null when it does not parse"),
-  parseError: z.string().nullable(),
+  parseError: z.string().nullable().describe("why the document is not valid JSON; null when it is"),
   statements: z.array(statementViewSchema),
 });
 export type DocumentView = z.infer<typeof documentViewSchema>;
 
 const asList = (v: unknown): string[] | undefined =>
   v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map((x) => String(x));
+
+/** "*" as written; { AWS: "arn" } with every value a list of strings. */
+function asPrincipal(v: unknown): StatementView["principal"] {
+  if (v === undefined) return undefined;
+  if (v !== null && typeof v === "object" && !Array.isArray(v))
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, asList(x) ?? []]),
+    );
+  return String(v);
+}
 
 // Views of the documents most recently shown, by content: warm calls show the same few policies
 // again and again. Views are frozen and shared, and keep their JSON text (json-fragments.ts).
@@ -41,7 +60,7 @@ function buildView(content: string): DocumentView {
   try {
     parsed = JSON.parse(content);
   } catch (error) {
-    return { raw: content, parsed: null, parseError: (error as Error).message, statements: [] };
+    return { raw: content, parseError: (error as Error).message, statements: [] };
   }
   const rawStatements = (parsed as { Statement?: unknown } | null)?.Statement;
   const list =
@@ -53,6 +72,10 @@ function buildView(content: string): DocumentView {
       sid: typeof st.Sid === "string" ? st.Sid : null,
       effect: typeof st.Effect === "string" ? st.Effect : null,
     };
+    const principal = asPrincipal(st.Principal);
+    const notPrincipal = asPrincipal(st.NotPrincipal);
+    if (principal !== undefined) view.principal = principal;
+    if (notPrincipal !== undefined) view.notPrincipal = notPrincipal;
     const action = asList(st.Action);
     const notAction = asList(st.NotAction);
     const resource = asList(st.Resource);
@@ -73,7 +96,7 @@ function buildView(content: string): DocumentView {
     }
     return view;
   });
-  return { raw: content, parsed, parseError: null, statements };
+  return { raw: content, parseError: null, statements };
 }
 
 export function policySize(policy: Policy): { characters: number; limit: number; percentOfLimit: number } {

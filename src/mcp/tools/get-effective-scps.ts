@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ChainTarget } from "../../org/chain.js";
+import type { Policy } from "../../org/types.js";
 import { accountIdSchema, ouOrRootIdSchema } from "../../org/ids.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
@@ -20,7 +21,8 @@ export const getEffectiveScps = defineTool({
   title: "Effective SCP chain for an account or OU",
   description:
     "Shows every policy that applies to an account (accountId) or OU (ouId): the chain from the root through each " +
-    "OU down to the target, level by level, with the policies attached at each level and their documents. " +
+    "OU down to the target, level by level, with the policies attached at each level; each distinct policy's " +
+    "document is given once, in `policies`, with the levels it is attached at. " +
     "A request is allowed only if every level allows it and no level denies it, so use this to see all the " +
     "guardrails an account is under. Marks the management account, which SCPs do not restrict.",
   input: {
@@ -45,18 +47,27 @@ export const getEffectiveScps = defineTool({
     levels: z.array(
       z.object({
         target: chainTargetSchema,
-        policies: z.array(
-          z.object({
-            id: z.string(),
-            name: z.string(),
-            description: z.string(),
-            awsManaged: z.boolean(),
-            document: documentViewSchema,
-          }),
-        ),
+        policies: z
+          .array(z.object({ id: z.string(), name: z.string(), awsManaged: z.boolean() }))
+          .describe("attached at this level; their documents are in `policies`"),
       }),
     ),
-    policyCount: z.number().int(),
+    policies: z
+      .array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          description: z.string(),
+          awsManaged: z.boolean(),
+          attachedAt: z.array(z.string()).describe("ids of the levels it is attached at, root first"),
+          document: documentViewSchema,
+        }),
+      )
+      .describe("each distinct policy of the chain once, in the order first met from the root"),
+    policyCount: z
+      .number()
+      .int()
+      .describe("attachments over all levels (a policy attached twice counts twice)"),
     levelsWithoutPolicies: z
       .array(z.string())
       .describe("levels with nothing attached: every request is implicitly denied there (SCPs)"),
@@ -73,14 +84,16 @@ export const getEffectiveScps = defineTool({
     });
     const levels = chain.levels.map((l) => ({
       target: named(l.target),
-      policies: l.policies.map((p) => ({
-        id: p.id,
-        name: p.name,
-        description: p.description,
-        awsManaged: p.awsManaged,
-        document: viewDocument(p.content),
-      })),
+      policies: l.policies.map((p) => ({ id: p.id, name: p.name, awsManaged: p.awsManaged })),
     }));
+    // FullAWSAccess sits on every level, and real chains repeat other policies too: one document each.
+    const policies = new Map<string, { policy: Policy; attachedAt: string[] }>();
+    for (const l of chain.levels)
+      for (const p of l.policies) {
+        const seen = policies.get(p.id);
+        if (seen) seen.attachedAt.push(l.target.id);
+        else policies.set(p.id, { policy: p, attachedAt: [l.target.id] });
+      }
     const label = policyType === "SERVICE_CONTROL_POLICY" ? "SCP" : "RCP";
     const note = chain.isManagementAccount
       ? `${chain.target.id} is the management account: ${label}s do not apply to it, whatever is attached.`
@@ -110,6 +123,14 @@ export const getEffectiveScps = defineTool({
         isManagementAccount: chain.isManagementAccount,
         note,
         levels,
+        policies: [...policies.values()].map(({ policy: p, attachedAt }) => ({
+          id: p.id,
+          name: p.name,
+          description: p.description,
+          awsManaged: p.awsManaged,
+          attachedAt,
+          document: viewDocument(p.content),
+        })),
         policyCount: chain.levels.reduce((n, l) => n + l.policies.length, 0),
         levelsWithoutPolicies: empty,
       },
