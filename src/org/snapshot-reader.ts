@@ -137,6 +137,18 @@ export function createSnapshotReader(
     }
   }
   const exists = (id: string): boolean => roots.has(id) || ous.has(id) || accounts.has(id);
+  // A snapshot never changes: each answer is built and frozen once, then shared, as the AWS reader
+  // shares its cached ones. Building and freezing per call cost most of a warm chain, and a
+  // FullAWSAccess target list is one object per root, OU and account.
+  const answers = new Map<string, unknown>();
+  const once = <T>(key: string, build: () => T): T => {
+    let answer = answers.get(key) as T | undefined;
+    if (answer === undefined) {
+      answer = deepFreeze(build());
+      answers.set(key, answer);
+    }
+    return answer;
+  };
 
   const reader: OrganizationReader = {
     kind,
@@ -169,7 +181,9 @@ export function createSnapshotReader(
       count("ListChildren");
       if (!roots.has(parentId) && !ous.has(parentId))
         throw notFound(`No root or OU with id ${parentId} exists in this organization.`);
-      return (children.get(parentId) ?? []).filter((c) => c.type === childType);
+      return once(`ListChildren:${parentId}:${childType}`, () =>
+        (children.get(parentId) ?? []).filter((c) => c.type === childType),
+      );
     },
     describeAccount: async (accountId): Promise<Account> => {
       count("DescribeAccount");
@@ -191,25 +205,31 @@ export function createSnapshotReader(
     },
     listPolicies: async (type: PolicyType) => {
       count("ListPolicies");
-      return snapshot.policies.filter((p) => p.type === type).map(summary);
+      return once(`ListPolicies:${type}`, () =>
+        snapshot.policies.filter((p) => p.type === type).map(summary),
+      );
     },
     describePolicy: async (policyId): Promise<Policy> => {
       count("DescribePolicy");
       const p = policies.get(policyId);
       if (!p) throw notFound(`No policy with id ${policyId} exists in this organization.`);
-      return { ...summary(p), content: p.content };
+      return once(`DescribePolicy:${policyId}`, () => ({ ...summary(p), content: p.content }));
     },
     listTargetsForPolicy: async (policyId): Promise<PolicyTarget[]> => {
       count("ListTargetsForPolicy");
       const p = policies.get(policyId);
       if (!p) throw notFound(`No policy with id ${policyId} exists in this organization.`);
-      return p.targetIds.map((id) => ({ id, type: targetKindOf(id) ?? "ROOT", name: nameOf(id) }));
+      return once(`ListTargetsForPolicy:${policyId}`, () =>
+        p.targetIds.map((id) => ({ id, type: targetKindOf(id) ?? "ROOT", name: nameOf(id) })),
+      );
     },
     listPoliciesForTarget: async (targetId, type) => {
       count("ListPoliciesForTarget");
       if (!exists(targetId))
         throw notFound(`No root, OU or account with id ${targetId} exists in this organization.`);
-      return (policiesByTarget.get(targetId) ?? []).filter((p) => p.type === type).map(summary);
+      return once(`ListPoliciesForTarget:${targetId}:${type}`, () =>
+        (policiesByTarget.get(targetId) ?? []).filter((p) => p.type === type).map(summary),
+      );
     },
     stats: (): ReaderStats => ({
       apiCalls: { ...apiCalls },
