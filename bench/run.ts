@@ -20,7 +20,7 @@ import { OrganizationService } from "../src/org/service.js";
 import { generateOrganization, writeSnapshotFile, type OrgSize } from "../test/fake-aws/generate-org.js";
 import { OrgIndex, chainLowerBound, organizationLowerBound } from "../test/fake-aws/org-index.js";
 import { startFakeAws, type FakeAws } from "../test/fake-aws/organizations-server.js";
-import { closedLoop } from "./lib/load.js";
+import { closedLoop, mergeRounds, type LoadResult } from "./lib/load.js";
 import { freePort, median, rssMb, startChild, waitForHealth, type Child } from "./lib/processes.js";
 
 const { values } = parseArgs({
@@ -273,6 +273,10 @@ async function sessionScenario(
   return kept;
 }
 
+function withoutLatencies({ latencies: _, ...figures }: LoadResult): Omit<LoadResult, "latencies"> {
+  return figures;
+}
+
 /** Warm tools/call throughput and latency, against a bare Hono JSON route started the same way. */
 async function loadScenario(
   target: { child: Child; port: number; accountId: string },
@@ -287,7 +291,34 @@ async function loadScenario(
     method: "tools/call",
     params: { name: "get_effective_scps", arguments: { accountId: target.accountId } },
   });
-  const server = await closedLoop({ port: target.port, path: "/mcp", body, clients, warmupMs, durationMs });
+  // The server and the bare route take turns, a few seconds each, so a burst of noise on this shared
+  // machine falls on both rather than on whichever happened to run then.
+  const rounds = QUICK ? 1 : 3;
+  const port = await freePort();
+  const bare = startChild([bareBundle], { PORT: String(port) });
+  await waitForHealth(bare, port);
+  const serverRounds: LoadResult[] = [];
+  const referenceRounds: LoadResult[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const roundMs = durationMs / rounds;
+    const warm = i === 0 ? warmupMs : 500; // new connections each round; the processes are warm
+    serverRounds.push(
+      await closedLoop({
+        port: target.port,
+        path: "/mcp",
+        body,
+        clients,
+        warmupMs: warm,
+        durationMs: roundMs,
+      }),
+    );
+    referenceRounds.push(
+      await closedLoop({ port, path: "/mcp", body, clients, warmupMs, durationMs: roundMs }),
+    );
+  }
+  await bare.stop();
+  const server = mergeRounds(serverRounds);
+  const reference = mergeRounds(referenceRounds);
   const serverRss = rssMb(target.child.process.pid);
   const bodyBytes = (
     await (
@@ -298,17 +329,12 @@ async function loadScenario(
       })
     ).arrayBuffer()
   ).byteLength;
-
-  const port = await freePort();
-  const bare = startChild([bareBundle], { PORT: String(port) });
-  await waitForHealth(bare, port);
-  const reference = await closedLoop({ port, path: "/mcp", body, clients, warmupMs, durationMs });
-  await bare.stop();
   details["load"] = {
     clients,
     durationMs,
-    server,
-    reference,
+    rounds,
+    server: withoutLatencies(server),
+    reference: withoutLatencies(reference),
     responseBytes: bodyBytes,
     serverRssMbAfterLoad: round(serverRss, 1),
   };
@@ -320,9 +346,11 @@ async function loadScenario(
   });
   row({
     scenario: `warm tools/call get_effective_scps on loopback, ${clients} concurrent clients`,
-    figure: "p99 latency",
+    figure: "p99 latency (reference: the bare route's p99, the machine's floor)",
     value: server.p99Ms,
     unit: "ms",
+    reference: { what: "bare Hono JSON route p99", value: reference.p99Ms, unit: "ms" },
+    ratio: server.p99Ms / reference.p99Ms,
     goal: "≤ 10 ms",
     pass: server.p99Ms <= 10 && server.errors === 0,
   });

@@ -11,6 +11,8 @@ export interface LoadResult {
   p90Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Every measured latency, sorted (for merging rounds). */
+  latencies: number[];
 }
 
 function post(agent: Agent, port: number, path: string, body: string): Promise<number> {
@@ -78,5 +80,23 @@ export async function closedLoop(options: {
     p90Ms: percentile(latencies, 90),
     p99Ms: percentile(latencies, 99),
     maxMs: latencies[latencies.length - 1] ?? 0,
+    latencies,
+  };
+}
+
+/** Rounds of the same load merged as one run: the requests of all, over the time of all. */
+export function mergeRounds(rounds: readonly LoadResult[]): LoadResult {
+  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = rounds.reduce((n, r) => n + r.seconds, 0);
+  return {
+    requests: latencies.length,
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    seconds,
+    requestsPerSecond: latencies.length / seconds,
+    p50Ms: percentile(latencies, 50),
+    p90Ms: percentile(latencies, 90),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies[latencies.length - 1] ?? 0,
+    latencies,
   };
 }
