@@ -137,10 +137,25 @@ describe("simulate_scp_request", () => {
     expect(r.catalogueMessage).toMatch(/DeleteDetecter/);
   });
 
+  it.each(["us-gov-west-1", "us-isob-east-1", "cn-northwest-1", "eusc-de-east-1"])(
+    "accepts a region of any partition (%s) and evaluates it against the region deny",
+    async (region) => {
+      const { r } = await sim({
+        accountId: "230000000001",
+        actions: ["s3:GetObject"],
+        region,
+        principalArn: "arn:aws:iam::230000000001:role/app-deployer",
+      });
+      expect(r.decision).toBe("explicitly_denied");
+      expect(r.scp.deniedBy[0]).toMatchObject({ policyId: "p-regiondeny1" });
+    },
+  );
+
   it.each([
     [{ accountId: "240000000001", actions: ["s3:*"] }, /wildcard/],
     [{ accountId: "240000000001", actions: ["PutObject"] }, /service:Action/],
     [{ accountId: "240000000001", actions: [] }, /actions/],
+    [{ accountId: "240000000001", actions: ["s3:GetObject"], region: "eu-west" }, /expected an AWS region/],
     [
       {
         accountId: "230000000001",

@@ -1,5 +1,6 @@
 /** Shared plumbing of the deployment CLIs: errors with exit codes, AWS error descriptions, retries. */
 import { pathToFileURL } from "node:url";
+import { AWS_REGION } from "../../src/org/ids.js";
 
 /** An error the operator can act on; `exitCode` 2 means "wrong usage", 1 anything else. */
 export class CliError extends Error {
@@ -134,13 +135,10 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-export const AWS_REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
 /** The region from --region, AWS_REGION or AWS_DEFAULT_REGION; a usage error when none is set. */
 export function resolveRegion(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   const region = flag ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) throw usageError("no region: pass --region or set AWS_REGION.");
-  if (!AWS_REGION_PATTERN.test(region))
-    throw usageError(`"${region}" is not an AWS region code such as us-east-1.`);
+  if (!AWS_REGION.test(region)) throw usageError(`"${region}" is not an AWS region code such as us-east-1.`);
   return region;
 }

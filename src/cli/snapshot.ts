@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { UserError, errorMessage } from "../errors.js";
 import { createAwsReader } from "../org/aws-reader.js";
+import { AWS_REGION } from "../org/ids.js";
 import { captureSnapshot, enabledPolicyTypes } from "../org/capture-snapshot.js";
 import { snapshotSchema } from "../org/snapshot-schema.js";
 import { POLICY_TYPES, type OrganizationReader, type PolicyType } from "../org/types.js";
@@ -33,7 +34,6 @@ Options:
 
 Exit codes: 0 done, 1 AWS or file error, 2 usage error.`;
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
 
 export interface SnapshotCliArgs {
@@ -79,7 +79,7 @@ export function parseSnapshotArgs(argv: readonly string[]): SnapshotCliArgs | "h
   if (!out) throw new UsageError("--out FILE is required (where to write the snapshot JSON)");
 
   const region = values.region?.trim();
-  if (region !== undefined && !REGION.test(region)) {
+  if (region !== undefined && !AWS_REGION.test(region)) {
     throw new UsageError(`--region ${JSON.stringify(region)} is not an AWS region such as us-east-1`);
   }
   const roleArn = values["role-arn"]?.trim();

@@ -1,8 +1,8 @@
 /** The runtime configuration document: one zod schema, parsed once at start-up. */
 import { z } from "zod";
-import { ouOrRootIdSchema } from "../org/ids.js";
+import { AWS_REGION_SOURCE, awsRegionSchema, ouOrRootIdSchema } from "../org/ids.js";
 
-const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as us-east-1");
+const awsRegion = awsRegionSchema;
 
 export const organizationSourceSchema = z.discriminatedUnion("source", [
   z.object({ source: z.literal("demo") }).strict(),
@@ -45,7 +45,7 @@ export const authSchema = z
     userPoolId: z
       .string()
       .regex(
-        /^[a-z]{2}(-[a-z]+)+-\d_[0-9a-zA-Z]+$/,
+        new RegExp(`^${AWS_REGION_SOURCE}_[0-9a-zA-Z]+$`),
         "expected a Cognito user pool id such as us-east-1_AbCdEf123",
       )
       .optional(),

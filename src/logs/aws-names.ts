@@ -2,6 +2,7 @@
  * Names AWS tooling uses for services and operations, and how they map to IAM.
  * Pure data plus small lookups; no I/O.
  */
+import { AWS_REGION } from "../org/ids.js";
 
 /** Error codes that mean "the request was denied by authorization". */
 export const DENIAL_CODES: ReadonlySet<string> = new Set([
@@ -478,7 +479,7 @@ export function serviceForUniqueOperation(operation: string): string | null {
 
 /** `us-east-1`, `eu-west-2`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1` and the like. */
 export function isRegion(value: string): boolean {
-  return /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]{4,12}-\d{1,2}$/.test(value);
+  return AWS_REGION.test(value);
 }
 
 /** Account ids the AWS documentation uses as examples. */

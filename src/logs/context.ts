@@ -1,3 +1,4 @@
+import { AWS_REGION_SOURCE } from "../org/ids.js";
 import { JSON_CODE_SOURCE, JS_PRINTED_CODE_SOURCE, XML_CODE_SOURCE } from "./code-patterns.js";
 import { iamPrefixForEventSource, iamPrefixForService, isDenialCode, isRegion } from "./aws-names.js";
 import type { LogSource } from "./types.js";
@@ -34,7 +35,9 @@ const JS_V3_CLIENT_RE = /@aws-sdk[/\\]client-([a-z0-9-]{1,40})/;
 const JS_V2_RE = /aws-sdk[/\\]lib[/\\]services[/\\]([a-z0-9]{1,40})\.js|\bretryDelay\b|\bretryable\b/;
 const PHP_RE =
   /Error executing "([A-Za-z0-9]{1,64})" on "https?:\/\/([a-z0-9-]{1,63})\.(?:([a-z0-9-]{1,30})\.)?amazonaws\.com/g;
-const ENDPOINT_REGION_RE = /https?:\/\/[a-z0-9-]{1,63}\.([a-z]{2}(?:-gov)?-[a-z]{4,12}-\d)\.amazonaws\.com/;
+const ENDPOINT_REGION_RE = new RegExp(
+  String.raw`https?://[a-z0-9-]{1,63}\.(${AWS_REGION_SOURCE})\.amazonaws\.com`,
+);
 const ENCODED_RE = /Encoded authorization failure message:?[ \t\r\n]{0,20}([A-Za-z0-9_-]{16,20000})/;
 const ENCODED_PHRASE_RE = /Encoded authorization failure message/;
 const ENCODED_LINE_RE = /^[ \t]{0,40}([A-Za-z0-9_-]{100,20000})[ \t]*$/m;

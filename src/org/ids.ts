@@ -1,5 +1,16 @@
-/** Identifier formats, as documented in the AWS Organizations API reference. */
+/** Identifier formats, as documented in the AWS Organizations API reference, and AWS region codes. */
 import { z } from "zod";
+
+/**
+ * An AWS region code, in every partition: us-east-1, ap-southeast-2, cn-northwest-1, us-gov-west-1,
+ * us-isob-east-1, eu-isoe-west-1, eusc-de-east-1 (the European Sovereign Cloud). One pattern for
+ * every input and for the log parser, so a region one accepts the other does not refuse.
+ */
+export const AWS_REGION_SOURCE = String.raw`[a-z]{2,4}(?:-[a-z]{2,4})?-[a-z]{4,12}-\d{1,2}`;
+export const AWS_REGION = new RegExp(`^${AWS_REGION_SOURCE}$`);
+export const awsRegionSchema = z
+  .string()
+  .regex(AWS_REGION, "expected an AWS region such as eu-west-1 or us-gov-west-1");
 
 export const ACCOUNT_ID = /^\d{12}$/;
 export const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { analyzeLog, MAX_EVALUATED_DENIALS } from "../../audit/analyze-log.js";
-import { accountIdSchema } from "../../org/ids.js";
+import { accountIdSchema, awsRegionSchema } from "../../org/ids.js";
 import { defineTool } from "../define-tool.js";
 import { decisionSchema, evaluationViewSchema, viewEvaluation } from "../evaluation-view.js";
 import { requireOrg } from "../require-org.js";
@@ -26,9 +26,7 @@ export const analyzeErrorLog = defineTool({
     accountId: accountIdSchema
       .optional()
       .describe("the account the request came from, when the log redacts it"),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as eu-west-1")
+    region: awsRegionSchema
       .optional()
       .describe("the region the request was sent to, when the log does not say"),
   },

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { simulate } from "../../audit/simulate.js";
-import { accountIdSchema } from "../../org/ids.js";
+import { accountIdSchema, awsRegionSchema } from "../../org/ids.js";
 import { defineTool } from "../define-tool.js";
 import {
   decisionSchema,
@@ -43,11 +43,7 @@ export const simulateScpRequest = defineTool({
       )
       .optional()
       .describe("the caller: an IAM role or user ARN, or an assumed-role session ARN"),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as eu-west-1")
-      .optional()
-      .describe("the region the request is sent to (aws:RequestedRegion)"),
+    region: awsRegionSchema.optional().describe("the region the request is sent to (aws:RequestedRegion)"),
     context: z
       .record(z.string().min(1).max(256), contextValue)
       .optional()
