@@ -69,8 +69,11 @@ export async function closedLoop(options: {
   await Promise.all(Array.from({ length: options.clients }, client));
   agent.destroy();
   if (!measuring) throw new Error("no request completed inside the measuring window");
+  return summarise(latencies, errors, options.durationMs / 1000);
+}
+
+function summarise(latencies: number[], errors: number, seconds: number): LoadResult {
   latencies.sort((a, b) => a - b);
-  const seconds = options.durationMs / 1000;
   return {
     requests: latencies.length,
     errors,
@@ -86,17 +89,9 @@ export async function closedLoop(options: {
 
 /** Rounds of the same load merged as one run: the requests of all, over the time of all. */
 export function mergeRounds(rounds: readonly LoadResult[]): LoadResult {
-  const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const seconds = rounds.reduce((n, r) => n + r.seconds, 0);
-  return {
-    requests: latencies.length,
-    errors: rounds.reduce((n, r) => n + r.errors, 0),
-    seconds,
-    requestsPerSecond: latencies.length / seconds,
-    p50Ms: percentile(latencies, 50),
-    p90Ms: percentile(latencies, 90),
-    p99Ms: percentile(latencies, 99),
-    maxMs: latencies[latencies.length - 1] ?? 0,
-    latencies,
-  };
+  return summarise(
+    rounds.flatMap((r) => r.latencies),
+    rounds.reduce((n, r) => n + r.errors, 0),
+    rounds.reduce((n, r) => n + r.seconds, 0),
+  );
 }
