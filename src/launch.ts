@@ -22,6 +22,8 @@ import { Script } from "node:vm";
 
 interface Bundle {
   run(options: { compileCache?: string }): void;
+  /** Loads the modules run() loads only after it has started reading the configuration. */
+  loadDeferred?(): Promise<void>;
 }
 
 type CacheState = "used" | "rejected" | "absent";
@@ -91,13 +93,22 @@ function load(): { bundle: Bundle; script: Script; key: string; cache: CacheStat
 }
 
 if (process.argv.includes("--write-compile-cache")) {
-  // Evaluating the bundle compiles everything its modules run at load; that is what a start needs.
-  const { script, key } = load();
-  const data = script.createCachedData();
-  writeFileSync(cachePath, data);
-  writeFileSync(keyPath, key);
-  process.stdout.write(
-    `wrote ${cachePath} (${data.length} bytes) for Node ${process.version} ${process.arch}\n`,
+  // What a start runs at load: the bundle's eager modules, and those main() imports once it has
+  // started reading the configuration. The cache holds the code of both.
+  const { bundle, script, key } = load();
+  Promise.resolve(bundle.loadDeferred?.()).then(
+    () => {
+      const data = script.createCachedData();
+      writeFileSync(cachePath, data);
+      writeFileSync(keyPath, key);
+      process.stdout.write(
+        `wrote ${cachePath} (${data.length} bytes) for Node ${process.version} ${process.arch}\n`,
+      );
+    },
+    (error: unknown) => {
+      process.stderr.write(`cannot write the code cache: ${String(error)}\n`);
+      process.exitCode = 1;
+    },
   );
 } else {
   const { bundle, cache } = load();

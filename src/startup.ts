@@ -18,6 +18,11 @@ import type { RuntimeState } from "./runtime.js";
 
 export interface StartupDeps {
   configDeps?: ConfigDeps;
+  /**
+   * The configuration read, already started (src/server.ts starts it before loading the rest of the
+   * server, so the Secrets Manager round trip overlaps that work). Read from configDeps otherwise.
+   */
+  configRead?: Promise<LoadedConfig>;
   createReader?: (config: LoadedConfig["config"]) => Promise<OrganizationReader>;
   createVerifier?: (auth: AuthConfig) => TokenVerifier;
   /** How the baseline is read; defaults to configDeps' secret and file readers (else the AWS SDK). */
@@ -38,7 +43,7 @@ export async function startUp(
 ): Promise<Started> {
   const secretReader = createSecretReader(env.AWS_REGION ?? env.AWS_DEFAULT_REGION);
   const configDeps: ConfigDeps = deps.configDeps ?? { readSecret: secretReader };
-  const loaded = await loadRuntimeConfig(env, configDeps);
+  const loaded = await (deps.configRead ?? loadRuntimeConfig(env, configDeps));
   const { config } = loaded;
   logger.level = config.logLevel;
   logger.info("runtime configuration loaded", {
