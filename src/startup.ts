@@ -41,8 +41,9 @@ export async function startUp(
   logger: Logger,
   deps: StartupDeps = {},
 ): Promise<Started> {
-  const secretReader = createSecretReader(env.AWS_REGION ?? env.AWS_DEFAULT_REGION);
-  const configDeps: ConfigDeps = deps.configDeps ?? { readSecret: secretReader };
+  const configDeps: ConfigDeps = deps.configDeps ?? {
+    readSecret: createSecretReader(env.AWS_REGION ?? env.AWS_DEFAULT_REGION),
+  };
   const loaded = await (deps.configRead ?? loadRuntimeConfig(env, configDeps));
   const { config } = loaded;
   logger.level = config.logLevel;
@@ -58,7 +59,8 @@ export async function startUp(
 
   // A bad baseline stops start-up like a bad configuration: the message names the source and path.
   const baselineDeps: BaselineDeps = deps.baselineDeps ?? {
-    readSecret: deps.configDeps ? (id) => configDeps.readSecret(id) : secretReader,
+    // The baseline's own region, when it names one, reaches the reader.
+    readSecret: (id, region) => configDeps.readSecret(id, region),
     ...(configDeps.readTextFile ? { readTextFile: configDeps.readTextFile } : {}),
   };
   const baselineSource = config.baseline;

@@ -3,6 +3,7 @@
  * RUNTIME_CONFIG_SECRET_ID, else RUNTIME_CONFIG_FILE, else environment variables, else demo defaults.
  * Any problem stops start-up with one message naming the source and the invalid field.
  */
+import type { SecretReader } from "../aws/secrets.js";
 import { readFile } from "node:fs/promises";
 import { ConfigError, errorMessage } from "../errors.js";
 import type { Env } from "./env.js";
@@ -21,7 +22,8 @@ export interface LoadedConfig {
 }
 
 export interface ConfigDeps {
-  readSecret: (secretId: string) => Promise<string>;
+  /** Reads a secret string; `region` (the baseline's own) defaults to the process's region. */
+  readSecret: SecretReader;
   readTextFile?: (path: string) => Promise<string>;
 }
 

@@ -224,6 +224,34 @@ describe("start-up", () => {
     return runtime;
   };
 
+  it("reads a baseline secret in the region the configuration names, not the process's", async () => {
+    const calls: Array<[string, string | undefined]> = [];
+    const config = {
+      organization: { source: "demo" },
+      baseline: { source: "secretsmanager", secretId: "org-baseline", region: "eu-west-1" },
+    };
+    const baselineText = readFileSync("src/org/demo/demo-baseline.json", "utf8");
+    const runtime: RuntimeState = { version: "test", startedAt: new Date(), ready: false };
+    await startUp(
+      parseEnv({ RUNTIME_CONFIG_SECRET_ID: "runtime-config", AWS_REGION: "us-east-1" }),
+      runtime,
+      createMemoryLogger("error"),
+      {
+        configDeps: {
+          readSecret: async (id, region) => {
+            calls.push([id, region]);
+            return id === "runtime-config" ? JSON.stringify(config) : baselineText;
+          },
+        },
+      },
+    );
+    expect(calls).toEqual([
+      ["runtime-config", undefined],
+      ["org-baseline", "eu-west-1"],
+    ]);
+    expect(runtime.baseline?.origin).toMatch(/org-baseline/);
+  });
+
   it("loads the demo baseline for the demo organization, none for a snapshot without one", async () => {
     expect((await start({})).baseline?.source).toBe("demo");
     const runtime = await start({
