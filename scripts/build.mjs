@@ -37,8 +37,9 @@ const englishOnlyZodLocales = {
  * handler. Two dependencies load it anyway at the top of a module: @hono/node-server, to test each
  * request with `instanceof Http2ServerRequest`, and @smithy/node-http-handler, for an HTTP/2 handler
  * nobody here creates. They get this stand-in: `Http2ServerRequest` is a class no request can be an
- * instance of until node:http2 is really loaded (only an HTTP/2 server could make one), and every
- * other use loads the real module (smithy takes `constants` at load, so they are read on first use).
+ * instance of (only an HTTP/2 server could make one, and none is created here) until the stand-in
+ * itself has loaded node:http2; every other use loads the real module (smithy takes `constants` at
+ * load, so they are read on first use).
  */
 const http2OnDemand = {
   name: "http2-on-demand",

@@ -8,7 +8,7 @@ variable "region" {
   default     = "us-east-1"
 
   validation {
-    condition     = can(regex("^[a-z]{2,4}(-[a-z]{2,4})?-[a-z]{4,12}-\\d{1,2}$", var.region))
+    condition     = can(regex("^[a-z]{2,4}(-[a-z]{2,4})?-((north|south)?(east|west)|north|south|central)-\\d{1,2}$", var.region))
     error_message = "region must be an AWS region code such as us-east-1 or eu-central-1."
   }
 }
@@ -105,7 +105,7 @@ variable "organizations_region" {
   default     = null
 
   validation {
-    condition     = var.organizations_region == null || can(regex("^[a-z]{2,4}(-[a-z]{2,4})?-[a-z]{4,12}-\\d{1,2}$", var.organizations_region))
+    condition     = var.organizations_region == null || can(regex("^[a-z]{2,4}(-[a-z]{2,4})?-((north|south)?(east|west)|north|south|central)-\\d{1,2}$", var.organizations_region))
     error_message = "organizations_region must be an AWS region code such as us-east-1, or null."
   }
 }

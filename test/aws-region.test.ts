@@ -23,6 +23,8 @@ const regions = [
 const configWith = (region: string) =>
   runtimeConfigSchema.safeParse({ organization: { source: "aws", region }, allowedOuIds: ["r-a1b2"] });
 const notRegions = [
+  "web-server-1",
+  "user-data-file-1",
   "",
   "us-east",
   "us-east-",

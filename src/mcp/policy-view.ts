@@ -1,7 +1,8 @@
 /**
  * How tools show a policy document: the exact text, and its statements normalised (every element a
- * list). The document is not repeated a third time as parsed JSON: the statements carry everything in
- * it but the Version, and answers are read by models, whose context each copy costs.
+ * list). The document is not repeated a third time as parsed JSON, because answers are read by
+ * models, whose context each copy costs: the statements carry everything the evaluator reads, and
+ * anything else (the Version, an Id, a misspelt element such as "Actions") is in `raw`.
  */
 import { z } from "zod";
 import { POLICY_SIZE_LIMITS } from "../policy/quotas.js";

@@ -4,9 +4,11 @@ import { z } from "zod";
 /**
  * An AWS region code, in every partition: us-east-1, ap-southeast-2, cn-northwest-1, us-gov-west-1,
  * us-isob-east-1, eu-isoe-west-1, eusc-de-east-1 (the European Sovereign Cloud). One pattern for
- * every input and for the log parser, so a region one accepts the other does not refuse.
+ * every input and for the log parser, so a region one accepts the other does not refuse. The middle
+ * word is a compass direction, as in every region so far, so that names such as web-server-1 in a
+ * log are not taken for one.
  */
-export const AWS_REGION_SOURCE = String.raw`[a-z]{2,4}(?:-[a-z]{2,4})?-[a-z]{4,12}-\d{1,2}`;
+export const AWS_REGION_SOURCE = String.raw`[a-z]{2,4}(?:-[a-z]{2,4})?-(?:(?:north|south)?(?:east|west)|north|south|central)-\d{1,2}`;
 export const AWS_REGION = new RegExp(`^${AWS_REGION_SOURCE}$`);
 export const awsRegionSchema = z
   .string()
