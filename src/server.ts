@@ -31,9 +31,15 @@ const deferred: ReadonlyArray<() => Promise<unknown>> = [
   () => import("./startup.js"),
 ];
 
-/** Imports what main() loads after starting the configuration read (the launcher caches its code). */
-export async function loadDeferred(): Promise<void> {
-  for (const load of deferred) await load();
+/**
+ * Imports what main() loads after starting the configuration read, waiting for `between()` before
+ * each part. The launcher calls it without a pause, to cache the code of every part.
+ */
+export async function loadDeferred(between: () => Promise<void> = async () => undefined): Promise<void> {
+  for (const load of deferred) {
+    await between();
+    await load();
+  }
 }
 
 /** One turn of the event loop: pending I/O callbacks (a socket connected, a response arrived) run. */
@@ -64,10 +70,7 @@ export async function main(options: MainOptions = {}): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
 
-  for (const load of deferred) {
-    await turn();
-    await load();
-  }
+  await loadDeferred(turn);
   const [{ serve }, { createApp }, { startUp }] = await Promise.all([
     import("@hono/node-server"),
     import("./http/app.js"),

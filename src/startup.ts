@@ -60,7 +60,7 @@ export async function startUp(
   // A bad baseline stops start-up like a bad configuration: the message names the source and path.
   const baselineDeps: BaselineDeps = deps.baselineDeps ?? {
     // The baseline's own region, when it names one, reaches the reader.
-    readSecret: (id, region) => configDeps.readSecret(id, region),
+    readSecret: configDeps.readSecret,
     ...(configDeps.readTextFile ? { readTextFile: configDeps.readTextFile } : {}),
   };
   const baselineSource = config.baseline;

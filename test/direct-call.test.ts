@@ -29,6 +29,13 @@ interface Case {
   direct: boolean;
 }
 
+const withHeaders = (what: string, headers: Record<string, string>, direct: boolean): Case => ({
+  what,
+  body: call("list_scp_policies", {}),
+  headers,
+  direct,
+});
+
 const CASES: Case[] = [
   // Every tool, with arguments that validate.
   {
@@ -113,50 +120,15 @@ const CASES: Case[] = [
   },
   { what: "a notification", body: { jsonrpc: "2.0", method: "notifications/initialized" }, direct: false },
   { what: "tools/list", body: { jsonrpc: "2.0", id: 3, method: "tools/list" }, direct: false },
-  // Headers the SDK transport checks.
-  {
-    what: "Accept: application/json only",
-    body: call("list_scp_policies", {}),
-    headers: { accept: "application/json" },
-    direct: true,
-  },
-  { what: "Accept: */*", body: call("list_scp_policies", {}), headers: { accept: "*/*" }, direct: true },
-  {
-    what: "Accept: text/event-stream only",
-    body: call("list_scp_policies", {}),
-    headers: { accept: "text/event-stream" },
-    direct: false,
-  },
-  {
-    what: "Accept: text/html",
-    body: call("list_scp_policies", {}),
-    headers: { accept: "text/html" },
-    direct: false,
-  },
-  {
-    what: "Content-Type with a charset",
-    body: call("list_scp_policies", {}),
-    headers: { "content-type": "application/json; charset=utf-8" },
-    direct: true,
-  },
-  {
-    what: "Content-Type: text/plain",
-    body: call("list_scp_policies", {}),
-    headers: { "content-type": "text/plain" },
-    direct: false,
-  },
-  {
-    what: "a supported protocol version",
-    body: call("list_scp_policies", {}),
-    headers: { "mcp-protocol-version": "2025-06-18" },
-    direct: true,
-  },
-  {
-    what: "an unsupported protocol version",
-    body: call("list_scp_policies", {}),
-    headers: { "mcp-protocol-version": "1999-01-01" },
-    direct: false,
-  },
+  // Headers the SDK transport checks, on a plain list_scp_policies call.
+  withHeaders("Accept: application/json only", { accept: "application/json" }, true),
+  withHeaders("Accept: */*", { accept: "*/*" }, true),
+  withHeaders("Accept: text/event-stream only", { accept: "text/event-stream" }, false),
+  withHeaders("Accept: text/html", { accept: "text/html" }, false),
+  withHeaders("Content-Type with a charset", { "content-type": "application/json; charset=utf-8" }, true),
+  withHeaders("Content-Type: text/plain", { "content-type": "text/plain" }, false),
+  withHeaders("a supported protocol version", { "mcp-protocol-version": "2025-06-18" }, true),
+  withHeaders("an unsupported protocol version", { "mcp-protocol-version": "1999-01-01" }, false),
 ];
 
 interface Answer {

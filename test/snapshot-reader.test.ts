@@ -71,6 +71,14 @@ describe("snapshot reader", () => {
     );
     expect(Object.isFrozen(policy)).toBe(true);
     expect(await reader.listChildren("ou-a1b2-prod0000", "ACCOUNT")).toHaveLength(2);
+    // Built once and shared: every method hands out the same frozen answer again.
+    expect(await reader.describePolicy(policy.id)).toBe(policy);
+    const org = await reader.describeOrganization();
+    expect(Object.isFrozen(org)).toBe(true);
+    expect(await reader.describeOrganization()).toBe(org);
+    const account = await reader.describeAccount("230000000003");
+    expect(() => Object.assign(account, { name: "changed" })).toThrow(TypeError);
+    expect(await reader.describeAccount("230000000003")).toBe(account);
   });
 });
 

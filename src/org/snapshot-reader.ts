@@ -138,8 +138,9 @@ export function createSnapshotReader(
   }
   const exists = (id: string): boolean => roots.has(id) || ous.has(id) || accounts.has(id);
   // A snapshot never changes: each answer is built and frozen once, then shared, as the AWS reader
-  // shares its cached ones. Building and freezing per call cost most of a warm chain, and a
-  // FullAWSAccess target list is one object per root, OU and account.
+  // shares its cached ones, so code that would change an answer fails here too. Building and
+  // freezing per call cost most of a warm chain, and a FullAWSAccess target list is one object per
+  // root, OU and account.
   const answers = new Map<string, unknown>();
   const once = <T>(key: string, build: () => T): T => {
     let answer = answers.get(key) as T | undefined;
@@ -150,32 +151,34 @@ export function createSnapshotReader(
     return answer;
   };
 
-  const reader: OrganizationReader = {
+  return {
     kind,
     describeOrganization: async () => {
       count("DescribeOrganization");
       const o = snapshot.organization;
-      return {
+      return once("DescribeOrganization", () => ({
         id: o.id,
         managementAccountId: o.managementAccountId,
         ...(o.arn ? { arn: o.arn } : {}),
         ...(o.featureSet ? { featureSet: o.featureSet } : {}),
-      };
+      }));
     },
     listRoots: async () => {
       count("ListRoots");
-      return snapshot.roots.map((r) => ({
-        id: r.id,
-        name: r.name,
-        policyTypes: r.policyTypes.map((t) => ({ type: t.type, status: t.status })),
-        ...(r.arn ? { arn: r.arn } : {}),
-      }));
+      return once("ListRoots", () =>
+        snapshot.roots.map((r) => ({
+          id: r.id,
+          name: r.name,
+          policyTypes: r.policyTypes.map((t) => ({ type: t.type, status: t.status })),
+          ...(r.arn ? { arn: r.arn } : {}),
+        })),
+      );
     },
     getParent: async (childId) => {
       count("ListParents");
       const parent = parents.get(childId);
       if (!parent) throw notFound(`No OU or account with id ${childId} exists in this organization.`);
-      return parent;
+      return once(`ListParents:${childId}`, () => parent);
     },
     listChildren: async (parentId, childType) => {
       count("ListChildren");
@@ -189,19 +192,23 @@ export function createSnapshotReader(
       count("DescribeAccount");
       const a = accounts.get(accountId);
       if (!a) throw notFound(`No account with id ${accountId} exists in this organization.`);
-      return {
+      return once(`DescribeAccount:${accountId}`, () => ({
         id: a.id,
         name: a.name,
         ...(a.email ? { email: a.email } : {}),
         status: a.status,
         ...(a.arn ? { arn: a.arn } : {}),
-      };
+      }));
     },
     describeOrganizationalUnit: async (ouId): Promise<OrganizationalUnit> => {
       count("DescribeOrganizationalUnit");
       const o = ous.get(ouId);
       if (!o) throw notFound(`No OU with id ${ouId} exists in this organization.`);
-      return { id: o.id, name: o.name, ...(o.arn ? { arn: o.arn } : {}) };
+      return once(`DescribeOrganizationalUnit:${ouId}`, () => ({
+        id: o.id,
+        name: o.name,
+        ...(o.arn ? { arn: o.arn } : {}),
+      }));
     },
     listPolicies: async (type: PolicyType) => {
       count("ListPolicies");
@@ -239,27 +246,5 @@ export function createSnapshotReader(
       dataAsOf: snapshot.capturedAt,
     }),
     refresh: () => undefined,
-  };
-  return frozenAnswers(reader);
-}
-
-/** Answers frozen as the AWS reader's are, so code that would change one fails here too. */
-function frozenAnswers(reader: OrganizationReader): OrganizationReader {
-  const freezing =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> =>
-      deepFreeze(await fn(...args));
-  return {
-    ...reader,
-    describeOrganization: freezing(reader.describeOrganization),
-    listRoots: freezing(reader.listRoots),
-    getParent: freezing(reader.getParent),
-    listChildren: freezing(reader.listChildren),
-    describeAccount: freezing(reader.describeAccount),
-    describeOrganizationalUnit: freezing(reader.describeOrganizationalUnit),
-    listPolicies: freezing(reader.listPolicies),
-    describePolicy: freezing(reader.describePolicy),
-    listTargetsForPolicy: freezing(reader.listTargetsForPolicy),
-    listPoliciesForTarget: freezing(reader.listPoliciesForTarget),
   };
 }

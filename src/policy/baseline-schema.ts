@@ -163,10 +163,10 @@ export class BaselineValidationError extends Error {
   }
 }
 
-/** Validates a baseline document; throws BaselineValidationError with every problem and its path. */
 // A baseline nests about ten levels (policies, content, Statement, Condition, operator, key, values).
 const MAX_BASELINE_DEPTH = 64;
 
+/** Validates a baseline document; throws BaselineValidationError with every problem and its path. */
 export function parseBaseline(raw: unknown, origin?: string): Baseline {
   if (nestedDeeperThan(raw, MAX_BASELINE_DEPTH)) {
     throw new BaselineValidationError(
