@@ -27,7 +27,8 @@ const deferred: ReadonlyArray<() => Promise<unknown>> = [
   () => import("@hono/node-server"),
   () => import("./mcp/tools/index.js"),
   () => import("./http/app.js"),
-  () => import("@aws-sdk/client-organizations"),
+  // Our module, not the SDK's whole namespace, which would keep every export of the client (36 KB).
+  () => import("./org/aws-reader.js"),
   () => import("./startup.js"),
 ];
 
