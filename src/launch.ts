@@ -1,6 +1,6 @@
 /**
  * The production launcher (dist/start.cjs). Every new AgentCore session starts a fresh process, and
- * compiling the 2 MB bundle was the largest part of start-up. So the bundle (dist/server.cjs) is
+ * compiling the bundle (1.2 MB) was the largest part of start-up. So the bundle (dist/server.cjs) is
  * compiled with V8's code cache: `node dist/start.cjs --write-compile-cache` evaluates it once at
  * image build time, with the image's own Node, and saves what V8 compiled; later starts reuse it.
  *

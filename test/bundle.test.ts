@@ -8,8 +8,20 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHarness } from "./helpers/harness.js";
+import { CASES, clockless, postCase, type Answer } from "./helpers/mcp-cases.js";
 
 const repo = process.cwd();
+
+/** What two servers answering the same request must agree on: all but the clock and the connection. */
+function comparable(answer: Answer): Answer {
+  const headers = Object.fromEntries(
+    Object.entries(answer.headers).filter(
+      ([name]) => !["date", "connection", "keep-alive", "content-length", "transfer-encoding"].includes(name),
+    ),
+  );
+  return clockless({ ...answer, headers });
+}
 let app: string;
 
 function freePort(): Promise<number> {
@@ -215,6 +227,24 @@ describe("the bundle the Dockerfile builds", () => {
       expect(launch()).toMatch(/server\.cjs:2:15\)/);
     });
   });
+
+  it("answers every MCP case byte for byte as the source does", async () => {
+    // The build changes how code is resolved, named and loaded (ES modules of the AWS SDK, minified
+    // identifiers, a stand-in for node:http2, English-only zod); none of it may change an answer.
+    const port = await freePort();
+    const server = start({ PORT: String(port) });
+    const source = await startHarness();
+    try {
+      await waitForHealth(port);
+      for (const c of CASES) {
+        const bundled = await postCase(fetch, `http://127.0.0.1:${port}/mcp`, c);
+        const fromSource = await postCase(source.fetch, "http://localhost/mcp", c);
+        expect(comparable(bundled), c.what).toEqual(comparable(fromSource));
+      }
+    } finally {
+      server.child.kill("SIGKILL");
+    }
+  }, 60_000);
 
   it("refuses to start half-configured, with one message naming the problem", async () => {
     const server = start({ PORT: String(await freePort()), ALLOWED_OU_IDS: "ou-a1b2-zzzzzzzz" });

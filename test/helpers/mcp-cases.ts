@@ -1,0 +1,168 @@
+/**
+ * MCP requests over the demo organization whose answers must not depend on how the server runs:
+ * the direct tools/call path against the SDK's (test/direct-call.test.ts), and the production bundle
+ * against the source (test/bundle.test.ts). Every tool with arguments that validate, the errors the
+ * tools give, arguments the SDK refuses, envelopes that are not plain tool calls, and the headers the
+ * SDK transport checks.
+ */
+export const call = (
+  name: unknown,
+  args?: unknown,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> => ({
+  jsonrpc: "2.0",
+  id: 7,
+  method: "tools/call",
+  params: { name, ...(args === undefined ? {} : { arguments: args }) },
+  ...extra,
+});
+
+export const JSON_HEADERS = {
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+};
+
+export interface Case {
+  what: string;
+  body: unknown;
+  headers?: Record<string, string>;
+  /** Whether the direct path answers it (otherwise the SDK does). */
+  direct: boolean;
+}
+
+const withHeaders = (what: string, headers: Record<string, string>, direct: boolean): Case => ({
+  what,
+  body: call("list_scp_policies", {}),
+  headers,
+  direct,
+});
+
+export const CASES: Case[] = [
+  // Every tool, with arguments that validate.
+  {
+    what: "get_effective_scps for an account",
+    body: call("get_effective_scps", { accountId: "230000000003" }),
+    direct: true,
+  },
+  {
+    what: "get_effective_scps for an OU",
+    body: call("get_effective_scps", { ouId: "ou-a1b2-dev00000" }),
+    direct: true,
+  },
+  { what: "list_scp_policies", body: call("list_scp_policies", {}), direct: true },
+  { what: "list_scp_policies without arguments", body: call("list_scp_policies"), direct: true },
+  { what: "get_scp_detail", body: call("get_scp_detail", { policyId: "p-regiondeny1" }), direct: true },
+  { what: "get_scp_targets", body: call("get_scp_targets", { policyId: "p-regiondeny1" }), direct: true },
+  {
+    what: "simulate_scp_request",
+    body: call("simulate_scp_request", {
+      accountId: "230000000001",
+      actions: ["ec2:RunInstances"],
+      region: "us-east-1",
+      principalArn: "arn:aws:iam::230000000001:role/app-deployer",
+      resource: "arn:aws:ec2:us-east-1:230000000001:instance/*",
+      context: { "aws:RequestTag/CostCenter": "cc-1", "ec2:MetadataHttpTokens": "required" },
+    }),
+    direct: true,
+  },
+  {
+    what: "analyze_error_log",
+    body: call("analyze_error_log", {
+      text: "User: arn:aws:sts::230000000001:assumed-role/app-deployer/s is not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1:230000000001:instance/* with an explicit deny in a service control policy",
+    }),
+    direct: true,
+  },
+  { what: "compare_scp_config", body: call("compare_scp_config", {}), direct: true },
+  { what: "lint_scp_policy", body: call("lint_scp_policy", { policyId: "p-regiondeny1" }), direct: true },
+  // Tool errors the tools give themselves: same on both paths.
+  { what: "a refine failure", body: call("get_effective_scps", {}), direct: true },
+  { what: "an unknown policy", body: call("get_scp_detail", { policyId: "p-zzzzzzzzzz" }), direct: true },
+  {
+    what: "an account outside the organization",
+    body: call("get_effective_scps", { accountId: "999999999999" }),
+    direct: true,
+  },
+  // Arguments that do not validate: the SDK's own message.
+  { what: "a malformed account id", body: call("get_effective_scps", { accountId: "12345" }), direct: false },
+  { what: "a wrong argument type", body: call("get_scp_detail", { policyId: 42 }), direct: false },
+  // Not plain tool calls: the SDK answers.
+  { what: "an unknown tool", body: call("no_such_tool", {}), direct: false },
+  { what: "a tool name that is not a string", body: call(5, {}), direct: false },
+  { what: "arguments that are an array", body: call("list_scp_policies", []), direct: false },
+  { what: "a string id", body: { ...call("list_scp_policies", {}), id: "abc" }, direct: true },
+  { what: "a fractional id", body: { ...call("list_scp_policies", {}), id: 1.5 }, direct: false },
+  { what: "a null id", body: { ...call("list_scp_policies", {}), id: null }, direct: false },
+  {
+    what: "a wrong jsonrpc version",
+    body: { ...call("list_scp_policies", {}), jsonrpc: "1.0" },
+    direct: false,
+  },
+  { what: "an extra envelope member", body: call("list_scp_policies", {}, { extra: true }), direct: false },
+  {
+    what: "a progress token",
+    body: {
+      ...call("list_scp_policies", {}),
+      params: { name: "list_scp_policies", arguments: {}, _meta: { progressToken: "t-1" } },
+    },
+    direct: true,
+  },
+  {
+    what: "other _meta",
+    body: {
+      ...call("list_scp_policies", {}),
+      params: { name: "list_scp_policies", arguments: {}, _meta: { "example.com/x": 1 } },
+    },
+    direct: false,
+  },
+  {
+    what: "a task-augmented call",
+    body: { ...call("list_scp_policies", {}), params: { name: "list_scp_policies", task: { ttl: 1000 } } },
+    direct: false,
+  },
+  { what: "a notification", body: { jsonrpc: "2.0", method: "notifications/initialized" }, direct: false },
+  { what: "tools/list", body: { jsonrpc: "2.0", id: 3, method: "tools/list" }, direct: false },
+  // Headers the SDK transport checks, on a plain list_scp_policies call.
+  withHeaders("Accept: application/json only", { accept: "application/json" }, true),
+  withHeaders("Accept: */*", { accept: "*/*" }, true),
+  withHeaders("Accept: text/event-stream only", { accept: "text/event-stream" }, false),
+  withHeaders("Accept: text/html", { accept: "text/html" }, false),
+  withHeaders("Content-Type with a charset", { "content-type": "application/json; charset=utf-8" }, true),
+  withHeaders("Content-Type: text/plain", { "content-type": "text/plain" }, false),
+  withHeaders("a supported protocol version", { "mcp-protocol-version": "2025-06-18" }, true),
+  withHeaders("an unsupported protocol version", { "mcp-protocol-version": "1999-01-01" }, false),
+];
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** POSTs one case to an MCP endpoint and reads its status, headers and body. */
+export async function postCase(
+  fetchFn: (input: string, init: RequestInit) => Promise<Response>,
+  url: string,
+  c: Case,
+): Promise<Answer> {
+  const res = await fetchFn(url, {
+    method: "POST",
+    // A fixed request id, so both answers carry the same x-request-id.
+    headers: { ...JSON_HEADERS, "x-request-id": "diff-1", ...c.headers },
+    body: JSON.stringify(c.body),
+  });
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return { status: res.status, headers, body: await res.text() };
+}
+
+/** Uptime and timestamps (get_server_status, a baseline's loadedAt) differ between two servers. */
+export function clockless(answer: Answer): Answer {
+  return {
+    ...answer,
+    body: answer.body
+      .replace(/"uptimeSeconds":[\d.]+/g, '"uptimeSeconds":0')
+      .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, "T"),
+  };
+}
