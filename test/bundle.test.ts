@@ -8,10 +8,15 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FAKE_CREDENTIALS } from "./aws-integration/helpers.js";
+import { generateOrganization } from "./fake-aws/generate-org.js";
+import { OrgIndex } from "./fake-aws/org-index.js";
+import { startFakeAws } from "./fake-aws/organizations-server.js";
 import { startHarness } from "./helpers/harness.js";
 import { CASES, clockless, postCase, type Answer } from "./helpers/mcp-cases.js";
 
 const repo = process.cwd();
+let app: string;
 
 /** What two servers answering the same request must agree on: all but the clock and the connection. */
 function comparable(answer: Answer): Answer {
@@ -22,7 +27,16 @@ function comparable(answer: Answer): Answer {
   );
   return clockless({ ...answer, headers });
 }
-let app: string;
+
+/** One tools/call to a started server, and its result. */
+async function callTool(port: number, name: string, args: Record<string, unknown>): Promise<any> {
+  const res = await fetch(`http://127.0.0.1:${port}/mcp`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } }),
+  });
+  return (await res.json()).result;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -243,6 +257,54 @@ describe("the bundle the Dockerfile builds", () => {
       }
     } finally {
       server.child.kill("SIGKILL");
+    }
+  }, 60_000);
+
+  it("in aws mode, reads Secrets Manager and Organizations through the bundled SDK, and tells AWS errors by name", async () => {
+    // The demo mode above never touches the AWS SDK, which the build bundles from its ES modules.
+    const snapshot = generateOrganization("S", 5);
+    const index = new OrgIndex(snapshot);
+    const config = { organization: { source: "aws" }, allowedOuIds: [snapshot.roots[0]!.id] };
+    const fake = await startFakeAws({ snapshot, secrets: { "mcp/config": JSON.stringify(config) } });
+    const port = await freePort();
+    const server = start({
+      PORT: String(port),
+      RUNTIME_CONFIG_SECRET_ID: "mcp/config",
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_ORGANIZATIONS: fake.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: fake.endpoint,
+      AWS_CONFIG_FILE: "/nonexistent/aws-config",
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+      AWS_EC2_METADATA_DISABLED: "true",
+    });
+    try {
+      const health = await waitForHealth(port);
+      expect(await health.json()).toMatchObject({
+        organizationSource: "aws",
+        configOrigin: "secret mcp/config",
+      });
+      const accountId = index.deepestAccount();
+      const chain = await callTool(port, "get_effective_scps", { accountId });
+      expect(chain.isError).toBeFalsy();
+      expect(chain.structuredContent.levels).toHaveLength(index.lineage(accountId).length);
+      expect(fake.stats().calls).toMatchObject({ GetSecretValue: 1 });
+
+      const missing = await callTool(port, "get_scp_detail", { policyId: "p-zzzzzzzzzz" });
+      expect(missing.isError).toBe(true);
+      expect(missing.content[0].text).toMatch(
+        /policy p-zzzzzzzzzz was not found .*\(PolicyNotFoundException\)/,
+      );
+
+      // Throttling is recognised by the error's name, and retried.
+      fake.failNext("ListPolicies", "throttle", 2);
+      const listed = await callTool(port, "list_scp_policies", {});
+      expect(listed.isError).toBeFalsy();
+      expect(fake.stats().throttled).toBe(2);
+    } finally {
+      server.child.kill("SIGKILL");
+      await fake.close();
     }
   }, 60_000);
 
