@@ -6,7 +6,8 @@
  *
  *   npm run bench                 all scenarios (about 4 minutes on 2 cores)
  *   npm run bench -- --quick      smaller organizations and fewer repetitions (about 1 minute)
- *   npm run bench -- --only startup,load
+ *   npm run bench -- --only startup,load   (scenarios: startup, session, load, first-calls, memory,
+ *                                           drift, engine, logs)
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -136,6 +137,82 @@ async function firstAnswer(port: number, accountId: string): Promise<RpcResult |
 }
 
 // --- Scenarios ---
+
+/** A session's calls of every tool, with arguments for the organization the bundle ships (demo mode). */
+const EVERY_TOOL: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
+  ["get_effective_scps", { accountId: "230000000003" }],
+  ["list_scp_policies", {}],
+  ["get_scp_detail", { policyId: "p-regiondeny1" }],
+  ["get_scp_targets", { policyId: "p-regiondeny1" }],
+  ["lint_scp_policy", { policyId: "p-regiondeny1" }],
+  ["compare_scp_config", {}],
+  ["simulate_scp_request", { accountId: "230000000001", actions: ["ec2:RunInstances"], region: "us-east-1" }],
+  [
+    "analyze_error_log",
+    {
+      text: "User: arn:aws:sts::230000000001:assumed-role/app-deployer/s is not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1:230000000001:instance/* with an explicit deny in a service control policy",
+    },
+  ],
+  ["get_server_status", {}],
+];
+
+/**
+ * What a new session pays the first time it uses each tool (code compiled on first use, each tool's
+ * output check, the IAM catalogue), against the same calls again in the same process. Demo mode, so
+ * no AWS latency is in the figure.
+ */
+async function firstCallsScenario(server: string): Promise<void> {
+  const runs = QUICK ? 2 : 5;
+  const first: number[] = [];
+  const again: number[] = [];
+  const perTool: Record<string, { first: number[]; again: number[] }> = {};
+  for (let i = 0; i < runs; i++) {
+    const port = await freePort();
+    const child = startChild([server], { HOST: "127.0.0.1", PORT: String(port) });
+    await waitForHealth(child, port, 20_000, 2);
+    await rpc(port, "initialize", {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "bench", version: "1" },
+    });
+    await rpc(port, "notifications/initialized", {}, 0);
+    for (const [pass, sums] of [
+      ["first", first],
+      ["again", again],
+    ] as const) {
+      let sum = 0;
+      for (const [name, args] of EVERY_TOOL) {
+        const t0 = performance.now();
+        const result = await rpc(port, "tools/call", { name, arguments: args }, 2);
+        const ms = performance.now() - t0;
+        if (result?.isError) throw new Error(`${name} failed: ${JSON.stringify(result)}`);
+        (perTool[name] ??= { first: [], again: [] })[pass].push(ms);
+        sum += ms;
+      }
+      sums.push(sum);
+    }
+    await child.stop();
+  }
+  const firstMs = median(first);
+  const againMs = median(again);
+  details["firstCalls"] = {
+    runs,
+    medianMs: Object.fromEntries(
+      Object.entries(perTool).map(([name, t]) => [
+        name,
+        { first: round(median(t.first), 1), again: round(median(t.again), 1) },
+      ]),
+    ),
+  };
+  row({
+    scenario: `a new session's first call of each of the ${EVERY_TOOL.length} tools (demo organization, median of ${runs})`,
+    figure: "ms, and ÷ the same calls again",
+    value: firstMs,
+    unit: "ms",
+    reference: { what: "the same calls again", value: againMs, unit: "ms" },
+    ratio: firstMs / againMs,
+  });
+}
 
 /** Start-up to a healthy /healthz, against `node -e ''` started the same way. */
 async function startupScenario(server: string, fake: FakeAws): Promise<void> {
@@ -679,6 +756,10 @@ try {
       await loadScenario(kept, bundles.bare);
       await kept.child.stop();
     }
+  }
+  if (wanted("first-calls")) {
+    log("a new session's first call of each tool");
+    await firstCallsScenario(bundles.server);
   }
   if (wanted("memory")) {
     log("memory with XL fully loaded");
