@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FAKE_CREDENTIALS } from "./aws-integration/helpers.js";
+import { fakeAwsEnv } from "./aws-integration/helpers.js";
 import { generateOrganization } from "./fake-aws/generate-org.js";
 import { OrgIndex } from "./fake-aws/org-index.js";
 import { startFakeAws } from "./fake-aws/organizations-server.js";
@@ -267,18 +267,7 @@ describe("the bundle the Dockerfile builds", () => {
     const config = { organization: { source: "aws" }, allowedOuIds: [snapshot.roots[0]!.id] };
     const fake = await startFakeAws({ snapshot, secrets: { "mcp/config": JSON.stringify(config) } });
     const port = await freePort();
-    const server = start({
-      PORT: String(port),
-      RUNTIME_CONFIG_SECRET_ID: "mcp/config",
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_ORGANIZATIONS: fake.endpoint,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: fake.endpoint,
-      AWS_CONFIG_FILE: "/nonexistent/aws-config",
-      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
-      AWS_EC2_METADATA_DISABLED: "true",
-    });
+    const server = start({ PORT: String(port), ...fakeAwsEnv(fake.endpoint, "mcp/config") });
     try {
       const health = await waitForHealth(port);
       expect(await health.json()).toMatchObject({

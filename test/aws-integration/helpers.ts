@@ -5,6 +5,25 @@ import type { OrganizationReader } from "../../src/org/types.js";
 
 export const FAKE_CREDENTIALS = { accessKeyId: "AKIDFAKEFAKEFAKE", secretAccessKey: "fake-secret" };
 
+/**
+ * The environment of a server process in `aws` mode against the fake service: its configuration in
+ * the fake Secrets Manager, the SDK's standard endpoint variables, fake keys, and no shared config
+ * file or instance metadata for the SDK to find instead.
+ */
+export function fakeAwsEnv(endpoint: string, secretId: string): Record<string, string> {
+  return {
+    RUNTIME_CONFIG_SECRET_ID: secretId,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_ORGANIZATIONS: endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+    AWS_CONFIG_FILE: "/nonexistent/aws-config",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+}
+
 /** Fast pacing for tests that are not about pacing. */
 export const UNPACED: PacingOptions = { ratePerSecond: 10_000, burst: 10_000, maxConcurrency: 16 };
 

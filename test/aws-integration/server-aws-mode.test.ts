@@ -10,7 +10,7 @@ import { DEFAULT_BURST, DEFAULT_MAX_CONCURRENCY, DEFAULT_RATE_PER_SECOND } from 
 import { generateOrganization } from "../fake-aws/generate-org.js";
 import { OrgIndex, chainLowerBound } from "../fake-aws/org-index.js";
 import { startFakeAws, type FakeAws } from "../fake-aws/organizations-server.js";
-import { FAKE_CREDENTIALS, nonZero } from "./helpers.js";
+import { fakeAwsEnv, nonZero } from "./helpers.js";
 
 let fake: FakeAws;
 let index: OrgIndex;
@@ -56,15 +56,7 @@ beforeAll(async () => {
       HOME: process.env.HOME ?? "/tmp",
       HOST: "127.0.0.1",
       PORT: String(port),
-      RUNTIME_CONFIG_SECRET_ID: "mcp/runtime-config",
-      AWS_REGION: "us-east-1",
-      AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_ORGANIZATIONS: fake.endpoint,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: fake.endpoint,
-      AWS_CONFIG_FILE: "/nonexistent/aws-config",
-      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
-      AWS_EC2_METADATA_DISABLED: "true",
+      ...fakeAwsEnv(fake.endpoint, "mcp/runtime-config"),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
