@@ -21,6 +21,7 @@ import { OrganizationService } from "../src/org/service.js";
 import { generateOrganization, writeSnapshotFile, type OrgSize } from "../test/fake-aws/generate-org.js";
 import { OrgIndex, chainLowerBound, organizationLowerBound } from "../test/fake-aws/org-index.js";
 import { startFakeAws, type FakeAws } from "../test/fake-aws/organizations-server.js";
+import { DEMO_TOOL_CALLS } from "../test/helpers/mcp-cases.js";
 import { closedLoop, mergeRounds, type LoadResult } from "./lib/load.js";
 import { freePort, median, rssMb, startChild, waitForHealth, type Child } from "./lib/processes.js";
 
@@ -138,24 +139,6 @@ async function firstAnswer(port: number, accountId: string): Promise<RpcResult |
 
 // --- Scenarios ---
 
-/** A session's calls of every tool, with arguments for the organization the bundle ships (demo mode). */
-const EVERY_TOOL: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
-  ["get_effective_scps", { accountId: "230000000003" }],
-  ["list_scp_policies", {}],
-  ["get_scp_detail", { policyId: "p-regiondeny1" }],
-  ["get_scp_targets", { policyId: "p-regiondeny1" }],
-  ["lint_scp_policy", { policyId: "p-regiondeny1" }],
-  ["compare_scp_config", {}],
-  ["simulate_scp_request", { accountId: "230000000001", actions: ["ec2:RunInstances"], region: "us-east-1" }],
-  [
-    "analyze_error_log",
-    {
-      text: "User: arn:aws:sts::230000000001:assumed-role/app-deployer/s is not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1:230000000001:instance/* with an explicit deny in a service control policy",
-    },
-  ],
-  ["get_server_status", {}],
-];
-
 /**
  * What a new session pays the first time it uses each tool (code compiled on first use, each tool's
  * output check, the IAM catalogue), against the same calls again in the same process. Demo mode, so
@@ -181,7 +164,7 @@ async function firstCallsScenario(server: string): Promise<void> {
       ["again", again],
     ] as const) {
       let sum = 0;
-      for (const [name, args] of EVERY_TOOL) {
+      for (const [name, args] of DEMO_TOOL_CALLS) {
         const t0 = performance.now();
         const result = await rpc(port, "tools/call", { name, arguments: args }, 2);
         const ms = performance.now() - t0;
@@ -205,7 +188,7 @@ async function firstCallsScenario(server: string): Promise<void> {
     ),
   };
   row({
-    scenario: `a new session's first call of each of the ${EVERY_TOOL.length} tools (demo organization, median of ${runs})`,
+    scenario: `a new session's first call of each of the ${DEMO_TOOL_CALLS.length} tools (demo organization, median of ${runs})`,
     figure: "ms, and ÷ the same calls again",
     value: firstMs,
     unit: "ms",

@@ -9,9 +9,8 @@
  * between parts so the read makes progress while they load instead of after.
  */
 import type { Server } from "node:http";
-import { createSecretReader } from "./aws/secrets.js";
 import { parseEnv } from "./config/env.js";
-import { loadRuntimeConfig } from "./config/load.js";
+import { loadRuntimeConfig, processConfigDeps } from "./config/load.js";
 import { ConfigError, errorMessage } from "./errors.js";
 import type { TokenVerifier } from "./http/auth.js";
 import { createLogger } from "./logging/logger.js";
@@ -56,7 +55,7 @@ export interface MainOptions {
 export async function main(options: MainOptions = {}): Promise<void> {
   const env = parseEnv();
   const runtime: RuntimeState = { version: SERVER_VERSION, startedAt: new Date(), ready: false };
-  const configDeps = { readSecret: createSecretReader(env.AWS_REGION ?? env.AWS_DEFAULT_REGION) };
+  const configDeps = processConfigDeps(env);
   const configRead = loadRuntimeConfig(env, configDeps);
   configRead.catch(() => undefined); // reported by startUp, below
 

@@ -5,10 +5,15 @@ import {
   type BaselineDeps,
   type LoadedBaseline,
 } from "./audit/baseline-source.js";
-import { createSecretReader } from "./aws/secrets.js";
 import type { Env } from "./config/env.js";
 import type { AuthConfig } from "./config/schema.js";
-import { describeOrigin, loadRuntimeConfig, type ConfigDeps, type LoadedConfig } from "./config/load.js";
+import {
+  describeOrigin,
+  loadRuntimeConfig,
+  processConfigDeps,
+  type ConfigDeps,
+  type LoadedConfig,
+} from "./config/load.js";
 import { createTokenVerifier, type TokenVerifier } from "./http/auth.js";
 import type { Logger } from "./logging/logger.js";
 import { createReader } from "./org/create-reader.js";
@@ -41,9 +46,7 @@ export async function startUp(
   logger: Logger,
   deps: StartupDeps = {},
 ): Promise<Started> {
-  const configDeps: ConfigDeps = deps.configDeps ?? {
-    readSecret: createSecretReader(env.AWS_REGION ?? env.AWS_DEFAULT_REGION),
-  };
+  const configDeps: ConfigDeps = deps.configDeps ?? processConfigDeps(env);
   const loaded = await (deps.configRead ?? loadRuntimeConfig(env, configDeps));
   const { config } = loaded;
   logger.level = config.logLevel;

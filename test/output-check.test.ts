@@ -11,20 +11,16 @@ import { advertisedOutputSchema, checkedOutputSchema } from "../src/mcp/define-t
 import { jsonSchemaValidator } from "../src/mcp/json-schema-validator.js";
 import { TOOLS } from "../src/mcp/tools/index.js";
 import { callTool, connect, startHarness } from "./helpers/harness.js";
+import { DEMO_TOOL_CALLS } from "./helpers/mcp-cases.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Calls whose answers are the samples: every tool, with targets of each kind. */
+/** Calls whose answers are the samples: every tool, and other targets and inputs of some. */
 const SAMPLES: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
-  ["get_effective_scps", { accountId: "230000000003" }],
+  ...DEMO_TOOL_CALLS,
   ["get_effective_scps", { ouId: "ou-a1b2-dev00000" }],
   ["get_effective_scps", { accountId: "230000000001", policyType: "RESOURCE_CONTROL_POLICY" }],
-  ["list_scp_policies", {}],
   ["list_scp_policies", { policyType: "RESOURCE_CONTROL_POLICY" }],
-  ["get_scp_detail", { policyId: "p-regiondeny1" }],
-  ["get_scp_targets", { policyId: "p-regiondeny1" }],
-  ["lint_scp_policy", { policyId: "p-regiondeny1" }],
-  ["compare_scp_config", {}],
   [
     "simulate_scp_request",
     {
@@ -35,13 +31,6 @@ const SAMPLES: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
       context: { "aws:RequestTag/CostCenter": "cc-1" },
     },
   ],
-  [
-    "analyze_error_log",
-    {
-      text: "User: arn:aws:sts::230000000001:assumed-role/app-deployer/s is not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1:230000000001:instance/* with an explicit deny in a service control policy",
-    },
-  ],
-  ["get_server_status", {}],
 ];
 
 /** Every value one change away from `value`. */

@@ -3,7 +3,7 @@
  * RUNTIME_CONFIG_SECRET_ID, else RUNTIME_CONFIG_FILE, else environment variables, else demo defaults.
  * Any problem stops start-up with one message naming the source and the invalid field.
  */
-import type { SecretReader } from "../aws/secrets.js";
+import { createSecretReader, type SecretReader } from "../aws/secrets.js";
 import { readFile } from "node:fs/promises";
 import { ConfigError, errorMessage } from "../errors.js";
 import type { Env } from "./env.js";
@@ -25,6 +25,11 @@ export interface ConfigDeps {
   /** Reads a secret string; `region` (the baseline's own) defaults to the process's region. */
   readSecret: SecretReader;
   readTextFile?: (path: string) => Promise<string>;
+}
+
+/** Secrets Manager in the process's region (AWS_REGION, else AWS_DEFAULT_REGION), as the SDK picks it. */
+export function processConfigDeps(env: Env): ConfigDeps {
+  return { readSecret: createSecretReader(env.AWS_REGION ?? env.AWS_DEFAULT_REGION) };
 }
 
 export function describeOrigin(origin: ConfigOrigin): string {

@@ -2,8 +2,6 @@
 import { z } from "zod";
 import { AWS_REGION_SOURCE, awsRegionSchema, ouOrRootIdSchema } from "../org/ids.js";
 
-const awsRegion = awsRegionSchema;
-
 export const organizationSourceSchema = z.discriminatedUnion("source", [
   z.object({ source: z.literal("demo") }).strict(),
   z
@@ -12,7 +10,7 @@ export const organizationSourceSchema = z.discriminatedUnion("source", [
   z
     .object({
       source: z.literal("aws"),
-      region: awsRegion.optional(),
+      region: awsRegionSchema.optional(),
       roleArn: z
         .string()
         .regex(
@@ -31,7 +29,7 @@ export const baselineSourceSchema = z.discriminatedUnion("source", [
     .object({
       source: z.literal("secretsmanager"),
       secretId: z.string().min(1, "the baseline secret id is empty"),
-      region: awsRegion.optional(),
+      region: awsRegionSchema.optional(),
     })
     .strict(),
   z
@@ -49,7 +47,7 @@ export const authSchema = z
         "expected a Cognito user pool id such as us-east-1_AbCdEf123",
       )
       .optional(),
-    region: awsRegion.optional(),
+    region: awsRegionSchema.optional(),
     allowedClientIds: z.array(z.string().min(1)).default([]),
     requiredScopes: z.array(z.string().min(1)).default([]),
   })

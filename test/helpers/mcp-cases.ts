@@ -37,24 +37,43 @@ const withHeaders = (what: string, headers: Record<string, string>, direct: bool
   direct,
 });
 
+/**
+ * One call of every tool, with arguments that validate against the demo organization: what a session
+ * might send first (bench/run.ts times it), and the answers whose shapes the output checks are tested
+ * on (test/output-check.test.ts).
+ */
+export const DEMO_TOOL_CALLS: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
+  ["get_effective_scps", { accountId: "230000000003" }],
+  ["list_scp_policies", {}],
+  ["get_scp_detail", { policyId: "p-regiondeny1" }],
+  ["get_scp_targets", { policyId: "p-regiondeny1" }],
+  ["lint_scp_policy", { policyId: "p-regiondeny1" }],
+  ["compare_scp_config", {}],
+  ["simulate_scp_request", { accountId: "230000000001", actions: ["ec2:RunInstances"], region: "us-east-1" }],
+  [
+    "analyze_error_log",
+    {
+      text: "User: arn:aws:sts::230000000001:assumed-role/app-deployer/s is not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1:230000000001:instance/* with an explicit deny in a service control policy",
+    },
+  ],
+  ["get_server_status", {}],
+];
+
 export const CASES: Case[] = [
-  // Every tool, with arguments that validate.
-  {
-    what: "get_effective_scps for an account",
-    body: call("get_effective_scps", { accountId: "230000000003" }),
+  // Every tool with arguments that validate, but get_server_status: its answer carries the clock.
+  ...DEMO_TOOL_CALLS.filter(([name]) => name !== "get_server_status").map(([name, args]): Case => ({
+    what: name,
+    body: call(name, args),
     direct: true,
-  },
+  })),
   {
     what: "get_effective_scps for an OU",
     body: call("get_effective_scps", { ouId: "ou-a1b2-dev00000" }),
     direct: true,
   },
-  { what: "list_scp_policies", body: call("list_scp_policies", {}), direct: true },
   { what: "list_scp_policies without arguments", body: call("list_scp_policies"), direct: true },
-  { what: "get_scp_detail", body: call("get_scp_detail", { policyId: "p-regiondeny1" }), direct: true },
-  { what: "get_scp_targets", body: call("get_scp_targets", { policyId: "p-regiondeny1" }), direct: true },
   {
-    what: "simulate_scp_request",
+    what: "simulate_scp_request with a principal, a resource and context",
     body: call("simulate_scp_request", {
       accountId: "230000000001",
       actions: ["ec2:RunInstances"],
@@ -65,15 +84,6 @@ export const CASES: Case[] = [
     }),
     direct: true,
   },
-  {
-    what: "analyze_error_log",
-    body: call("analyze_error_log", {
-      text: "User: arn:aws:sts::230000000001:assumed-role/app-deployer/s is not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1:230000000001:instance/* with an explicit deny in a service control policy",
-    }),
-    direct: true,
-  },
-  { what: "compare_scp_config", body: call("compare_scp_config", {}), direct: true },
-  { what: "lint_scp_policy", body: call("lint_scp_policy", { policyId: "p-regiondeny1" }), direct: true },
   // Tool errors the tools give themselves: same on both paths.
   { what: "a refine failure", body: call("get_effective_scps", {}), direct: true },
   { what: "an unknown policy", body: call("get_scp_detail", { policyId: "p-zzzzzzzzzz" }), direct: true },
