@@ -5,7 +5,7 @@
  */
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { createAwsReader, organizationsClientConfig } from "../src/org/aws-reader.js";
-import type { EffectiveChain } from "../src/org/chain.js";
+import type { EffectiveChain } from "../src/model/chain.js";
 import { OrganizationService, type OrganizationView } from "../src/org/service.js";
 
 const [endpoint, rootId] = process.argv.slice(2);

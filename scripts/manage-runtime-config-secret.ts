@@ -17,7 +17,8 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { describeIssues, runtimeConfigSchema } from "../src/config/schema.js";
+import { describeIssues } from "../src/errors.js";
+import { runtimeConfigSchema } from "../src/config/schema.js";
 import {
   CliError,
   awsErrorName,

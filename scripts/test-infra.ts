@@ -19,7 +19,8 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
-import { describeIssues, runtimeConfigSchema } from "../src/config/schema.js";
+import { describeIssues } from "../src/errors.js";
+import { runtimeConfigSchema } from "../src/config/schema.js";
 import { CfnValidator, formatIssues, loadSchemas } from "./lib/cfn-validate.js";
 import { findPluginDir, findSchemaDir } from "./lib/terraform-env.js";
 

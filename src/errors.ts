@@ -1,3 +1,5 @@
+import type { z } from "zod";
+
 /**
  * Errors a user can act on. Tools turn these into `isError` results with the message as
  * written; anything else is reported as an internal error without its details.
@@ -41,4 +43,11 @@ export class ConfigError extends Error {
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Formats zod issues as "field.path: message; ..." for start-up errors. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "(document)"}: ${issue.message}`)
+    .join("; ");
 }

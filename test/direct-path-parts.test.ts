@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createMemoryLogger } from "../src/logging/logger.js";
-import type { ToolContext } from "../src/mcp/context.js";
+import type { ToolContext } from "../src/mcp/tool-context.js";
 import { defineTool } from "../src/mcp/define-tool.js";
 import { answerDirectCall } from "../src/mcp/direct-call.js";
 import { stringifyJson, withJsonFragment } from "../src/mcp/json-fragments.js";

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
-import { demoSnapshot } from "../src/org/create-reader.js";
+import { demoSnapshot } from "../src/org/demo/demo-snapshot.js";
 import { createSnapshotReader, parseSnapshot } from "../src/org/snapshot-reader.js";
 import { renderSchemas } from "../src/schemas-json.js";
 

@@ -1,6 +1,6 @@
 /** Shared plumbing of the deployment CLIs: errors with exit codes, AWS error descriptions, retries. */
 import { pathToFileURL } from "node:url";
-import { AWS_REGION } from "../../src/org/ids.js";
+import { AWS_REGION } from "../../src/model/ids.js";
 
 /** An error the operator can act on; `exitCode` 2 means "wrong usage", 1 anything else. */
 export class CliError extends Error {

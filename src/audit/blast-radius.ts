@@ -1,6 +1,6 @@
 /** How far a change reaches: the accounts and OUs inside the scope under the targets it touches. */
 import type { OrganizationService } from "../org/service.js";
-import { ACCOUNT_ID } from "../org/ids.js";
+import { ACCOUNT_ID } from "../model/ids.js";
 
 export interface BlastRadius {
   accounts: number;

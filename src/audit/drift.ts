@@ -4,9 +4,10 @@
  * attachments, diffs documents (src/policy/diff.ts) and counts the accounts each difference reaches.
  */
 import { notFound, UserError } from "../errors.js";
-import { targetKindOf } from "../org/ids.js";
+import { targetKindOf } from "../model/ids.js";
 import type { OrganizationService, OrganizationView, ViewNode } from "../org/service.js";
-import type { Policy, PolicyType } from "../org/types.js";
+import type { Policy } from "../model/organization.js";
+import type { PolicyType } from "../model/policy-type.js";
 import type { Baseline, BaselinePolicy } from "../policy/baseline-schema.js";
 import {
   diffPolicyDocuments,
@@ -22,7 +23,8 @@ import {
 import { countBySeverity, type Direction, type Severity } from "../policy/findings.js";
 import { loadIamIndex, servicesMentioned, type IamIndex } from "../policy/iam-index.js";
 import { mentionedInDocument } from "../policy/lint.js";
-import { parsePolicy, parsePolicyCached, policyKindOf, type ParsedPolicy } from "../policy/parse.js";
+import { parsePolicy, parsePolicyCached, type ParsedPolicy } from "../policy/parse.js";
+import { policyKindOf } from "../model/policy-type.js";
 
 export interface DriftRequest {
   baseline: Baseline;

@@ -2,7 +2,7 @@
 import { invalidInput } from "../errors.js";
 import { nestedDeeperThan } from "../policy/json-depth.js";
 import type { OrganizationService } from "../org/service.js";
-import type { PolicyType } from "../org/types.js";
+import type { PolicyType } from "../model/policy-type.js";
 import {
   lintPolicy,
   prepareLint,

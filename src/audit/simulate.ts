@@ -3,9 +3,9 @@
  * chain of the account that owns the resource, through the pure engine.
  */
 import { invalidInput, outsideScope } from "../errors.js";
-import { accountOfArn } from "../org/ids.js";
+import { accountOfArn } from "../model/ids.js";
 import type { OrganizationService } from "../org/service.js";
-import type { EffectiveChain } from "../org/chain.js";
+import type { EffectiveChain } from "../model/chain.js";
 import { primeCatalogue } from "../policy/catalogue.js";
 import {
   combineDecisions,
@@ -14,7 +14,7 @@ import {
   type EvaluationRequest,
   type EvaluationResult,
 } from "../policy/evaluate.js";
-import type { ContextValue } from "../policy/context.js";
+import type { ContextValue } from "../policy/request-context.js";
 
 export interface SimulationRequest {
   accountId: string;

@@ -2,7 +2,7 @@
  * Hypothetical chains: what the engine would say once a denying statement is gone or an Allow is
  * attached. Used to tell whether other policies would still deny after the first fix.
  */
-import type { EffectiveChain } from "../org/chain.js";
+import type { EffectiveChain } from "../model/chain.js";
 import { evaluate, type EvaluationRequest, type EvaluationResult } from "../policy/evaluate.js";
 
 export interface StatementKey {

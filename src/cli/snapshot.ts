@@ -11,10 +11,11 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { UserError, errorMessage } from "../errors.js";
 import { createAwsReader } from "../org/aws-reader.js";
-import { AWS_REGION } from "../org/ids.js";
+import { AWS_REGION } from "../model/ids.js";
 import { captureSnapshot, enabledPolicyTypes } from "../org/capture-snapshot.js";
 import { snapshotSchema } from "../org/snapshot-schema.js";
-import { POLICY_TYPES, type OrganizationReader, type PolicyType } from "../org/types.js";
+import { POLICY_TYPES, type PolicyType } from "../model/policy-type.js";
+import { type OrganizationReader } from "../org/types.js";
 
 export const USAGE = `Usage: npm run snapshot -- --out FILE [options]
 

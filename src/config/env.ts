@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { ConfigError } from "../errors.js";
-import { describeIssues } from "./schema.js";
+import { describeIssues } from "../errors.js";
 
 const list = z.string().transform((v) =>
   v

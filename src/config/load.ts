@@ -7,7 +7,8 @@ import { createSecretReader, type SecretReader } from "../aws/secrets.js";
 import { readFile } from "node:fs/promises";
 import { ConfigError, errorMessage } from "../errors.js";
 import type { Env } from "./env.js";
-import { describeIssues, runtimeConfigSchema, type RuntimeConfig } from "./schema.js";
+import { describeIssues } from "../errors.js";
+import { runtimeConfigSchema, type RuntimeConfig } from "./schema.js";
 
 export type ConfigOrigin =
   | { kind: "secretsmanager"; secretId: string }

@@ -1,6 +1,6 @@
 /** The runtime configuration document: one zod schema, parsed once at start-up. */
 import { z } from "zod";
-import { AWS_REGION_SOURCE, awsRegionSchema, ouOrRootIdSchema } from "../org/ids.js";
+import { AWS_REGION_SOURCE, awsRegionSchema, ouOrRootIdSchema } from "../model/ids.js";
 
 export const organizationSourceSchema = z.discriminatedUnion("source", [
   z.object({ source: z.literal("demo") }).strict(),
@@ -90,10 +90,3 @@ export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
 export type OrganizationSource = RuntimeConfig["organization"];
 export type BaselineSource = z.infer<typeof baselineSourceSchema>;
 export type AuthConfig = RuntimeConfig["auth"];
-
-/** Formats zod issues as "field.path: message; ..." for start-up errors. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join(".") : "(document)"}: ${issue.message}`)
-    .join("; ");
-}

@@ -1,4 +1,4 @@
-import { parseArn, type ParsedArn } from "../policy/context.js";
+import { parseArn, type ParsedArn } from "../policy/request-context.js";
 import { DOCUMENTATION_ACCOUNT_IDS, isRegion } from "./aws-names.js";
 
 const MAX_TOKEN = 2048;

@@ -2,7 +2,7 @@
  * Names AWS tooling uses for services and operations, and how they map to IAM.
  * Pure data plus small lookups; no I/O.
  */
-import { AWS_REGION } from "../org/ids.js";
+import { AWS_REGION } from "../model/ids.js";
 
 /** Error codes that mean "the request was denied by authorization". */
 export const DENIAL_CODES: ReadonlySet<string> = new Set([

@@ -1,5 +1,5 @@
 import { isPlaceholder, looksLikeArn, readToken, stripTrailingPunctuation } from "./arn.js";
-import type { DenyKind, PolicyType } from "./types.js";
+import type { DenyKind, MessagePolicyType } from "./types.js";
 
 /**
  * The "is not authorized to perform" grammar AWS uses in access-denied messages:
@@ -22,7 +22,7 @@ export interface IamMessage {
   /** The action as written when it differs from the normalised form. */
   actionWritten: string | null;
   resource: string | null;
-  policyType: PolicyType | null;
+  policyType: MessagePolicyType | null;
   denyKind: DenyKind | null;
   policyArn: string | null;
   /** "You are not authorized to perform this operation." with nothing else. */
@@ -35,7 +35,7 @@ export interface IamMessage {
 
 interface PhraseRule {
   phrase: string;
-  type: PolicyType;
+  type: MessagePolicyType;
   note?: string;
 }
 
@@ -179,7 +179,7 @@ export function parseIamMessage(s: string, anchorStart: number, anchorEnd: numbe
   }
 
   // CLAUSE
-  let policyType: PolicyType | null = null;
+  let policyType: MessagePolicyType | null = null;
   let denyKind: DenyKind | null = null;
   let policyArn: string | null = null;
   i = skipSpaces(s, i);
@@ -202,7 +202,7 @@ export function parseIamMessage(s: string, anchorStart: number, anchorEnd: numbe
           s.slice(i, i + 80),
         );
         if (transit) {
-          const via: PolicyType =
+          const via: MessagePolicyType =
             transit[1]?.toLowerCase() === "resource control"
               ? "resource control policy"
               : "service control policy";

@@ -13,6 +13,6 @@ export type {
   ParseCounts,
   ParseHints,
   ParseResult,
-  PolicyType,
+  MessagePolicyType,
 } from "./types.js";
-export { LOG_SOURCES, POLICY_TYPES } from "./types.js";
+export { LOG_SOURCES, MESSAGE_POLICY_TYPES } from "./types.js";

@@ -8,7 +8,7 @@ import {
   type JsonBlock,
 } from "./cloudtrail.js";
 import { JSON_CODE_SOURCE, JS_PRINTED_CODE_SOURCE, XML_CODE_SOURCE } from "./code-patterns.js";
-import { readContext, type WrapperContext } from "./context.js";
+import { readContext, type WrapperContext } from "./wrappers.js";
 import { IAM_ANCHOR_SOURCE, parseIamMessage } from "./iam-message.js";
 import {
   applyIamMessage,

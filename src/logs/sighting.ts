@@ -1,7 +1,7 @@
 import { judgeAccount, looksLikeArn, regionFromArn, splitArn } from "./arn.js";
 import { actionForOperation, isRegion, serviceForUniqueOperation } from "./aws-names.js";
 import type { IamMessage } from "./iam-message.js";
-import type { DeniedRequest, DenyKind, LogSource, ParseHints, PolicyType } from "./types.js";
+import type { DeniedRequest, DenyKind, LogSource, ParseHints, MessagePolicyType } from "./types.js";
 
 export const RAW_MESSAGE_MAX = 1000;
 
@@ -20,7 +20,7 @@ export interface Sighting {
   accountHint: string | null;
   action: string | null;
   resource: string | null;
-  policyType: PolicyType | null;
+  policyType: MessagePolicyType | null;
   denyKind: DenyKind | null;
   policyArn: string | null;
   region: string | null;

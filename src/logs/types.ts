@@ -1,5 +1,5 @@
 /** Which kind of policy an AWS access-denied message names. */
-export type PolicyType =
+export type MessagePolicyType =
   | "service control policy"
   | "resource control policy"
   | "identity-based policy"
@@ -8,7 +8,7 @@ export type PolicyType =
   | "VPC endpoint policy"
   | "resource-based policy";
 
-export const POLICY_TYPES: readonly PolicyType[] = [
+export const MESSAGE_POLICY_TYPES: readonly MessagePolicyType[] = [
   "service control policy",
   "resource control policy",
   "identity-based policy",
@@ -64,7 +64,7 @@ export interface DeniedRequest {
   action: string | null;
   /** The resource named by the message, ARN or otherwise. */
   resource: string | null;
-  policyType: PolicyType | null;
+  policyType: MessagePolicyType | null;
   denyKind: DenyKind | null;
   /** ARN of the denying policy when the message names it. */
   policyArn: string | null;

@@ -7,7 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { toJsonSchemaCompat } from "@modelcontextprotocol/sdk/server/zod-json-schema-compat.js";
 import { UserError } from "../errors.js";
-import type { ToolContext } from "./context.js";
+import type { ToolContext } from "./tool-context.js";
 import { jsonSchemaValidator } from "./json-schema-validator.js";
 
 export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {

@@ -11,7 +11,7 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { errorResult, type AnyTool } from "./define-tool.js";
-import type { ToolContext } from "./context.js";
+import type { ToolContext } from "./tool-context.js";
 import { stringifyJson } from "./json-fragments.js";
 import { TOOLS } from "./tools/index.js";
 

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { POLICY_SIZE_LIMITS } from "../policy/quotas.js";
-import type { Policy } from "../org/types.js";
+import type { Policy } from "../model/organization.js";
 import { withJsonFragment } from "./json-fragments.js";
 import { Recent } from "./recent.js";
 

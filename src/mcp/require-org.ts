@@ -1,7 +1,7 @@
 import { UserError } from "../errors.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { OrganizationService } from "../org/service.js";
-import type { ToolContext } from "./context.js";
+import type { ToolContext } from "./tool-context.js";
 
 /** Tools only run after start-up; this narrows the state and fails clearly if that ever breaks. */
 export function requireOrg(ctx: ToolContext): { org: OrganizationService; loaded: LoadedConfig } {

@@ -1,6 +1,6 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SERVER_NAME, SERVER_VERSION } from "../version.js";
-import type { ToolContext } from "./context.js";
+import type { ToolContext } from "./tool-context.js";
 import { jsonSchemaValidator } from "./json-schema-validator.js";
 import { TOOLS } from "./tools/index.js";
 

@@ -34,24 +34,26 @@ import { USER_AGENT_APP_ID } from "../version.js";
 import { isThrottlingError, mapAwsError } from "./aws-errors.js";
 import { TtlCache } from "./cache.js";
 import { deepFreeze } from "./freeze.js";
-import type { TargetKind } from "./ids.js";
+import type { TargetKind } from "../model/ids.js";
 import { Pacer } from "./pacer.js";
 import type {
   Account,
-  CachedOperation,
-  KnownOrganization,
-  LearnedFact,
   OrganizationInfo,
-  OrganizationReader,
   OrganizationalUnit,
   Policy,
   PolicySummary,
   PolicyTarget,
-  PolicyType,
-  ReaderStats,
   Root,
   TargetRef,
+} from "../model/organization.js";
+import type {
+  CachedOperation,
+  KnownOrganization,
+  LearnedFact,
+  OrganizationReader,
+  ReaderStats,
 } from "./types.js";
+import type { PolicyType } from "../model/policy-type.js";
 import { ORGANIZATIONS_PAGE_SIZE } from "./types.js";
 
 /** Organizations is a global service homed in us-east-1 for the aws partition. */

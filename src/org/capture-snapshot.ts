@@ -6,14 +6,9 @@
  */
 import { UserError } from "../errors.js";
 import type { Snapshot } from "./snapshot-schema.js";
-import {
-  POLICY_TYPES,
-  type Account,
-  type OrganizationalUnit,
-  type OrganizationReader,
-  type PolicyType,
-  type Root,
-} from "./types.js";
+import { POLICY_TYPES, type PolicyType } from "../model/policy-type.js";
+import { type Account, type OrganizationalUnit, type Root } from "../model/organization.js";
+import { type OrganizationReader } from "./types.js";
 
 export interface CaptureOptions {
   /** Policy types to capture; each is read only when enabled on the root. Default: all supported types. */

@@ -4,18 +4,11 @@
  * ever returned or evaluated; everything else is an "outside the allowed scope" error.
  */
 import { notFound, outsideScope, invalidInput } from "../errors.js";
-import type { EffectiveChain, ChainLevel, ChainTarget } from "./chain.js";
-import { ACCOUNT_ID, ROOT_ID, targetKindOf, type TargetKind } from "./ids.js";
-import type {
-  LearnedFact,
-  OrganizationInfo,
-  OrganizationReader,
-  Policy,
-  PolicySummary,
-  PolicyType,
-  Root,
-  TargetRef,
-} from "./types.js";
+import type { EffectiveChain, ChainLevel, ChainTarget } from "../model/chain.js";
+import { ACCOUNT_ID, ROOT_ID, targetKindOf, type TargetKind } from "../model/ids.js";
+import type { LearnedFact, OrganizationReader } from "./types.js";
+import type { OrganizationInfo, Policy, PolicySummary, Root, TargetRef } from "../model/organization.js";
+import type { PolicyType } from "../model/policy-type.js";
 import { ORGANIZATIONS_PAGE_SIZE } from "./types.js";
 
 export interface ChainOptions {

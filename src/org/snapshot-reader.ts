@@ -1,21 +1,20 @@
 /** Serves the organization from a snapshot document held in memory (snapshot files and the demo). */
 import { readFile } from "node:fs/promises";
 import { ConfigError, errorMessage, notFound } from "../errors.js";
-import { describeIssues } from "../config/schema.js";
+import { describeIssues } from "../errors.js";
 import { deepFreeze } from "./freeze.js";
-import { targetKindOf } from "./ids.js";
+import { targetKindOf } from "../model/ids.js";
 import { snapshotSchema, type Snapshot } from "./snapshot-schema.js";
 import type {
   Account,
-  OrganizationReader,
   OrganizationalUnit,
   Policy,
   PolicySummary,
   PolicyTarget,
-  PolicyType,
-  ReaderStats,
   TargetRef,
-} from "./types.js";
+} from "../model/organization.js";
+import type { OrganizationReader, ReaderStats } from "./types.js";
+import type { PolicyType } from "../model/policy-type.js";
 
 /** Validates a snapshot document: the schema, then the references between its parts. */
 export function parseSnapshot(raw: unknown, origin: string): Snapshot {

@@ -4,7 +4,7 @@
  * docs/snapshot.schema.json is generated from this schema (npm run docs:schemas).
  */
 import { z } from "zod";
-import { ACCOUNT_ID, ORGANIZATION_ID, OU_ID, POLICY_ID, ROOT_ID } from "./ids.js";
+import { ACCOUNT_ID, ORGANIZATION_ID, OU_ID, POLICY_ID, ROOT_ID } from "../model/ids.js";
 
 const parentId = z
   .string()

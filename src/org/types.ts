@@ -1,65 +1,16 @@
-/** The organization as the tools see it, whichever reader produced it. */
-import type { TargetKind } from "./ids.js";
+/** The reader interface: one API over the organization, whichever source (AWS, snapshot, demo) answers. */
+import type {
+  OrganizationInfo,
+  OrganizationalUnit,
+  Account,
+  Policy,
+  PolicySummary,
+  PolicyTarget,
+  Root,
+  TargetRef,
+} from "../model/organization.js";
+import type { PolicyType } from "../model/policy-type.js";
 import type { PacerStats } from "./pacer.js";
-
-export type PolicyType = "SERVICE_CONTROL_POLICY" | "RESOURCE_CONTROL_POLICY";
-export const POLICY_TYPES: readonly PolicyType[] = ["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"];
-
-export interface OrganizationInfo {
-  id: string;
-  managementAccountId: string;
-  arn?: string;
-  featureSet?: string;
-}
-
-export interface PolicyTypeStatus {
-  type: string;
-  status: string;
-}
-
-export interface Root {
-  id: string;
-  name: string;
-  arn?: string;
-  policyTypes: PolicyTypeStatus[];
-}
-
-export interface OrganizationalUnit {
-  id: string;
-  name: string;
-  arn?: string;
-}
-
-export interface Account {
-  id: string;
-  name: string;
-  email?: string;
-  status?: string;
-  arn?: string;
-}
-
-export interface PolicySummary {
-  id: string;
-  name: string;
-  description: string;
-  type: PolicyType;
-  awsManaged: boolean;
-  arn?: string;
-}
-
-export interface Policy extends PolicySummary {
-  /** The policy document as stored by Organizations: a JSON string. */
-  content: string;
-}
-
-export interface TargetRef {
-  id: string;
-  type: TargetKind;
-}
-
-export interface PolicyTarget extends TargetRef {
-  name: string;
-}
 
 /** Counts the readers keep, reported by get_server_status. */
 export interface ReaderStats {

@@ -4,11 +4,12 @@
  * allowed everywhere (teams keep notes, owners, ticket ids in them).
  */
 import { z } from "zod";
-import { ACCOUNT_ID, OU_ID, ROOT_ID } from "../org/ids.js";
-import type { PolicyType } from "../org/types.js";
+import { ACCOUNT_ID, OU_ID, ROOT_ID } from "../model/ids.js";
+import type { PolicyType } from "../model/policy-type.js";
 import { nestedDeeperThan } from "./json-depth.js";
 import { parsePathString } from "./json-locate.js";
-import { parsePolicy, policyKindOf } from "./parse.js";
+import { parsePolicy } from "./parse.js";
+import { policyKindOf } from "../model/policy-type.js";
 
 /** An id (r-…, ou-…, account), or an OU path by names from the root ("Root/Workloads/Prod"). */
 function isTargetSelector(value: string): boolean {

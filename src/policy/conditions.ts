@@ -6,7 +6,7 @@
  * never the permissive branch.
  */
 import ipaddr from "ipaddr.js";
-import { normalizeConditionKey, type EvalEnv } from "./context.js";
+import { normalizeConditionKey, type EvalEnv } from "./request-context.js";
 import { compilePattern, globMatch, matchCompiled, resolvePattern, type CompiledPattern } from "./match.js";
 import type { Comparison, ConditionOperator } from "./operators.js";
 import { and2, or2, triAnd, triNot, UNKNOWN, type Tri } from "./tri.js";

@@ -9,9 +9,9 @@
  * only Allow, so a level without a matching Allow is not a denial.
  */
 import { fixedRequestRegion } from "./global-services.js";
-import type { ChainTarget } from "../org/chain.js";
-import type { TargetKind } from "../org/ids.js";
-import type { PolicyType } from "../org/types.js";
+import type { ChainTarget } from "../model/chain.js";
+import type { TargetKind } from "../model/ids.js";
+import type { PolicyType } from "../model/policy-type.js";
 import { getCatalogue, type ActionCheck, type Catalogue } from "./catalogue.js";
 import { evaluateConditions, type ConditionExplanation } from "./conditions.js";
 import {
@@ -25,17 +25,16 @@ import {
   type MissingKeyMode,
   type PrincipalInfo,
   type PrincipalKind,
-} from "./context.js";
+} from "./request-context.js";
 import { matchActionPattern, matchResourcePattern } from "./match.js";
 import {
   parsePolicyCached,
-  policyKindOf,
   PolicyParseError,
   type ParsedPolicy,
   type ParsedStatement,
   type PolicyIssue,
-  type PolicyKind,
 } from "./parse.js";
+import { policyKindOf, type PolicyKind } from "../model/policy-type.js";
 import { or2, UNKNOWN, type Tri } from "./tri.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -71,7 +70,7 @@ export interface EvaluationLevel {
   policies: readonly EvaluationPolicy[];
 }
 
-/** Structurally compatible with EffectiveChain (src/org/chain.ts), which can be passed as is. */
+/** Structurally compatible with EffectiveChain (src/model/chain.ts), which can be passed as is. */
 export interface EvaluationChain {
   policyType: PolicyType;
   target?: ChainTarget;

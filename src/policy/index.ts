@@ -1,6 +1,6 @@
 /** The policy engine's public surface: parse, match, conditions, catalogue, evaluate. */
 export * from "./tri.js";
-export * from "./context.js";
+export * from "./request-context.js";
 export * from "./operators.js";
 export * from "./match.js";
 export * from "./conditions.js";

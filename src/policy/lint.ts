@@ -3,7 +3,7 @@
  * of the grammar errors the parser already reports. Pure: the IAM catalogue data comes in through
  * the options (prepareLint loads it), and rules that need data that is not loaded are skipped.
  */
-import type { PolicyType } from "../org/types.js";
+import type { PolicyType } from "../model/policy-type.js";
 import { getCatalogue, primeCatalogue, type Catalogue } from "./catalogue.js";
 import { severityRank, type Severity } from "./findings.js";
 import { GLOBAL_SERVICES, GLOBAL_SERVICE_REGIONS } from "./global-services.js";
@@ -14,12 +14,12 @@ import { wildcardMatch } from "./match.js";
 import { normalizeAction, patternSubsumes } from "./normalize.js";
 import {
   parsePolicy,
-  policyKindOf,
   type ParsedCondition,
   type ParsedPolicy,
   type ParsedStatement,
   type PolicyIssue,
 } from "./parse.js";
+import { policyKindOf } from "../model/policy-type.js";
 import { MAX_OU_DEPTH, MAX_POLICIES_PER_TARGET, POLICY_SIZE_LIMITS } from "./quotas.js";
 
 export { LINT_RULES, LINT_RULE_IDS, type LintRuleId, type LintRuleInfo } from "./lint-rules/registry.js";

@@ -3,7 +3,7 @@
  * policy variables (`${aws:username}`, `${key, 'default'}`) and their escapes (`${*}`, `${?}`, `${$}`).
  * Patterns are compiled once (at parse time) and matched many times.
  */
-import { normalizeConditionKey, RESOURCE_KEY, type EvalEnv } from "./context.js";
+import { normalizeConditionKey, RESOURCE_KEY, type EvalEnv } from "./request-context.js";
 import { UNKNOWN, type Tri } from "./tri.js";
 
 /** Character kinds in a compiled pattern: a literal character or one of the two wildcards. */

@@ -2,7 +2,7 @@
  * Parsing and normalisation of SCP and RCP documents into a model that the evaluator, a linter and
  * a semantic diff can share: every element keeps its original values and its location.
  */
-import { normalizeConditionKey } from "./context.js";
+import { normalizeConditionKey } from "./request-context.js";
 import { compileConditionValues, type CompileProblem, type ParsedCondition } from "./conditions.js";
 import {
   compileActionPattern,
@@ -13,15 +13,9 @@ import {
   type VariableSyntaxProblem,
 } from "./match.js";
 import { parseConditionOperator } from "./operators.js";
-import type { PolicyType } from "../org/types.js";
+import type { PolicyKind } from "../model/policy-type.js";
 
 export type { ParsedCondition } from "./conditions.js";
-
-export type PolicyKind = "SCP" | "RCP";
-
-export function policyKindOf(type: PolicyType): PolicyKind {
-  return type === "RESOURCE_CONTROL_POLICY" ? "RCP" : "SCP";
-}
 
 export type PolicyIssueCode =
   | "invalid_json"

@@ -2,7 +2,7 @@
  * AWS Organizations quotas that matter to policy authors. Document sizes are counted in
  * characters, whitespace included (AWS counts every character of the stored document).
  */
-import type { PolicyType } from "../org/types.js";
+import type { PolicyType } from "../model/policy-type.js";
 
 export const POLICY_SIZE_LIMITS: Record<PolicyType, number> = {
   // Raised from 5,120 in May 2026.

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OrganizationService } from "../../src/org/service.js";
 import { createSnapshotReader } from "../../src/org/snapshot-reader.js";
 import type { Snapshot } from "../../src/org/snapshot-schema.js";
-import type { EffectiveChain } from "../../src/org/chain.js";
+import type { EffectiveChain } from "../../src/model/chain.js";
 import { generateOrganization } from "../fake-aws/generate-org.js";
 import { OrgIndex, chainLowerBound, organizationLowerBound } from "../fake-aws/org-index.js";
 import { startFakeAws, type FakeAws } from "../fake-aws/organizations-server.js";

@@ -3,7 +3,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { LOG_SOURCES, POLICY_TYPES, parseErrorLog, type DeniedRequest } from "../../src/logs/index.js";
+import {
+  LOG_SOURCES,
+  MESSAGE_POLICY_TYPES,
+  parseErrorLog,
+  type DeniedRequest,
+} from "../../src/logs/index.js";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "logs");
 
@@ -14,7 +19,7 @@ const expectedSchema = z
     accountId: nullableString,
     action: nullableString,
     resource: nullableString,
-    policyType: z.enum(POLICY_TYPES as [string, ...string[]]).nullable(),
+    policyType: z.enum(MESSAGE_POLICY_TYPES as [string, ...string[]]).nullable(),
     denyKind: z.enum(["explicit", "implicit"]).nullable(),
     policyArn: nullableString,
     region: nullableString,

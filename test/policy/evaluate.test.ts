@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { EffectiveChain } from "../../src/org/chain.js";
-import type { Policy } from "../../src/org/types.js";
+import type { EffectiveChain } from "../../src/model/chain.js";
+import type { Policy } from "../../src/model/organization.js";
 import {
   combineDecisions,
   createCatalogue,

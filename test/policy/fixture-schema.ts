@@ -1,6 +1,6 @@
 /** Schema of the data-driven evaluator cases in test/fixtures/evaluator/*.json, and their chain builder. */
 import { z } from "zod";
-import type { ChainTarget } from "../../src/org/chain.js";
+import type { ChainTarget } from "../../src/model/chain.js";
 import type { EvaluationChain } from "../../src/policy/index.js";
 
 const targetSchema = z.object({

@@ -4,10 +4,9 @@ import {
   parsePolicyCached,
   parsePolicyOrThrow,
   PolicyParseError,
-  policyKindOf,
   type PolicyIssue,
-  type PolicyKind,
 } from "../../src/policy/index.js";
+import { policyKindOf, type PolicyKind } from "../../src/model/policy-type.js";
 
 const V = "2012-10-17";
 

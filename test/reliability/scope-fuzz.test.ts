@@ -7,7 +7,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { demoSnapshot } from "../../src/org/create-reader.js";
+import { demoSnapshot } from "../../src/org/demo/demo-snapshot.js";
 import { callTool, connect, startHarness } from "../helpers/harness.js";
 import { report, size } from "./helpers.js";
 

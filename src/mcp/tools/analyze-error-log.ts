@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { analyzeLog, MAX_EVALUATED_DENIALS } from "../../audit/analyze-log.js";
-import { accountIdSchema, awsRegionSchema } from "../../org/ids.js";
+import { accountIdSchema, awsRegionSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
 import { decisionSchema, evaluationViewSchema, viewEvaluation } from "../evaluation-view.js";
 import { requireOrg } from "../require-org.js";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { baselineFromRequest, type LoadedBaseline } from "../../audit/baseline-source.js";
 import { computeDrift } from "../../audit/drift.js";
 import { ConfigError, errorMessage, invalidInput, UserError } from "../../errors.js";
-import { accountIdSchema, ouOrRootIdSchema } from "../../org/ids.js";
+import { accountIdSchema, ouOrRootIdSchema } from "../../model/ids.js";
 import { BaselineValidationError } from "../../policy/baseline-schema.js";
 import { DRIFT_KINDS, type DriftFinding } from "../../policy/diff.js";
 import { atLeast, DIRECTIONS } from "../../policy/findings.js";

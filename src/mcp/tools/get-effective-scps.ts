@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { ChainTarget } from "../../org/chain.js";
-import type { Policy } from "../../org/types.js";
-import { accountIdSchema, ouOrRootIdSchema } from "../../org/ids.js";
+import type { ChainTarget } from "../../model/chain.js";
+import type { Policy } from "../../model/organization.js";
+import { accountIdSchema, ouOrRootIdSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
 import { policyTypeSchema, targetSchema } from "../schemas.js";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { lintDocument } from "../../audit/lint-policy.js";
-import { policyIdSchema } from "../../org/ids.js";
-import type { PolicyType } from "../../org/types.js";
+import { policyIdSchema } from "../../model/ids.js";
+import type { PolicyType } from "../../model/policy-type.js";
 import { defineTool } from "../define-tool.js";
 import { withJsonFragment } from "../json-fragments.js";
 import { Recent } from "../recent.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { policyIdSchema } from "../../org/ids.js";
+import { policyIdSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
 import { policyTypeSchema, visibleTargetSchema } from "../schemas.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { lintDocument, lintOrganizationPolicy } from "../../audit/lint-policy.js";
-import { policyIdSchema } from "../../org/ids.js";
+import { policyIdSchema } from "../../model/ids.js";
 import { countBySeverity, SEVERITIES } from "../../policy/findings.js";
 import { LINT_RULE_IDS, type LintFinding, type LintResult } from "../../policy/lint.js";
 import { defineTool } from "../define-tool.js";

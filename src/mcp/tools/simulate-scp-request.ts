@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { simulate } from "../../audit/simulate.js";
-import { accountIdSchema, awsRegionSchema } from "../../org/ids.js";
+import { accountIdSchema, awsRegionSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
 import {
   decisionSchema,

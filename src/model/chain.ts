@@ -1,6 +1,7 @@
 /** The effective chain of policies from the root down to one target, as tools and the engine consume it. */
 import type { TargetKind } from "./ids.js";
-import type { Policy, PolicyType } from "./types.js";
+import type { Policy } from "./organization.js";
+import type { PolicyType } from "./policy-type.js";
 
 export interface ChainTarget {
   id: string;

@@ -1,4 +1,4 @@
-import { AWS_REGION_SOURCE } from "../org/ids.js";
+import { AWS_REGION_SOURCE } from "../model/ids.js";
 import { JSON_CODE_SOURCE, JS_PRINTED_CODE_SOURCE, XML_CODE_SOURCE } from "./code-patterns.js";
 import { iamPrefixForEventSource, iamPrefixForService, isDenialCode, isRegion } from "./aws-names.js";
 import type { LogSource } from "./types.js";

@@ -1,16 +1,12 @@
-/** Opens the organization source named by the runtime configuration. */
-import { ConfigError } from "../errors.js";
-import type { Env } from "../config/env.js";
-import type { RuntimeConfig } from "../config/schema.js";
-import { createAwsReader } from "./aws-reader.js";
-import demoOrganization from "./demo/demo-organization.json" with { type: "json" };
-import { createSnapshotReader, loadSnapshotFile, parseSnapshot } from "./snapshot-reader.js";
-import type { Snapshot } from "./snapshot-schema.js";
-import type { OrganizationReader } from "./types.js";
-
-export function demoSnapshot(): Snapshot {
-  return parseSnapshot(demoOrganization, "(bundled demo)");
-}
+/** Start-up: opens the organization source the runtime configuration names. */
+import { ConfigError } from "./errors.js";
+import type { Env } from "./config/env.js";
+import type { RuntimeConfig } from "./config/schema.js";
+import { createAwsReader } from "./org/aws-reader.js";
+import { demoSnapshot } from "./org/demo/demo-snapshot.js";
+import { createSnapshotReader, loadSnapshotFile } from "./org/snapshot-reader.js";
+import type { Snapshot } from "./org/snapshot-schema.js";
+import type { OrganizationReader } from "./org/types.js";
 
 /** `env` supplies the process-level pacing settings (ORG_API_*); read only for the aws source. */
 export async function createReader(config: RuntimeConfig, env: Env): Promise<OrganizationReader> {
