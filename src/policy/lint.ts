@@ -6,7 +6,7 @@
 import type { PolicyType } from "../model/policy-type.js";
 import { getCatalogue, primeCatalogue, type Catalogue } from "./catalogue.js";
 import { severityRank, type Severity } from "./findings.js";
-import { GLOBAL_SERVICES, GLOBAL_SERVICE_REGIONS } from "./global-services.js";
+import { GLOBAL_SERVICES } from "./global-services.js";
 import { loadIamIndex, servicesMentioned, type IamIndex } from "./iam-index.js";
 import { locateInJson, parsePathString } from "./json-locate.js";
 import { LINT_RULES, type LintRuleId } from "./lint-rules/registry.js";
@@ -702,7 +702,7 @@ function checkRegionDeny(out: Collector, s: ParsedStatement): void {
   const regionConds = regionConditions(s);
   if (regionConds.length === 0) return;
   const allowed = regionConds.flatMap((c) => c.values);
-  const globalRegionAllowed = GLOBAL_SERVICE_REGIONS.some((r) =>
+  const regionAllowed = (r: string): boolean =>
     regionConds.some((c) =>
       c.values.some((v) =>
         c.operator.base.wildcards
@@ -711,11 +711,11 @@ function checkRegionDeny(out: Collector, s: ParsedStatement): void {
             ? v.toLowerCase() === r
             : v === r,
       ),
-    ),
-  );
-  if (globalRegionAllowed) return;
+    );
   const values = s.action.values.map(normalizeAction);
   const missing = GLOBAL_SERVICES.filter((g) => {
+    // A deny that leaves the service's home region open does not block it.
+    if (regionAllowed(g.region)) return false;
     const all = `${g.prefix}:*`;
     if (s.action.element === "NotAction") return !values.some((v) => patternSubsumes(v, all, true));
     // Action: the deny reaches the service when a pattern can match one of its actions.
@@ -726,14 +726,16 @@ function checkRegionDeny(out: Collector, s: ParsedStatement): void {
   });
   if (missing.length === 0) return;
   const essential = missing.filter((g) => g.essential);
+  const regions = [...new Set(missing.map((g) => g.region))].sort();
+  const shown = missing.slice(0, 12).map((g) => g.prefix);
   out.add(
     "region_deny_missing_global_services",
     { statement: s, element: s.action.element, path: `${s.path}.${s.action.element}` },
-    `this region deny (outside ${allowed.join(", ")}) does not exempt global services, which are authorized in us-east-1: ${missing
-      .map((g) => g.prefix)
-      .join(", ")} are denied everywhere${
-      essential.length ? ` (including ${essential.map((g) => g.name).join(", ")})` : ""
-    }`,
+    `this region deny (outside ${allowed.join(", ")}) does not exempt global services, which AWS authorizes in ${regions.join(
+      " or ",
+    )} whatever the caller's region: ${shown.join(", ")}${
+      missing.length > shown.length ? ` and ${missing.length - shown.length} more` : ""
+    } are denied everywhere${essential.length ? ` (including ${essential.map((g) => g.name).join(", ")})` : ""}`,
     s.action.element === "NotAction"
       ? `Add ${missing.map((g) => `"${g.prefix}:*"`).join(", ")} to NotAction (the AWS example region-deny SCP has the full list).`
       : `Rewrite the statement with NotAction listing the global services (${missing
