@@ -3,7 +3,12 @@
 #   docker buildx build --platform linux/arm64 --provenance=false -t <repo>:<tag> .
 # The bundle is plain JavaScript, so the build stage runs on the builder's own platform.
 
-FROM --platform=$BUILDPLATFORM node:22-bookworm-slim AS build
+# Both stages start from the same Node image. scripts/push-image.sh (and so the CI workflow) resolves
+# this tag to its digest and passes NODE_IMAGE=node:22-bookworm-slim@sha256:..., so every pushed image
+# is built on a pinned base, printed in the job summary; a plain `docker build` uses the tag.
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -13,7 +18,7 @@ COPY src ./src
 # The code cache is made below, by the image's own Node: V8 refuses one from another build.
 RUN node scripts/build.mjs --no-compile-cache
 
-FROM --platform=$TARGETPLATFORM node:22-bookworm-slim AS runtime
+FROM --platform=$TARGETPLATFORM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8000

@@ -7,6 +7,11 @@
  * so it stays out of process lists and shell history) and is never printed. AgentCore does not
  * return the secret, so the provider carries a salted fingerprint of it as a tag: that is how
  * `apply` knows whether the secret changed.
+ *
+ * Terraform does not read the provider's ARN from AWS: it computes it (terraform/locals.tf,
+ * oauth_provider_arn) and writes it into the Gateway target and the Gateway role's policy. Given
+ * that ARN (--expected-arn, OAUTH_PROVIDER_EXPECTED_ARN), `apply` and `get` fail when AWS's differs,
+ * rather than leave a Gateway that cannot fetch its token.
  */
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -54,6 +59,8 @@ Options (each falls back to the environment variable in brackets):
   --region REGION        AWS region [AWS_REGION, AWS_DEFAULT_REGION]
   --discovery-url URL    OpenID discovery URL of the Cognito user pool (apply) [OAUTH_DISCOVERY_URL]
   --client-id ID         Cognito app client id (apply) [OAUTH_CLIENT_ID]
+  --expected-arn ARN     the ARN the provider must have (apply, get): Terraform's oauth_provider_arn,
+                         used by the Gateway target and the Gateway role [OAUTH_PROVIDER_EXPECTED_ARN]
   --dry-run              report what apply/delete would do, change nothing
   -h, --help             show this help
 
@@ -61,7 +68,8 @@ The client secret is read from OAUTH_CLIENT_SECRET only (apply); it is never acc
 and never printed. Credentials come from the default AWS credential chain.
 
 Output: one JSON line on stdout, e.g. {"action":"created","name":"...","arn":"..."}.
-Exit codes: 0 success, 1 AWS or validation failure, 2 wrong usage.`;
+Exit codes: 0 success, 1 AWS or validation failure (or an ARN other than the expected one), 2 wrong
+usage.`;
 
 export interface ProviderSpec {
   name: string;
@@ -85,11 +93,43 @@ export interface ProviderSummary {
 
 export interface Options {
   dryRun?: boolean;
+  /** The ARN the provider must have (Terraform's oauth_provider_arn); checked when given. */
+  expectedArn?: string;
   retry?: RetryOptions;
   log?: (line: string) => void;
 }
 
 const NAME_PATTERN = /^[a-zA-Z0-9_-]{1,128}$/;
+const PROVIDER_ARN_PATTERN =
+  /^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:token-vault\/[^/]+\/oauth2credentialprovider\/([a-zA-Z0-9_-]{1,128})$/;
+
+/** The expected ARN, checked for shape and for naming this provider. */
+export function validateExpectedArn(arn: string | undefined, name: string): string | undefined {
+  if (arn === undefined || arn === "") return undefined;
+  const match = PROVIDER_ARN_PATTERN.exec(arn);
+  if (!match) {
+    throw usageError(
+      `expected ARN "${arn}" is not an OAuth2 credential provider ARN ` +
+        "(arn:aws:bedrock-agentcore:<region>:<account>:token-vault/<vault>/oauth2credentialprovider/<name>).",
+    );
+  }
+  if (match[1] !== name) {
+    throw usageError(`expected ARN "${arn}" names provider "${match[1]}", not "${name}".`);
+  }
+  return arn;
+}
+
+/** Fails when the provider's real ARN is not the one Terraform wrote into the Gateway and its role. */
+export function checkArn(name: string, actual: string | undefined, expected: string | undefined): void {
+  if (expected === undefined || actual === undefined || actual === expected) return;
+  throw new CliError(
+    `provider "${name}" has the ARN ${actual}, but Terraform computed ${expected} (terraform/locals.tf, ` +
+      "oauth_provider_arn) and uses it in the Gateway target's credential provider and in the Gateway role's " +
+      "bedrock-agentcore:GetResourceOauth2Token permission: with this provider the Gateway could not fetch its " +
+      "token for the Runtime. Make the computed ARN match AWS's (token vault, region, account, partition) and " +
+      "apply again.",
+  );
+}
 
 /** Salted, truncated hash of the client secret: tells "changed" from "unchanged", reveals nothing. */
 export function secretFingerprint(name: string, clientSecret: string): string {
@@ -232,14 +272,18 @@ export async function applyProvider(
       ),
     );
     log(`created OAuth2 credential provider ${spec.name}`);
-    return {
-      action: "created",
-      name: spec.name,
-      ...(created.credentialProviderArn ? { arn: created.credentialProviderArn } : {}),
-    };
+    const arn =
+      created.credentialProviderArn ??
+      (options.expectedArn
+        ? (await getProvider(client, spec.name, options))?.credentialProviderArn
+        : undefined);
+    checkArn(spec.name, arn, options.expectedArn);
+    return { action: "created", name: spec.name, ...(arn ? { arn } : {}) };
   }
 
   const current = summarize(existing);
+  // Before any change: an existing provider with another ARN is not the one the Gateway will ask for.
+  checkArn(spec.name, current.arn || undefined, options.expectedArn);
   if (current.vendor !== VENDOR) {
     throw new CliError(
       `provider "${spec.name}" exists with vendor ${current.vendor || "(unknown)"}, not ${VENDOR}; the vendor cannot ` +
@@ -317,6 +361,7 @@ export async function main(
         "discovery-url": { type: "string" },
         "client-id": { type: "string" },
         "client-secret": { type: "string" },
+        "expected-arn": { type: "string" },
         "dry-run": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -340,7 +385,12 @@ export async function main(
   }
   const name = validateName(values.name ?? env.OAUTH_PROVIDER_NAME);
   const region = resolveRegion(values.region, env);
-  const options: Options = { dryRun: values["dry-run"] ?? false, log };
+  const expectedArn = validateExpectedArn(values["expected-arn"] ?? env.OAUTH_PROVIDER_EXPECTED_ARN, name);
+  const options: Options = {
+    dryRun: values["dry-run"] ?? false,
+    log,
+    ...(expectedArn ? { expectedArn } : {}),
+  };
 
   if (command === "apply") {
     const spec = validateSpec({
@@ -358,7 +408,9 @@ export async function main(
   }
   const provider = await getProvider(makeClient(region), name, options);
   if (!provider) throw new CliError(`provider "${name}" does not exist in ${region}.`);
-  out(JSON.stringify(summarize(provider)));
+  const summary = summarize(provider);
+  out(JSON.stringify(summary));
+  checkArn(name, summary.arn || undefined, expectedArn);
   return 0;
 }
 

@@ -24,10 +24,13 @@ Options:
   --context DIR          build context (default: the repository root)
   --dockerfile FILE      Dockerfile (default: <context>/Dockerfile)
   --tfvars FILE          also write {"image_digest": "..."} to FILE (e.g. terraform/image.auto.tfvars.json)
+  --base-image REF       the Node base image (default: $NODE_IMAGE, else the Dockerfile's ARG NODE_IMAGE);
+                         a tag is resolved to its current digest first, so the build is pinned and
+                         can be repeated with --base-image <name>@sha256:...
   -h, --help             show this help
 
-Output: the last line of stdout is the digest (sha256:...). When GITHUB_OUTPUT is set, "digest=..."
-and "image_uri=..." are appended to it.
+Output: the last line of stdout is the digest (sha256:...). When GITHUB_OUTPUT is set, "digest=...",
+"image_uri=..." and "base_image=..." are appended to it.
 EOF
 }
 
@@ -42,6 +45,7 @@ region=""
 context="$repo_root"
 dockerfile=""
 tfvars=""
+base_image="${NODE_IMAGE:-}"
 tags=()
 
 while [[ $# -gt 0 ]]; do
@@ -52,6 +56,7 @@ while [[ $# -gt 0 ]]; do
     --context) context="${2:?--context needs a value}"; shift 2 ;;
     --dockerfile) dockerfile="${2:?--dockerfile needs a value}"; shift 2 ;;
     --tfvars) tfvars="${2:?--tfvars needs a value}"; shift 2 ;;
+    --base-image) base_image="${2:?--base-image needs a value}"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
@@ -84,6 +89,19 @@ fi
 dockerfile="${dockerfile:-$context/Dockerfile}"
 [[ -f "$dockerfile" ]] || die "no Dockerfile at $dockerfile"
 
+# The base image by digest: a tag moves, a digest does not. The tag is resolved to the digest of its
+# multi-platform index (so the same reference serves the build platform and linux/arm64).
+if [[ -z "$base_image" ]]; then
+  base_image="$(sed -n 's/^ARG NODE_IMAGE=//p' "$dockerfile" | head -n 1)"
+  [[ -n "$base_image" ]] || die "no --base-image and no ARG NODE_IMAGE=... in $dockerfile"
+fi
+if [[ "$base_image" != *@sha256:* ]]; then
+  base_digest="$(docker buildx imagetools inspect "$base_image" --format '{{.Manifest.Digest}}')" ||
+    die "cannot resolve the base image $base_image to a digest (docker buildx imagetools inspect failed)"
+  base_image="${base_image}@${base_digest}"
+fi
+[[ "$base_image" =~ @sha256:[a-f0-9]{64}$ ]] || die "base image \"$base_image\" is not pinned by a sha256 digest"
+
 existing_digest() {
   aws ecr describe-images --region "$region" --repository-name "$repository_name" \
     --image-ids "imageTag=$1" --query 'imageDetails[0].imageDigest' --output text 2>/dev/null || true
@@ -101,10 +119,11 @@ else
   metadata="$(mktemp)"
   trap 'rm -f "$metadata"' EXIT
 
-  echo "building linux/arm64 image ${tags[*]} from $context" >&2
+  echo "building linux/arm64 image ${tags[*]} from $context on $base_image" >&2
   docker buildx build \
     --platform linux/arm64 \
     --provenance=false \
+    --build-arg "NODE_IMAGE=$base_image" \
     --file "$dockerfile" \
     "${tag_args[@]}" \
     --metadata-file "$metadata" \
@@ -128,6 +147,7 @@ if [[ -n "${GITHUB_OUTPUT:-}" ]]; then
   {
     echo "digest=$digest"
     echo "image_uri=$repository_url@$digest"
+    echo "base_image=$base_image"
   } >>"$GITHUB_OUTPUT"
 fi
 echo "$digest"

@@ -8,6 +8,9 @@ import { parseArgs } from "node:util";
 import { CliError, errorText, isMain, runCli, usageError } from "./lib/cli.js";
 import { fetchClientCredentialsToken, tokenRequestFrom } from "./get-token.js";
 
+/** Bedrock's limit on a tool name (the Gateway lists <target>___<tool>). */
+export const MAX_TOOL_NAME = 64;
+
 export const HELP = `Usage: npx tsx scripts/smoke-test.ts [options]
 
 Checks a deployed MCP endpoint (normally the Gateway URL): initialize, tools/list, one tool call.
@@ -236,6 +239,14 @@ export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTest
         `tools/list: expected every tool as ${options.target}___<tool>, got ${foreign.map((t) => t.name).join(", ")}`,
       );
     }
+  }
+  // Bedrock refuses tool names over 64 characters (terraform/variables.tf, gateway_target_name).
+  const tooLong = tools.filter((t) => t.name.length > MAX_TOOL_NAME);
+  if (tooLong.length > 0) {
+    throw new CliError(
+      `tools/list: ${tooLong.map((t) => `${t.name} (${t.name.length})`).join(", ")} longer than ${MAX_TOOL_NAME} ` +
+        "characters, which Bedrock refuses: use a shorter gateway_target_name.",
+    );
   }
   log(`ok   tools/list: ${tools.length} tools (${tools.map((t) => t.name).join(", ")})`);
 

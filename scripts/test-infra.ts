@@ -3,7 +3,9 @@
  *
  *  1. terraform fmt -check -recursive terraform
  *  2. terraform init against a local plugin directory (found, never hard-coded; TF_PLUGIN_DIR
- *     overrides) in a temporary copy with its own TF_DATA_DIR, so nothing is left in the repository
+ *     overrides) in a temporary copy with its own TF_DATA_DIR, so nothing is left in the repository;
+ *     the root with -lockfile=readonly, so the committed .terraform.lock.hcl must pin the version
+ *     the plugin directory holds and its checksum must match the package
  *  3. terraform validate (root and modules/org-reader-role)
  *  4. terraform test (mock_provider "aws", plan only) for both
  *  5. the CloudFormation templates rendered by that test run (taken from `terraform test -json
@@ -22,7 +24,13 @@ import { parse as parseYaml } from "yaml";
 import { describeIssues } from "../src/errors.js";
 import { runtimeConfigSchema } from "../src/config/schema.js";
 import { CfnValidator, formatIssues, loadSchemas } from "./lib/cfn-validate.js";
-import { findPluginDir, findSchemaDir } from "./lib/terraform-env.js";
+import {
+  awsProviderVersions,
+  findPluginDir,
+  findSchemaDir,
+  lockFileProblems,
+  terraformPlatform,
+} from "./lib/terraform-env.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const TERRAFORM_DIR = join(REPO_ROOT, "terraform");
@@ -219,16 +227,29 @@ async function main(): Promise<void> {
       }
     });
 
-    // A temporary copy: init/test state, lock files and .terraform never touch the repository, and
-    // local variable files do not reach the tests.
+    await step("terraform/.terraform.lock.hcl pins the provider of the plugin directory", async () => {
+      const lock = await readFile(join(TERRAFORM_DIR, ".terraform.lock.hcl"), "utf8").catch(() => undefined);
+      const versionsTf = await readFile(join(TERRAFORM_DIR, "versions.tf"), "utf8");
+      const problems = lockFileProblems(
+        lock,
+        versionsTf,
+        awsProviderVersions(plugin.dir, terraformPlatform()),
+      );
+      if (problems.length > 0) throw new Error(problems.join("\n"));
+    });
+
+    // A temporary copy: init/test state, module lock files and .terraform never touch the
+    // repository, and local variable files do not reach the tests. The root's committed lock file
+    // goes along: init verifies the plugin against its checksum.
     const copy = join(work, "terraform");
+    const rootLock = join(TERRAFORM_DIR, ".terraform.lock.hcl");
     await cp(TERRAFORM_DIR, copy, {
       recursive: true,
       filter: (src) => {
         const name = basename(src);
         return !(
           name === ".terraform" ||
-          name === ".terraform.lock.hcl" ||
+          (name === ".terraform.lock.hcl" && src !== rootLock) ||
           name.endsWith(".tfstate") ||
           name.endsWith(".tfstate.backup") ||
           // A local terraform.tfvars / *.auto.tfvars(.json) would leak into the test runs.
@@ -238,11 +259,16 @@ async function main(): Promise<void> {
       },
     });
 
-    const terraformIn = async (dir: string, label: string, extraTest: string[]): Promise<RunResult> => {
+    const terraformIn = async (
+      dir: string,
+      label: string,
+      extraTest: string[],
+      extraInit: string[] = [],
+    ): Promise<RunResult> => {
       const dirEnv = { ...env, TF_DATA_DIR: join(work, `data-${label.replace(/\W+/g, "-")}`) };
       const init = await run(
         "terraform",
-        ["init", "-backend=false", "-input=false", "-no-color", `-plugin-dir=${plugin.dir}`],
+        ["init", "-backend=false", "-input=false", "-no-color", `-plugin-dir=${plugin.dir}`, ...extraInit],
         { cwd: dir, env: dirEnv },
       );
       if (init.code !== 0)
@@ -254,7 +280,7 @@ async function main(): Promise<void> {
 
     // Root and module in parallel: the root's test run dominates.
     const rootTest = step("terraform init + validate + test (root)", async () => {
-      const result = await terraformIn(copy, "root", ["-json", "-verbose"]);
+      const result = await terraformIn(copy, "root", ["-json", "-verbose"], ["-lockfile=readonly"]);
       const parsed = parseTestJson(result.stdout);
       if (result.code !== 0 || parsed.failedRuns.length > 0) {
         const details = [...parsed.failedRuns, ...parsed.diagnostics].join("\n") || tail(result);

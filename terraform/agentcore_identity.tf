@@ -37,6 +37,7 @@ resource "terraform_data" "oauth_provider_config" {
     provider      = terraform_data.oauth_provider.id
     discovery_url = local.cognito_discovery_url
     client_id     = aws_cognito_user_pool_client.gateway_runtime.id
+    expected_arn  = local.oauth_provider_arn
     # A new client secret re-runs the script; the script compares a salted fingerprint, never the secret.
     client_secret_sha256 = sha256(aws_cognito_user_pool_client.gateway_runtime.client_secret)
   }
@@ -47,9 +48,11 @@ resource "terraform_data" "oauth_provider_config" {
     environment = {
       AWS_REGION          = var.region
       OAUTH_PROVIDER_NAME = local.oauth_provider_name
-      OAUTH_DISCOVERY_URL = local.cognito_discovery_url
-      OAUTH_CLIENT_ID     = aws_cognito_user_pool_client.gateway_runtime.id
-      OAUTH_CLIENT_SECRET = aws_cognito_user_pool_client.gateway_runtime.client_secret
+      # The ARN the Gateway target and the Gateway role use: the script fails when AWS's differs.
+      OAUTH_PROVIDER_EXPECTED_ARN = local.oauth_provider_arn
+      OAUTH_DISCOVERY_URL         = local.cognito_discovery_url
+      OAUTH_CLIENT_ID             = aws_cognito_user_pool_client.gateway_runtime.id
+      OAUTH_CLIENT_SECRET         = aws_cognito_user_pool_client.gateway_runtime.client_secret
     }
   }
 

@@ -2,6 +2,11 @@
 # images to this repository (and nothing else). Set var.github_repository to create it.
 
 locals {
+  # The refs .github/workflows/image.yml runs on (push to main, v* tags; a manual run is refused on
+  # any other ref): the OIDC trust admits exactly these. scripts/test-infra.ts checks that the two
+  # agree.
+  image_workflow_refs = ["refs/heads/main", "refs/tags/v*"]
+
   create_image_push_role   = var.github_repository != null
   create_github_oidc       = local.create_image_push_role && var.github_oidc_provider_arn == null
   github_oidc_provider_arn = local.create_github_oidc ? aws_iam_openid_connect_provider.github[0].arn : var.github_oidc_provider_arn
@@ -30,10 +35,7 @@ resource "aws_iam_role" "image_push" {
         Condition = {
           StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
           StringLike = {
-            "token.actions.githubusercontent.com:sub" = [
-              "repo:${var.github_repository}:ref:refs/heads/main",
-              "repo:${var.github_repository}:ref:refs/tags/*",
-            ]
+            "token.actions.githubusercontent.com:sub" = [for ref in local.image_workflow_refs : "repo:${var.github_repository}:ref:${ref}"]
           }
         }
       },

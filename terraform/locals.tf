@@ -97,6 +97,9 @@ locals {
   runtime_config_sha256 = sha256(local.runtime_config_json)
 
   runtime_environment = merge(var.runtime_extra_environment, {
+    # Set explicitly rather than left to the platform: the container reads its configuration secret
+    # from Secrets Manager in this region, and the SDK's other clients default to it.
+    AWS_REGION               = var.region
     RUNTIME_CONFIG_SECRET_ID = aws_secretsmanager_secret.runtime_config.arn
     # Changes with the document, so a configuration change also rolls a new Runtime version and
     # fresh sessions read the new document.

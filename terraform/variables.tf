@@ -283,13 +283,21 @@ variable "cognito_deletion_protection" {
 # ---------------------------------------------------------------------------------------------
 
 variable "gateway_target_name" {
-  description = "Name of the Gateway target. MCP clients see the tools as <target>___<tool>, so keep it short."
+  description = "Name of the Gateway target. MCP clients see the tools as <target>___<tool>, and Bedrock refuses tool names over 64 characters, so at most 41 characters (the longest tool name, simulate_scp_request, takes the other 23)."
   type        = string
   default     = "orgs"
 
   validation {
-    condition     = can(regex("^([0-9a-zA-Z][-]?){1,100}$", var.gateway_target_name)) && !endswith(var.gateway_target_name, "-") && length(var.gateway_target_name) <= 40
-    error_message = "gateway_target_name must be 1-40 letters, digits and single hyphens, not ending in a hyphen."
+    condition     = can(regex("^([0-9a-zA-Z][-]?){1,100}$", var.gateway_target_name)) && !endswith(var.gateway_target_name, "-")
+    error_message = "gateway_target_name must be letters, digits and single hyphens, not ending in a hyphen."
+  }
+
+  # The Gateway lists every tool as <target>___<tool>; Bedrock (and clients built on it) refuse tool
+  # names over 64 characters. The literal below is the longest tool name of src/mcp/tools/:
+  # test/infra/deploy-config.test.ts fails when a longer one is added.
+  validation {
+    condition     = length("${var.gateway_target_name}___simulate_scp_request") <= 64
+    error_message = "gateway_target_name must be at most 41 characters: tools are listed as <target>___<tool>, Bedrock allows 64 characters, and the longest tool name (simulate_scp_request) takes 23 of them."
   }
 }
 
@@ -333,7 +341,7 @@ variable "runtime_max_lifetime_seconds" {
 }
 
 variable "runtime_extra_environment" {
-  description = "Extra environment variables for the container (not secrets: they are visible in the Runtime configuration). RUNTIME_CONFIG_SECRET_ID and RUNTIME_CONFIG_SHA256 are set by this stack."
+  description = "Extra environment variables for the container (not secrets: they are visible in the Runtime configuration). AWS_REGION, RUNTIME_CONFIG_SECRET_ID and RUNTIME_CONFIG_SHA256 are set by this stack."
   type        = map(string)
   default     = {}
 
@@ -343,13 +351,13 @@ variable "runtime_extra_environment" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.runtime_extra_environment), ["RUNTIME_CONFIG_SECRET_ID", "RUNTIME_CONFIG_SHA256", "RUNTIME_CONFIG_FILE"])) == 0
-    error_message = "runtime_extra_environment must not set RUNTIME_CONFIG_SECRET_ID, RUNTIME_CONFIG_SHA256 or RUNTIME_CONFIG_FILE: this stack owns the runtime configuration."
+    condition     = length(setintersection(keys(var.runtime_extra_environment), ["AWS_REGION", "RUNTIME_CONFIG_SECRET_ID", "RUNTIME_CONFIG_SHA256", "RUNTIME_CONFIG_FILE"])) == 0
+    error_message = "runtime_extra_environment must not set AWS_REGION, RUNTIME_CONFIG_SECRET_ID, RUNTIME_CONFIG_SHA256 or RUNTIME_CONFIG_FILE: this stack owns the region and the runtime configuration."
   }
 
   validation {
-    condition     = length(var.runtime_extra_environment) <= 48
-    error_message = "runtime_extra_environment may hold at most 48 variables (AgentCore allows 50, this stack sets 2)."
+    condition     = length(var.runtime_extra_environment) <= 47
+    error_message = "runtime_extra_environment may hold at most 47 variables (AgentCore allows 50, this stack sets 3)."
   }
 }
 

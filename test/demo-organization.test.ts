@@ -15,6 +15,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { targetKindOf } from "../src/model/ids.js";
 import { snapshotSchema } from "../src/org/snapshot-schema.js";
+import { MAX_POLICIES_PER_TARGET, POLICY_SIZE_LIMITS } from "../src/policy/quotas.js";
 import type { Snapshot } from "../src/org/snapshot-schema.js";
 
 const DEMO_URL = new URL("../src/org/demo/demo-organization.json", import.meta.url);
@@ -29,8 +30,6 @@ const ORG_ID = "o-a1b2c3d4e5";
 const MANAGEMENT_ACCOUNT_ID = "111111111111";
 const SCP = "SERVICE_CONTROL_POLICY";
 const RCP = "RESOURCE_CONTROL_POLICY";
-/** AWS quota: at most 5 SCPs (and, separately, 5 RCPs) attached directly to a root, OU or account. */
-const MAX_ATTACHED_PER_TYPE = 5;
 
 const EXPECTED_OUS: ReadonlyArray<[id: string, name: string, parentId: string]> = [
   ["ou-a1b2-security0", "Security", ROOT_ID],
@@ -73,6 +72,7 @@ const EXPECTED_POLICIES: ReadonlyArray<[id: string, name: string, type: string, 
   ["p-requireimds", "RequireIMDSv2", SCP, false],
   ["p-denys3pub01", "DenyS3PublicAccessChanges", SCP, false],
   ["p-protectpay1", "ProtectPaymentsData", SCP, false],
+  ["p-protectnet1", "ProtectNetworkBaseline", SCP, false],
   ["p-sandboxallw", "SandboxAllowList", SCP, false],
   ["p-denyall0001", "DenyAllSuspended", SCP, false],
   ["p-RCPFullAWSAccess", "RCPFullAWSAccess", RCP, true],
@@ -89,6 +89,7 @@ const EXPECTED_SINGLE_ATTACHMENTS: Readonly<Record<string, string[]>> = {
   "p-requireimds": ["ou-a1b2-prod0000"],
   "p-denys3pub01": ["ou-a1b2-prod0000"],
   "p-protectpay1": ["ou-a1b2-prod0000"],
+  "p-protectnet1": ["ou-a1b2-infra000"],
   "p-sandboxallw": ["ou-a1b2-sandbox0"],
   "p-denyall0001": ["ou-a1b2-suspend0"],
   "p-RCPFullAWSAccess": [ROOT_ID],
@@ -294,11 +295,11 @@ describe("demo organization: referential integrity", () => {
     }
   });
 
-  it("stays within the quota of 5 directly attached policies of each type per target", () => {
+  it("stays below the quotas of directly attached policies (10 SCPs, 5 RCPs per target)", () => {
     for (const target of [...rootIds, ...ouIds, ...demo.accounts.map((a) => a.id)]) {
-      for (const type of [SCP, RCP]) {
-        expect(attachedTo(target, type).length, `${target} ${type}`).toBeLessThanOrEqual(
-          MAX_ATTACHED_PER_TYPE,
+      for (const type of [SCP, RCP] as const) {
+        expect(attachedTo(target, type).length, `${target} ${type}`).toBeLessThan(
+          MAX_POLICIES_PER_TARGET[type],
         );
       }
     }
@@ -306,9 +307,9 @@ describe("demo organization: referential integrity", () => {
 });
 
 describe("demo organization: policy documents", () => {
-  it("are JSON objects with Version 2012-10-17 and a non-empty Statement, under 5,120 characters", () => {
+  it("are JSON objects with Version 2012-10-17 and a non-empty Statement, within the size quota", () => {
     for (const p of demo.policies) {
-      expect(p.content.length, p.id).toBeLessThanOrEqual(5120);
+      expect(p.content.length, p.id).toBeLessThanOrEqual(POLICY_SIZE_LIMITS[p.type]);
       const document: unknown = JSON.parse(p.content);
       expect(isRecord(document), p.id).toBe(true);
       expect((document as Record<string, unknown>)["Version"], p.id).toBe("2012-10-17");
@@ -423,22 +424,38 @@ describe("demo organization: the deliberate mistakes are present", () => {
     expect(statements.flatMap((s) => asList(s["Action"]))).not.toContain("*");
   });
 
-  it("Prod has exactly 5 SCPs attached directly: the quota is reached", () => {
+  it("ProtectNetworkBaseline is stored indented at 97% of the SCP size quota; minified it would be 59%", () => {
+    const p = policy("p-protectnet1");
+    const limit = POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY;
+    expect(limit).toBe(10_240);
+    expect(p.content.length).toBe(9909);
+    expect(p.content.length / limit).toBeGreaterThanOrEqual(0.95);
+    // Indented with four spaces, one action a line: AWS counts every one of those characters.
+    expect(p.content).toContain('\n    "Statement": [\n        {\n');
+    const minified = JSON.stringify(JSON.parse(p.content)).length;
+    expect(minified).toBe(6025);
+    expect(minified / limit).toBeLessThan(0.6);
+    // Every statement exempts the network team and break-glass: the size is the only mistake here.
+    for (const s of statementsOf(p)) {
+      expect(s["Effect"]).toBe("Deny");
+      expect(s["Condition"]).toEqual({
+        ArnNotLike: {
+          "aws:PrincipalArn": ["arn:aws:iam::*:role/BreakGlassAdmin", "arn:aws:iam::*:role/NetworkAdmin"],
+        },
+      });
+    }
+    // It is the only policy near a size quota, and no target is at an attachment quota.
     expect(
-      attachedTo("ou-a1b2-prod0000", SCP)
-        .map((p) => p.id)
-        .sort(),
-    ).toEqual(["p-FullAWSAccess", "p-denys3pub01", "p-protectpay1", "p-requireimds", "p-requiretag1"]);
-    expect(attachedTo("ou-a1b2-prod0000", SCP)).toHaveLength(MAX_ATTACHED_PER_TYPE);
-    // Prod is the only target at the limit.
+      demo.policies.filter((q) => q.content.length >= POLICY_SIZE_LIMITS[q.type] * 0.9).map((q) => q.id),
+    ).toEqual(["p-protectnet1"]);
     const targets = [
       ROOT_ID,
       ...demo.organizationalUnits.map((o) => o.id),
       ...demo.accounts.map((a) => a.id),
     ];
-    expect(targets.filter((t) => attachedTo(t, SCP).length >= MAX_ATTACHED_PER_TYPE)).toEqual([
-      "ou-a1b2-prod0000",
-    ]);
+    for (const type of [SCP, RCP] as const) {
+      expect(targets.filter((t) => attachedTo(t, type).length >= MAX_POLICIES_PER_TARGET[type])).toEqual([]);
+    }
   });
 
   it("DenyRegionsOutsideEU exempts only iam, organizations and account: global services are denied", () => {

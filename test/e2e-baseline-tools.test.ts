@@ -279,15 +279,48 @@ describe("lint_scp_policy", () => {
     expect(users.data?.findings.map((f: any) => f.ruleId)).toEqual(["deny_without_exemption"]);
   });
 
-  it("reports the attachment quota of the Prod OU", async () => {
-    const { data } = await callTool(client, "lint_scp_policy", { policyId: "p-requiretag1" });
+  it("reports mistake 5: ProtectNetworkBaseline at 97% of the SCP size quota, most of the slack in whitespace", async () => {
+    const { data, text } = await callTool(client, "lint_scp_policy", { policyId: "p-protectnet1" });
     expect(data?.findings).toEqual([
       expect.objectContaining({
-        ruleId: "policies_per_target",
-        message: expect.stringContaining("Root/Workloads/Prod"),
+        ruleId: "policy_size",
+        severity: "low",
+        message:
+          "the document is 9909 characters, 97% of the SCP quota of 10240 (3884 of them whitespace outside strings, which AWS counts: minified it is 6025)",
       }),
     ]);
+    expect(data?.size).toEqual({ characters: 9909, limit: 10240 });
+    expect(text).toContain("9909 of 10240 characters");
+    // get_scp_detail and list_scp_policies show the same size against the quota.
+    const detail = await callTool(client, "get_scp_detail", { policyId: "p-protectnet1" });
+    expect(detail.data?.size).toMatchObject({ characters: 9909, limit: 10240, percentOfLimit: 96.8 });
+    expect(detail.data?.lint.findings.map((f: any) => f.ruleId)).toEqual(["policy_size"]);
+    expect(detail.text).toContain("9909 of 10240 characters (96.8%)");
+    const list = await callTool(client, "list_scp_policies", { nameContains: "network" });
+    expect(list.data?.policies).toEqual([
+      expect.objectContaining({ id: "p-protectnet1", sizeCharacters: 9909, sizeLimit: 10240 }),
+    ]);
+    expect(list.text).toContain("9909 of 10240 characters: near the size quota");
+    const all = await callTool(client, "list_scp_policies", {});
+    expect(all.text.match(/near the size quota/g)).toHaveLength(1);
+  });
+
+  it("no longer calls Prod full: 5 SCPs are half of the quota of 10", async () => {
+    const { data } = await callTool(client, "lint_scp_policy", { policyId: "p-requiretag1" });
+    expect(data?.findings).toEqual([]);
     expect(data?.targetsChecked).toBe(1);
+    // The quota stays configurable: with the old figure Prod is full again.
+    const old = await callTool(client, "lint_scp_policy", {
+      policyId: "p-requiretag1",
+      limits: { policiesPerTarget: 5 },
+    });
+    expect(old.data?.findings).toEqual([
+      expect.objectContaining({
+        ruleId: "policies_per_target",
+        message:
+          "Root/Workloads/Prod (ou-a1b2-prod0000) is at the quota of 5 SCPs: no further SCP can be attached there",
+      }),
+    ]);
   });
 
   it("lints a draft document, with lines, and honours configurable limits", async () => {

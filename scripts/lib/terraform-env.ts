@@ -182,3 +182,65 @@ export function findSchemaDir(repoRoot: string, env: NodeJS.ProcessEnv = process
   }
   return dir;
 }
+
+export interface LockedProvider {
+  /** registry.terraform.io/hashicorp/aws */
+  source: string;
+  version: string;
+  constraints: string | undefined;
+  hashes: string[];
+}
+
+/** The providers of a .terraform.lock.hcl (the subset of HCL `terraform providers lock` writes). */
+export function parseLockFile(text: string): LockedProvider[] {
+  const providers: LockedProvider[] = [];
+  const block = /provider\s+"([^"]+)"\s*\{([\s\S]*?)\n\}/g;
+  for (const [, source, body] of text.matchAll(block)) {
+    const attr = (name: string): string | undefined =>
+      new RegExp(`^\\s*${name}\\s*=\\s*"([^"]*)"`, "m").exec(body ?? "")?.[1];
+    const hashList = /hashes\s*=\s*\[([\s\S]*?)\]/.exec(body ?? "")?.[1] ?? "";
+    providers.push({
+      source: source ?? "",
+      version: attr("version") ?? "",
+      constraints: attr("constraints"),
+      hashes: [...hashList.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? ""),
+    });
+  }
+  return providers;
+}
+
+/** The version constraint of hashicorp/aws in a versions.tf required_providers block. */
+export function awsProviderConstraint(versionsTf: string): string | undefined {
+  const aws = /aws\s*=\s*\{([\s\S]*?)\}/.exec(versionsTf)?.[1] ?? "";
+  return /version\s*=\s*"([^"]+)"/.exec(aws)?.[1];
+}
+
+/**
+ * What is wrong with the committed lock file for an offline `terraform init -lockfile=readonly`
+ * against `pluginVersions` (the hashicorp/aws versions the local plugin directory holds), or [].
+ */
+export function lockFileProblems(
+  lockText: string | undefined,
+  versionsTf: string,
+  pluginVersions: readonly string[],
+): string[] {
+  if (lockText === undefined)
+    return [
+      "terraform/.terraform.lock.hcl is missing: run terraform providers lock (docs/deploy.md) and commit it",
+    ];
+  const aws = parseLockFile(lockText).find((p) => p.source === "registry.terraform.io/hashicorp/aws");
+  if (!aws) return ["terraform/.terraform.lock.hcl does not pin registry.terraform.io/hashicorp/aws"];
+  const problems: string[] = [];
+  const constraint = awsProviderConstraint(versionsTf);
+  if (aws.constraints !== constraint)
+    problems.push(
+      `the lock file was made for the constraint "${aws.constraints ?? "(none)"}", versions.tf now says "${constraint ?? "(none)"}": lock again`,
+    );
+  if (aws.hashes.length === 0) problems.push("the lock file pins hashicorp/aws without a checksum");
+  if (!pluginVersions.includes(aws.version))
+    problems.push(
+      `the lock file pins hashicorp/aws ${aws.version}, the local plugin directory holds ${pluginVersions.join(", ") || "no 5.x version"}: ` +
+        "put that version in the plugin directory, or lock again against it",
+    );
+  return problems;
+}

@@ -23,6 +23,7 @@ import type { Catalogue } from "../policy/catalogue.js";
 import { isSeverity } from "../policy/findings.js";
 import type { IamIndex } from "../policy/iam-index.js";
 import { locateInJson, parsePathString } from "../policy/json-locate.js";
+import { MAX_OU_DEPTH, POLICIES_PER_TARGET_TEXT, POLICY_SIZE_LIMITS } from "../policy/quotas.js";
 import { lintPolicy, prepareLint, type LintLimits, type LintResult } from "../policy/lint.js";
 import { SERVER_NAME, SERVER_VERSION } from "../version.js";
 import { formatJson } from "./format/json.js";
@@ -68,10 +69,10 @@ lint [FILE|POLICY_ID ...]:
   POLICY_ID                p-... of the organization (needs --snapshot, --demo or --aws)
   --all                    every policy of the organization
   --type scp|rcp           type of the policy files (default scp)
-  --scp-size-limit N       SCP size quota in characters (default 10240)
-  --rcp-size-limit N       RCP size quota in characters (default 5120)
-  --max-policies-per-target N   (default 5)
-  --max-ou-depth N              (default 5)
+  --scp-size-limit N       SCP size quota in characters (default ${POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY})
+  --rcp-size-limit N       RCP size quota in characters (default ${POLICY_SIZE_LIMITS.RESOURCE_CONTROL_POLICY})
+  --max-policies-per-target N   policies of the linted type per target (default ${POLICIES_PER_TARGET_TEXT})
+  --max-ou-depth N              (default ${MAX_OU_DEPTH})
 
 Output:
   --format text|json|markdown|sarif   (default text)

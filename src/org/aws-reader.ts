@@ -63,12 +63,13 @@ export const ROLE_SESSION_NAME = "aws-organizations-mcp-server";
 export const DEFAULT_MAX_ATTEMPTS = 6;
 /**
  * Pacing defaults, deliberately conservative: a burst large enough for one account's whole
- * effective chain (at most 6 ListParents + 7 ListPoliciesForTarget + 29 distinct policies + 1,
- * within the five-policies-per-target quota), so an interactive question is never slowed, then a
- * sustained rate for whole-organization work. Tune with the ORG_API_* variables.
+ * effective chain (at most 6 ListParents + 7 ListPoliciesForTarget + 64 distinct SCPs + 1, with the
+ * quota of 10 SCPs per target: FullAWSAccess plus 9 more at each of 7 levels), so an interactive
+ * question is never slowed, then a sustained rate for whole-organization work. Tune with the
+ * ORG_API_* variables.
  */
 export const DEFAULT_RATE_PER_SECOND = 8;
-export const DEFAULT_BURST = 40;
+export const DEFAULT_BURST = 80;
 export const DEFAULT_MAX_CONCURRENCY = 8;
 
 export interface OrganizationsClientOptions {

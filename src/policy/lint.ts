@@ -6,7 +6,7 @@
 import type { PolicyType } from "../model/policy-type.js";
 import { getCatalogue, primeCatalogue, type Catalogue } from "./catalogue.js";
 import { severityRank, type Severity } from "./findings.js";
-import { GLOBAL_SERVICES, GLOBAL_SERVICE_REGIONS } from "./global-services.js";
+import { GLOBAL_SERVICES } from "./global-services.js";
 import { loadIamIndex, servicesMentioned, type IamIndex } from "./iam-index.js";
 import { locateInJson, parsePathString } from "./json-locate.js";
 import { LINT_RULES, type LintRuleId } from "./lint-rules/registry.js";
@@ -44,21 +44,26 @@ export interface LintFinding {
   suggestedFix: string | null;
 }
 
+/** The quotas lint checks against (defaults in quotas.ts). */
 export interface LintLimits {
   /** Characters; default 10,240 (SCPs, since May 2026). */
   scpSize: number;
   /** Characters; default 5,120. */
   rcpSize: number;
+  /** Policies of the linted policy's type per root, OU or account; default 10 for SCPs, 5 for RCPs. */
   policiesPerTarget: number;
   ouDepth: number;
 }
 
-export const DEFAULT_LINT_LIMITS: LintLimits = {
-  scpSize: POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY,
-  rcpSize: POLICY_SIZE_LIMITS.RESOURCE_CONTROL_POLICY,
-  policiesPerTarget: MAX_POLICIES_PER_TARGET.SERVICE_CONTROL_POLICY,
-  ouDepth: MAX_OU_DEPTH,
-};
+/** The quotas AWS applies to a policy of this type. */
+export function defaultLintLimits(type: PolicyType): LintLimits {
+  return {
+    scpSize: POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY,
+    rcpSize: POLICY_SIZE_LIMITS.RESOURCE_CONTROL_POLICY,
+    policiesPerTarget: MAX_POLICIES_PER_TARGET[type],
+    ouDepth: MAX_OU_DEPTH,
+  };
+}
 
 /** Where a policy is attached, for the quota rules (lint by policy id). */
 export interface LintTarget {
@@ -258,7 +263,7 @@ function issueRule(issue: PolicyIssue): { ruleId: LintRuleId; severity: Severity
 export function lintPolicy(input: string | object, options: LintOptions): LintResult {
   const text = typeof input === "string" ? input : undefined;
   const size = typeof input === "string" ? input.length : JSON.stringify(input).length;
-  const limits = { ...DEFAULT_LINT_LIMITS, ...options.limits };
+  const limits = { ...defaultLintLimits(options.type), ...options.limits };
   const kind = policyKindOf(options.type);
   const sizeLimit = kind === "RCP" ? limits.rcpSize : limits.scpSize;
   const out = new Collector(text);
@@ -270,7 +275,7 @@ export function lintPolicy(input: string | object, options: LintOptions): LintRe
     out.fromIssue(issue, r.ruleId, r.severity, r.fix);
   }
 
-  checkSize(out, size, sizeLimit, options.type);
+  checkSize(out, size, sizeLimit, options.type, parsed.ok ? text : undefined);
   for (const t of options.targets ?? []) checkTarget(out, t, limits, options.type);
 
   const policy = parsed.ok ? parsed.policy : null;
@@ -297,24 +302,49 @@ export function lintPolicy(input: string | object, options: LintOptions): LintRe
   return { type: options.type, size, sizeLimit, findings, parsed: policy, skipped: [...skipped] };
 }
 
-function checkSize(out: Collector, size: number, limit: number, type: PolicyType): void {
+function checkSize(
+  out: Collector,
+  size: number,
+  limit: number,
+  type: PolicyType,
+  text: string | undefined,
+): void {
   const label = type === "RESOURCE_CONTROL_POLICY" ? "RCP" : "SCP";
+  if (size < limit * 0.9) return;
+  // AWS counts whitespace too (only the console strips it): say how much minifying would free.
+  const minified = minifiedLength(text);
+  const whitespace =
+    minified !== undefined && size - minified >= size * 0.1
+      ? ` (${size - minified} of them whitespace outside strings, which AWS counts: minified it is ${minified})`
+      : "";
   if (size > limit) {
     out.add(
       "policy_size",
       { path: "$" },
-      `the document is ${size} characters, over the ${label} quota of ${limit}: AWS rejects it`,
+      `the document is ${size} characters, over the ${label} quota of ${limit}: AWS rejects it${whitespace}`,
       "Remove whitespace (AWS counts every character), merge statements, use wildcards, or split the policy in two.",
       "high",
     );
-  } else if (size >= limit * 0.9) {
+  } else {
     out.add(
       "policy_size",
       { path: "$" },
-      `the document is ${size} characters, ${Math.round((size / limit) * 100)}% of the ${label} quota of ${limit}`,
-      "Leave room for the next change: minify the JSON or split the policy.",
+      `the document is ${size} characters, ${Math.round((size / limit) * 100)}% of the ${label} quota of ${limit}${whitespace}`,
+      whitespace
+        ? "Leave room for the next change: deploy it minified (jsonencode in Terraform, or strip the whitespace) or split the policy."
+        : "Leave room for the next change: minify the JSON or split the policy.",
       "low",
     );
+  }
+}
+
+/** Characters of the document as compact JSON; undefined when it was given as an object or does not parse. */
+function minifiedLength(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.stringify(JSON.parse(text)).length;
+  } catch {
+    return undefined;
   }
 }
 
@@ -672,7 +702,7 @@ function checkRegionDeny(out: Collector, s: ParsedStatement): void {
   const regionConds = regionConditions(s);
   if (regionConds.length === 0) return;
   const allowed = regionConds.flatMap((c) => c.values);
-  const globalRegionAllowed = GLOBAL_SERVICE_REGIONS.some((r) =>
+  const regionAllowed = (r: string): boolean =>
     regionConds.some((c) =>
       c.values.some((v) =>
         c.operator.base.wildcards
@@ -681,11 +711,11 @@ function checkRegionDeny(out: Collector, s: ParsedStatement): void {
             ? v.toLowerCase() === r
             : v === r,
       ),
-    ),
-  );
-  if (globalRegionAllowed) return;
+    );
   const values = s.action.values.map(normalizeAction);
   const missing = GLOBAL_SERVICES.filter((g) => {
+    // A deny that leaves the service's home region open does not block it.
+    if (regionAllowed(g.region)) return false;
     const all = `${g.prefix}:*`;
     if (s.action.element === "NotAction") return !values.some((v) => patternSubsumes(v, all, true));
     // Action: the deny reaches the service when a pattern can match one of its actions.
@@ -696,14 +726,16 @@ function checkRegionDeny(out: Collector, s: ParsedStatement): void {
   });
   if (missing.length === 0) return;
   const essential = missing.filter((g) => g.essential);
+  const regions = [...new Set(missing.map((g) => g.region))].sort();
+  const shown = missing.slice(0, 12).map((g) => g.prefix);
   out.add(
     "region_deny_missing_global_services",
     { statement: s, element: s.action.element, path: `${s.path}.${s.action.element}` },
-    `this region deny (outside ${allowed.join(", ")}) does not exempt global services, which are authorized in us-east-1: ${missing
-      .map((g) => g.prefix)
-      .join(", ")} are denied everywhere${
-      essential.length ? ` (including ${essential.map((g) => g.name).join(", ")})` : ""
-    }`,
+    `this region deny (outside ${allowed.join(", ")}) does not exempt global services, which AWS authorizes in ${regions.join(
+      " or ",
+    )} whatever the caller's region: ${shown.join(", ")}${
+      missing.length > shown.length ? ` and ${missing.length - shown.length} more` : ""
+    } are denied everywhere${essential.length ? ` (including ${essential.map((g) => g.name).join(", ")})` : ""}`,
     s.action.element === "NotAction"
       ? `Add ${missing.map((g) => `"${g.prefix}:*"`).join(", ")} to NotAction (the AWS example region-deny SCP has the full list).`
       : `Rewrite the statement with NotAction listing the global services (${missing

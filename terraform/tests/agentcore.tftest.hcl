@@ -436,3 +436,21 @@ run "inline_baseline_and_debug_errors" {
     error_message = "gateway_mcp_versions must reach the Gateway's MCP configuration."
   }
 }
+
+run "runtime_region_is_explicit" {
+  command = plan
+
+  variables {
+    region = "eu-west-1"
+  }
+
+  assert {
+    condition     = yamldecode(aws_cloudformation_stack.runtime[0].template_body).Resources.Runtime.Properties.EnvironmentVariables.AWS_REGION == "eu-west-1"
+    error_message = "The Runtime environment must set AWS_REGION to the stack's region explicitly."
+  }
+
+  assert {
+    condition     = length(keys(yamldecode(aws_cloudformation_stack.runtime[0].template_body).Resources.Runtime.Properties.EnvironmentVariables)) == 3
+    error_message = "The stack sets exactly AWS_REGION, RUNTIME_CONFIG_SECRET_ID and RUNTIME_CONFIG_SHA256."
+  }
+}

@@ -236,8 +236,8 @@ run "image_push_role_for_github_actions" {
   }
 
   assert {
-    condition     = jsondecode(aws_iam_role.image_push[0].assume_role_policy).Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"] == ["repo:example-org/aws-organizations-mcp-server:ref:refs/heads/main", "repo:example-org/aws-organizations-mcp-server:ref:refs/tags/*"]
-    error_message = "Only main and tags of the configured repository may assume the image push role."
+    condition     = jsondecode(aws_iam_role.image_push[0].assume_role_policy).Statement[0].Condition.StringLike["token.actions.githubusercontent.com:sub"] == ["repo:example-org/aws-organizations-mcp-server:ref:refs/heads/main", "repo:example-org/aws-organizations-mcp-server:ref:refs/tags/v*"]
+    error_message = "Only main and the v* tags of the configured repository (the refs the image workflow runs on) may assume the image push role."
   }
 
   assert {

@@ -124,3 +124,28 @@ run "rejects_duplicate_mcp_clients" {
   }
   expect_failures = [var.mcp_clients]
 }
+
+run "accepts_the_longest_target_name_the_tool_names_allow" {
+  command = plan
+  variables {
+    # 41 characters: "<target>___simulate_scp_request" is exactly 64.
+    gateway_target_name = "organizations-policies-audit-server-prod1"
+  }
+}
+
+run "rejects_a_target_name_that_makes_tool_names_longer_than_64" {
+  command = plan
+  variables {
+    # 42 characters: "<target>___simulate_scp_request" would be 65.
+    gateway_target_name = "organizations-policies-audit-server-prod12"
+  }
+  expect_failures = [var.gateway_target_name]
+}
+
+run "rejects_environment_that_overrides_the_region" {
+  command = plan
+  variables {
+    runtime_extra_environment = { AWS_REGION = "eu-west-1" }
+  }
+  expect_failures = [var.runtime_extra_environment]
+}

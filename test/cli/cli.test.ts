@@ -188,7 +188,7 @@ describe("lint", () => {
     const out = JSON.parse(
       (await cli("lint", DEMO_BASELINE, "--format", "json", "--fail-on", "none")).stdout,
     );
-    expect(out.policies).toHaveLength(13);
+    expect(out.policies).toHaveLength(14);
     const region = out.policies.find((p: any) => p.name === "DenyRegionsOutsideEU");
     const lines = readFileSync(join(ROOT, DEMO_BASELINE), "utf8").split("\n");
     expect(lines[region.findings[0].location.line - 1]).toContain("NotAction");
@@ -202,14 +202,14 @@ describe("lint", () => {
     });
     expect(one.policies[0].findings.map((f: any) => f.ruleId)).toEqual(["unknown_action"]);
     const all = JSON.parse((await cli("lint", "--snapshot", DEMO_ORG, "--all", "--format", "json")).stdout);
-    expect(all.policies.length).toBe(14);
+    expect(all.policies.length).toBe(15);
     const ids = all.policies.flatMap((p: any) => p.findings.map((f: any) => `${p.source.id} ${f.ruleId}`));
     expect(ids).toEqual(
       expect.arrayContaining([
         "p-protectsec1 unknown_action",
         "p-regiondeny1 region_deny_missing_global_services",
         "p-denyiamusr1 deny_without_exemption",
-        "p-FullAWSAccess policies_per_target",
+        "p-protectnet1 policy_size",
       ]),
     );
   });

@@ -216,6 +216,74 @@ describe("apply", () => {
   });
 });
 
+describe("the ARN Terraform computed", () => {
+  const OTHER = ARN.replace("token-vault/default/", "token-vault/other/");
+
+  it("passes when AWS's ARN is the expected one, on create and when unchanged", async () => {
+    mock.on(GetOauth2CredentialProviderCommand).rejects(notFound());
+    mock
+      .on(CreateOauth2CredentialProviderCommand)
+      .resolves({ name: NAME, credentialProviderArn: ARN, clientSecretArn: undefined });
+    expect(await applyProvider(client, spec, { ...noSleep, expectedArn: ARN })).toEqual({
+      action: "created",
+      name: NAME,
+      arn: ARN,
+    });
+
+    mock.reset();
+    mock.on(GetOauth2CredentialProviderCommand).resolves(existing());
+    mock
+      .on(ListTagsForResourceCommand)
+      .resolves({ tags: { [FINGERPRINT_TAG]: secretFingerprint(NAME, SECRET) } });
+    expect(await applyProvider(client, spec, { ...noSleep, expectedArn: ARN })).toMatchObject({
+      action: "unchanged",
+    });
+  });
+
+  it("fails after creating a provider whose ARN differs, naming both ARNs and what uses them", async () => {
+    mock.on(GetOauth2CredentialProviderCommand).rejects(notFound());
+    mock
+      .on(CreateOauth2CredentialProviderCommand)
+      .resolves({ name: NAME, credentialProviderArn: OTHER, clientSecretArn: undefined });
+    const error = await applyProvider(client, spec, { ...noSleep, expectedArn: ARN }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(1);
+    expect((error as CliError).message).toBe(
+      `provider "${NAME}" has the ARN ${OTHER}, but Terraform computed ${ARN} (terraform/locals.tf, ` +
+        "oauth_provider_arn) and uses it in the Gateway target's credential provider and in the Gateway role's " +
+        "bedrock-agentcore:GetResourceOauth2Token permission: with this provider the Gateway could not fetch its " +
+        "token for the Runtime. Make the computed ARN match AWS's (token vault, region, account, partition) and " +
+        "apply again.",
+    );
+  });
+
+  it("reads the ARN back when the create response has none", async () => {
+    mock
+      .on(GetOauth2CredentialProviderCommand)
+      .rejectsOnce(notFound())
+      .resolves({ ...existing(), credentialProviderArn: OTHER });
+    mock
+      .on(CreateOauth2CredentialProviderCommand)
+      .resolves({ name: NAME, clientSecretArn: undefined } as never);
+    await expect(applyProvider(client, spec, { ...noSleep, expectedArn: ARN })).rejects.toThrow(
+      `has the ARN ${OTHER}, but Terraform computed ${ARN}`,
+    );
+  });
+
+  it("fails before updating an existing provider whose ARN differs", async () => {
+    mock
+      .on(GetOauth2CredentialProviderCommand)
+      .resolves({ ...existing({ clientId: "old" }), credentialProviderArn: OTHER });
+    await expect(applyProvider(client, spec, { ...noSleep, expectedArn: ARN })).rejects.toThrow(
+      /but Terraform computed/,
+    );
+    expect(mock.commandCalls(UpdateOauth2CredentialProviderCommand)).toHaveLength(0);
+    expect(mock.commandCalls(TagResourceCommand)).toHaveLength(0);
+  });
+});
+
 describe("delete", () => {
   it("deletes an existing provider", async () => {
     mock.on(GetOauth2CredentialProviderCommand).resolves(existing());
@@ -329,6 +397,46 @@ describe("command line", () => {
     );
     await expect(runMain(["apply"], { ...env, AWS_REGION: "nowhere" })).rejects.toThrow(
       /not an AWS region code/,
+    );
+    expect(mock.calls()).toHaveLength(0);
+  });
+
+  it("takes the expected ARN from OAUTH_PROVIDER_EXPECTED_ARN and exits 1 when AWS's differs", async () => {
+    const other = ARN.replace("us-east-1:123456789012", "us-east-1:999999999999");
+    mock.on(GetOauth2CredentialProviderCommand).resolves({ ...existing(), credentialProviderArn: other });
+    mock
+      .on(ListTagsForResourceCommand)
+      .resolves({ tags: { [FINGERPRINT_TAG]: secretFingerprint(NAME, SECRET) } });
+
+    await expect(runMain(["apply"], { ...env, OAUTH_PROVIDER_EXPECTED_ARN: ARN })).rejects.toMatchObject({
+      exitCode: 1,
+      message: expect.stringContaining(`has the ARN ${other}, but Terraform computed ${ARN}`),
+    });
+    // get prints the provider, then fails the same way.
+    const out: string[] = [];
+    await expect(
+      main(
+        ["get", "--expected-arn", ARN],
+        env,
+        () => client,
+        (l) => out.push(l),
+        () => undefined,
+      ),
+    ).rejects.toMatchObject({ exitCode: 1 });
+    expect(JSON.parse(out[0] ?? "")).toMatchObject({ arn: other });
+    // The same provider passes when it is the expected one.
+    expect((await runMain(["get", "--expected-arn", other])).code).toBe(0);
+  });
+
+  it("rejects an expected ARN that is not a credential provider's, or names another provider", async () => {
+    await expect(
+      runMain(["apply", "--expected-arn", "arn:aws:iam::123456789012:role/x"]),
+    ).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/is not an OAuth2 credential provider ARN/),
+    });
+    await expect(runMain(["get", "--expected-arn", ARN.replace(NAME, "someone-else")])).rejects.toMatchObject(
+      { exitCode: 2, message: expect.stringMatching(/names provider "someone-else"/) },
     );
     expect(mock.calls()).toHaveLength(0);
   });

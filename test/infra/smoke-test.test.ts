@@ -163,6 +163,15 @@ describe("runSmokeTest", () => {
     );
   });
 
+  it("fails when a tool name is longer than the 64 characters Bedrock accepts", async () => {
+    behaviour.prefix = "t".repeat(64 - "___describe_organization".length + 1);
+    await expect(runSmokeTest({ url, token: "test-token", log: () => undefined })).rejects.toThrow(
+      new RegExp(
+        `tools/list: ${behaviour.prefix}___describe_organization \\(65\\).* longer than 64 characters`,
+      ),
+    );
+  });
+
   it("explains HTTP failures", async () => {
     await expect(runSmokeTest({ url, token: "wrong" })).rejects.toThrow(
       /initialize: HTTP 401 \(the token was refused/,

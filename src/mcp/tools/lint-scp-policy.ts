@@ -6,6 +6,7 @@ import { LINT_RULE_IDS, type LintFinding, type LintResult } from "../../policy/l
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
 import { policyTypeSchema } from "../schemas.js";
+import { MAX_OU_DEPTH, POLICIES_PER_TARGET_TEXT, POLICY_SIZE_LIMITS } from "../../policy/quotas.js";
 
 export const severitySchema = z.enum(SEVERITIES);
 
@@ -74,10 +75,16 @@ export const lintScpPolicy = defineTool({
     policyType: policyTypeSchema.default("SERVICE_CONTROL_POLICY").describe("the type of `document`"),
     limits: z
       .object({
-        scpSize: positive.optional().describe("SCP size quota in characters (default 10240)"),
-        rcpSize: positive.optional().describe("RCP size quota in characters (default 5120)"),
-        policiesPerTarget: positive.optional().describe("policies per target (default 5)"),
-        ouDepth: positive.optional().describe("OU nesting levels (default 5)"),
+        scpSize: positive
+          .optional()
+          .describe(`SCP size quota in characters (default ${POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY})`),
+        rcpSize: positive
+          .optional()
+          .describe(`RCP size quota in characters (default ${POLICY_SIZE_LIMITS.RESOURCE_CONTROL_POLICY})`),
+        policiesPerTarget: positive
+          .optional()
+          .describe(`policies of the linted type per target (default ${POLICIES_PER_TARGET_TEXT})`),
+        ouDepth: positive.optional().describe(`OU nesting levels (default ${MAX_OU_DEPTH})`),
       })
       .optional()
       .describe("override the quotas, e.g. after AWS raises one"),

@@ -65,7 +65,10 @@ export const listScpPolicies = defineTool({
       policies
         .map(
           (p) =>
-            `- ${p.name} (${p.id})${p.awsManaged ? " [AWS managed]" : ""}, attached to ${p.attachmentCount}`,
+            `- ${p.name} (${p.id})${p.awsManaged ? " [AWS managed]" : ""}, attached to ${p.attachmentCount}` +
+            (p.sizeCharacters >= p.sizeLimit * 0.9
+              ? `, ${p.sizeCharacters} of ${p.sizeLimit} characters: near the size quota`
+              : ""),
         )
         .join("\n");
     return { summary, data: { policyType, count: policies.length, policies } };

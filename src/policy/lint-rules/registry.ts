@@ -1,5 +1,6 @@
 /** Every lint rule: a stable id (CI consumers and SARIF use it), its usual severity and what it checks. */
 import type { Severity } from "../findings.js";
+import { MAX_OU_DEPTH, POLICIES_PER_TARGET_TEXT, POLICY_SIZE_LIMITS } from "../quotas.js";
 
 export const LINT_RULE_IDS = [
   "invalid_json",
@@ -185,17 +186,16 @@ export const LINT_RULES: Record<LintRuleId, LintRuleInfo> = {
   policy_size: {
     title: "Document size",
     severity: "high",
-    description:
-      "The document is over (or close to) the size quota: 10,240 characters for SCPs, 5,120 for RCPs.",
+    description: `The document is over (or close to) the size quota: ${POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY.toLocaleString("en-US")} characters for SCPs, ${POLICY_SIZE_LIMITS.RESOURCE_CONTROL_POLICY.toLocaleString("en-US")} for RCPs.`,
   },
   policies_per_target: {
     title: "Policies attached per target",
     severity: "low",
-    description: "At most 5 SCPs (and 5 RCPs) can be attached directly to a root, OU or account.",
+    description: `Policies of one type attached directly to a root, OU or account: at most ${POLICIES_PER_TARGET_TEXT}.`,
   },
   ou_depth: {
     title: "OU depth",
     severity: "info",
-    description: "OUs nest at most five levels under the root.",
+    description: `OUs nest at most ${MAX_OU_DEPTH} levels under the root.`,
   },
 };
