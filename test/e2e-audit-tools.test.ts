@@ -152,7 +152,7 @@ describe("get_scp_detail", () => {
   it("answers an unknown policy id with not found", async () => {
     const { result, text } = await callTool(client, "get_scp_detail", { policyId: "p-doesnotexist" });
     expect(result.isError).toBe(true);
-    expect(text).toMatch(/No policy with id p-doesnotexist/);
+    expect(text).toMatch(/^No policy p-doesnotexist was found within this server's scope/);
   });
 });
 
@@ -253,7 +253,7 @@ describe("get_effective_scps", () => {
     [{ ouId: "ou-nope" }, /OU id/],
     [{}, /exactly one of accountId or ouId/],
     [{ accountId: "230000000001", ouId: "ou-a1b2-dev00000" }, /exactly one of accountId or ouId/],
-    [{ accountId: "999999999999" }, /No OU or account with id 999999999999/],
+    [{ accountId: "999999999999" }, /^No account 999999999999 was found within this server's scope/],
   ])("answers bad input %j with a clear error", async (args, message) => {
     const { result, text } = await callTool(client, "get_effective_scps", args);
     expect(result.isError).toBe(true);

@@ -140,7 +140,7 @@ describe("compare_scp_config against the demo baseline", () => {
     expect(malformed.result.isError).toBe(true);
     const unknown = await callTool(client, "compare_scp_config", { scopeId: "ou-a1b2-nothere0" });
     expect(unknown.result.isError).toBe(true);
-    expect(unknown.text).toMatch(/No OU or account/);
+    expect(unknown.text).toMatch(/^No OU ou-a1b2-nothere0 was found within this server's scope/);
   });
 
   it("refuses a baseline nested thousands of levels deep by name, as text or as an object", async () => {
