@@ -23,12 +23,13 @@ export const notFound = (message: string): UserError => new UserError("not_found
 /**
  * The one answer for anything the scope guard does not show: an id outside the allowed subtrees and
  * an id that exists nowhere get the same words (and code), so no answer tells one from the other.
- * `subject` names what was asked in the caller's own words: "account 123456789012", "policy p-abc".
+ * `subject` names what was asked in the caller's own words: "account 123456789012", "policy p-abc";
+ * `searched` says where else it was looked for ("in the baseline or ").
  */
-export const notInScope = (subject: string, allowed: readonly string[]): UserError =>
+export const notInScope = (subject: string, allowed: readonly string[], searched = ""): UserError =>
   new UserError(
     "not_found",
-    `No ${subject} was found within this server's scope: it does not exist in the organization, or it is ` +
+    `No ${subject} was found ${searched}within this server's scope: it does not exist in the organization, or it is ` +
       `outside the allowed scope (allowed OUs: ${allowed.join(", ")}). ` +
       "Check the id, or ask the platform team whether it is in scope.",
   );

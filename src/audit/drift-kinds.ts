@@ -7,7 +7,7 @@ import { UserError } from "../errors.js";
 import type { Policy } from "../model/organization.js";
 import type { PolicyType } from "../model/policy-type.js";
 import { policyKindOf } from "../model/policy-type.js";
-import type { OrganizationService, OrganizationView } from "../org/service.js";
+import type { OrganizationView } from "../org/service.js";
 import type { BaselinePolicy } from "../policy/baseline-schema.js";
 import {
   diffPolicyDocuments,
@@ -23,7 +23,6 @@ import { resolveTargets, Tree } from "./drift-tree.js";
 
 /** What is shared by every policy type of one compare_scp_config call. */
 export interface DriftRun {
-  org: OrganizationService;
   scopeId: string | undefined;
   /** The `policy` argument, lower-cased; undefined compares every policy. */
   filter: string | undefined;
@@ -35,6 +34,8 @@ export interface DriftRun {
   /** Whether any policy of the baseline or the organization matched `filter`. */
   filterMatched: boolean;
   matchedPolicies: number;
+  /** Baseline target selectors that name nothing the scope shows (told as a count only). */
+  ignoredTargets: number;
 }
 
 type PolicyRef = DriftFinding["policy"];
@@ -59,6 +60,8 @@ interface Expectation {
   ids: Set<string>;
   /** Those inside the requested scope. */
   reportable: string[];
+  /** The baseline's selectors that may be echoed: all but those naming nothing the scope shows. */
+  shownSelectors: string[];
 }
 
 /** Where an organization policy is attached, as far as the view shows. */
@@ -86,7 +89,10 @@ export class TypeComparison {
   constructor(
     readonly run: DriftRun,
     view: OrganizationView,
-    /** The organization's policies of the type that the comparison may name. */
+    /**
+     * The organization's policies of the type that the scope shows (OrganizationService.visiblePolicies):
+     * one attached only outside it is absent, as if it did not exist.
+     */
     readonly policies: ReadonlyMap<string, Policy>,
   ) {
     this.type = view.policyType;
@@ -186,11 +192,11 @@ function isFullAccess(policy: Policy): boolean {
 // A baseline policy against the organization
 
 /** Every finding about one baseline policy: its targets, its existence, its document, its attachments. */
-export async function compareBaselinePolicy(cmp: TypeComparison, bp: BaselinePolicy): Promise<void> {
+export function compareBaselinePolicy(cmp: TypeComparison, bp: BaselinePolicy): void {
   const actual = cmp.findActual(bp.name);
   if (!cmp.selects(bp.name, actual?.id)) return;
   cmp.run.filterMatched = true;
-  const expected = await expectationOf(cmp, bp, actual);
+  const expected = expectationOf(cmp, bp, actual);
   for (const selector of expected.unresolved) targetUnresolved(cmp, expected, selector);
   if (!actual) {
     policyMissing(cmp, expected);
@@ -198,25 +204,25 @@ export async function compareBaselinePolicy(cmp: TypeComparison, bp: BaselinePol
   }
   cmp.run.matchedPolicies++;
   const placed = placementOf(cmp, actual);
-  const hidden = await attachedOnlyOutside(cmp, actual, placed);
-  if (placed.attached.length === 0 && expected.reportable.length === 0) {
-    // Attached only outside the scope, or attached nowhere while only a part is asked about.
-    if (hidden || cmp.run.scopeId !== undefined) return;
-  }
-  const actualDoc = compareDocument(cmp, expected, actual, placed, hidden);
+  // Attached nowhere (policies attached only outside the scope are not in cmp.policies) and
+  // expected nowhere this call asks about.
+  if (placed.attached.length === 0 && expected.reportable.length === 0 && cmp.run.scopeId !== undefined)
+    return;
+  const actualDoc = compareDocument(cmp, expected, actual, placed);
   const fullAccess = isFullAccess(actual);
   missingAttachments(cmp, expected, actual, placed, fullAccess);
   if (cmp.run.options.reportUnexpectedAttachments)
     unexpectedAttachments(cmp, expected, actual, placed, actualDoc, fullAccess);
 }
 
-async function expectationOf(
+function expectationOf(
   cmp: TypeComparison,
   bp: BaselinePolicy,
   actual: Policy | undefined,
-): Promise<Expectation & { unresolved: string[] }> {
+): Expectation & { unresolved: string[] } {
   const doc = parseExpected(bp);
-  const { ids, unresolved } = await resolveTargets(cmp.run.org, cmp.tree, bp.targets);
+  const { ids, unresolved, ignored } = resolveTargets(cmp.tree, bp.targets);
+  cmp.run.ignoredTargets += ignored.length;
   return {
     bp,
     ref: { name: bp.name, type: cmp.type, id: actual?.id ?? null, baselineIndex: bp.index },
@@ -224,6 +230,7 @@ async function expectationOf(
     effects: policyEffects(doc),
     ids,
     reportable: [...ids].filter((id) => cmp.reportable(id)),
+    shownSelectors: bp.targets.filter((t) => !ignored.includes(t)),
     unresolved,
   };
 }
@@ -231,13 +238,6 @@ async function expectationOf(
 function placementOf(cmp: TypeComparison, policy: Policy): Placement {
   const attached = cmp.tree.attachmentsOf(policy.id);
   return { attached, reportable: attached.filter((t) => cmp.reportable(t)) };
-}
-
-/** Attached nowhere in the view: attached only outside the scope (true), or nowhere at all. */
-async function attachedOnlyOutside(cmp: TypeComparison, policy: Policy, placed: Placement): Promise<boolean> {
-  return (
-    placed.attached.length === 0 && (await cmp.run.org.reader.listTargetsForPolicy(policy.id)).length > 0
-  );
 }
 
 /** target_unresolved: a selector of the baseline names nothing in the organization. */
@@ -260,7 +260,17 @@ function targetUnresolved(cmp: TypeComparison, expected: Expectation, selector: 
   });
 }
 
-/** policy_missing: the organization has no policy of the baseline's name. */
+/**
+ * How a missing policy is told: with part of the organization in scope, a policy attached only
+ * outside it is missing too, and the words must fit both.
+ */
+function absent(cmp: TypeComparison): string {
+  return cmp.tree.wholeOrganization
+    ? "does not exist in the organization"
+    : "is not in the organization within this server's scope (it does not exist, or is attached only outside the scope)";
+}
+
+/** policy_missing: the organization has no policy of the baseline's name that the scope shows. */
 function policyMissing(cmp: TypeComparison, expected: Expectation): void {
   const { bp, effects, reportable } = expected;
   // Expected only outside the requested scope: not this call's business.
@@ -276,14 +286,14 @@ function policyMissing(cmp: TypeComparison, expected: Expectation): void {
     element: null,
     condition: null,
     path: null,
-    expected: { name: bp.name, targets: bp.targets },
+    expected: { name: bp.name, targets: expected.shownSelectors },
     actual: null,
     difference: [bp.name],
     explanation: weakens
-      ? `${bp.name} does not exist in the organization: its guardrail protects nothing${
+      ? `${bp.name} ${absent(cmp)}: its guardrail protects nothing${
           reportable.length ? ` in the ${reportable.length} target(s) it should be attached to` : ""
         }.`
-      : `${bp.name} does not exist in the organization: what it should allow is not allowed where it is expected.`,
+      : `${bp.name} ${absent(cmp)}: what it should allow is not allowed where it is expected.`,
   });
 }
 
@@ -296,14 +306,7 @@ function compareDocument(
   expected: Expectation,
   actual: Policy,
   placed: Placement,
-  hidden: boolean,
 ): ParsedPolicy | undefined {
-  if (hidden) {
-    cmp.run.notes.push(
-      `${actual.name} is attached only outside the allowed scope: its document is not compared; only where the baseline expects it inside the scope is reported.`,
-    );
-    return undefined;
-  }
   const actualDoc = parseActual(actual);
   if (!actualDoc) policyUnparseable(cmp, expected, actual, placed);
   else if (cmp.concerns([...placed.attached, ...expected.reportable]))
@@ -550,13 +553,12 @@ function policyEffect(attached: boolean, effects: Effects): keyof typeof UNEXPEC
 }
 
 /** policy_unexpected: customer-managed policies of the organization the baseline does not name. */
-export async function unexpectedPolicies(cmp: TypeComparison, named: ReadonlySet<string>): Promise<void> {
+export function unexpectedPolicies(cmp: TypeComparison, named: ReadonlySet<string>): void {
   for (const p of cmp.policies.values()) {
     if (p.awsManaged || named.has(p.name.toLowerCase()) || !cmp.selects(p.name, p.id)) continue;
     cmp.run.filterMatched = true;
     const placed = placementOf(cmp, p);
     if (cmp.run.scopeId !== undefined && !cmp.concerns(placed.attached)) continue;
-    if (await attachedOnlyOutside(cmp, p, placed)) continue;
     policyUnexpected(cmp, p, placed);
   }
 }

@@ -2,10 +2,9 @@
  * The organization as drift sees one policy type: the loaded view indexed by parent, and the
  * baseline's target selectors (ids, paths of names, `/**`, `!`) resolved against it.
  */
-import { UserError } from "../errors.js";
 import { targetKindOf } from "../model/ids.js";
 import type { Policy } from "../model/organization.js";
-import type { OrganizationService, OrganizationView, ViewNode } from "../org/service.js";
+import type { OrganizationView, ViewNode } from "../org/service.js";
 import type { FindingTarget } from "../policy/diff.js";
 
 /** The view of one policy type, indexed for target resolution and reach. */
@@ -22,6 +21,11 @@ export class Tree {
         else this.children.set(node.parentId, [node]);
       }
     }
+  }
+
+  /** True when the root is in scope: the view then holds the whole organization. */
+  get wholeOrganization(): boolean {
+    return this.roots.some((r) => r.inScope);
   }
 
   node(id: string): ViewNode | undefined {
@@ -77,46 +81,50 @@ export class Tree {
 
 export interface Resolution {
   ids: Set<string>;
-  /** Selectors that name nothing in the organization. */
+  /** Selectors that provably name nothing in the organization. */
   unresolved: string[];
+  /**
+   * Selectors that name nothing the scope shows: outside it, or nonexistent where the scope cannot
+   * tell (the two must look alike). Never echoed: a configured baseline may name hidden OUs.
+   */
+  ignored: string[];
 }
 
-/** What one selector names: a node of the view, nothing that exists, or nothing the scope shows. */
+/**
+ * What one selector names: a node of the view; nothing, provably (unresolved); or nothing the
+ * scope shows (ignored), which is all that can be said of what lies outside it.
+ */
 type Resolved = { found: string } | { unresolved: true } | { ignored: true };
 
-export async function resolveTargets(
-  org: OrganizationService,
-  tree: Tree,
-  selectors: readonly string[],
-): Promise<Resolution> {
+export function resolveTargets(tree: Tree, selectors: readonly string[]): Resolution {
   const ids = new Set<string>();
   const unresolved: string[] = [];
+  const ignored: string[] = [];
   for (const selector of selectors) {
     const exclude = selector.startsWith("!");
     let core = exclude ? selector.slice(1) : selector;
     const recursive = core.endsWith("/**");
     if (recursive) core = core.slice(0, -3);
-    const resolved = targetKindOf(core) ? await resolveId(org, tree, core) : resolvePath(tree, core);
+    const resolved = targetKindOf(core) ? resolveId(tree, core) : resolvePath(tree, core);
     if ("unresolved" in resolved) unresolved.push(selector);
+    if ("ignored" in resolved) ignored.push(selector);
     if (!("found" in resolved)) continue;
     for (const id of recursive ? tree.subtree(resolved.found) : [resolved.found]) {
       if (exclude) ids.delete(id);
       else ids.add(id);
     }
   }
-  return { ids, unresolved };
+  return { ids, unresolved, ignored };
 }
 
-async function resolveId(org: OrganizationService, tree: Tree, id: string): Promise<Resolved> {
+/**
+ * Every id the scope shows is in the view. With the whole organization in scope, an id that is not
+ * does not exist; with part of it, it may lie outside the scope, and an id outside and an id that
+ * exists nowhere must get the same answer: both are ignored, without asking the organization.
+ */
+function resolveId(tree: Tree, id: string): Resolved {
   if (tree.node(id)) return { found: id };
-  try {
-    // Visible ids are all in the view; an id outside the scope is not ours to report on.
-    await org.isVisible(id);
-    return { ignored: true };
-  } catch (error) {
-    if (error instanceof UserError && error.code === "not_found") return { unresolved: true };
-    throw error;
-  }
+  return tree.wholeOrganization ? { unresolved: true } : { ignored: true };
 }
 
 /** "Root/Workloads/Prod" (the last segment may name an account), from the root's name or id. */
@@ -124,7 +132,7 @@ function resolvePath(tree: Tree, path: string): Resolved {
   const segments = path.split("/").map((s) => s.trim());
   const first = segments.shift() ?? "";
   let cursor: ViewNode | undefined = tree.roots.find((r) => r.name === first || r.id === first);
-  if (!cursor) return tree.roots.some((r) => r.inScope) ? { unresolved: true } : { ignored: true };
+  if (!cursor) return tree.wholeOrganization ? { unresolved: true } : { ignored: true };
   for (const [i, name] of segments.entries()) {
     const kids: ViewNode[] = tree.children.get(cursor.id) ?? [];
     const last = i === segments.length - 1;

@@ -4,8 +4,9 @@
  * (drift-kinds.ts, one function per finding kind), reports the organization's policies the
  * baseline does not name, and ranks what it found.
  */
-import { notFound, UserError } from "../errors.js";
-import type { OrganizationService, OrganizationView } from "../org/service.js";
+import { notInScope, UserError } from "../errors.js";
+import type { Policy } from "../model/organization.js";
+import type { OrganizationService } from "../org/service.js";
 import type { PolicyType } from "../model/policy-type.js";
 import type { Baseline } from "../policy/baseline-schema.js";
 import { rankFindings, type DriftFinding, type DriftKind } from "../policy/diff.js";
@@ -57,30 +58,38 @@ export async function computeDrift(org: OrganizationService, req: DriftRequest):
   const notes: string[] = [];
   const managementAccountId = await managementAccount(org, notes);
   const views = await Promise.all(types.map((t) => org.loadOrganization(t)));
+  // What the comparison may name: a policy attached only outside the scope is absent, exactly as
+  // if it did not exist (its id, its document and its effects stay out of every answer).
+  const visible = await Promise.all(views.map((v) => org.visiblePolicies(v)));
   const run: DriftRun = {
-    org,
     scopeId: req.scopeId,
     filter: filter?.toLowerCase(),
     options: baseline.options,
     managementAccountId,
-    iam: await iamIndexFor(req, views),
+    iam: await iamIndexFor(req, visible),
     findings: [],
     notes,
     filterMatched: false,
     matchedPolicies: 0,
+    ignoredTargets: 0,
   };
   const scopeAccounts = new Set<string>();
-  for (const view of views) {
-    const cmp = new TypeComparison(run, view, view.policies);
+  for (const [i, view] of views.entries()) {
+    const cmp = new TypeComparison(run, view, visible[i] ?? new Map());
     for (const a of cmp.accounts) scopeAccounts.add(a);
     const named = baseline.policies.filter((p) => p.type === view.policyType);
-    for (const bp of named) await compareBaselinePolicy(cmp, bp);
+    for (const bp of named) compareBaselinePolicy(cmp, bp);
     if (baseline.options.reportUnexpectedPolicies)
-      await unexpectedPolicies(cmp, new Set(named.map((p) => p.name.toLowerCase())));
+      unexpectedPolicies(cmp, new Set(named.map((p) => p.name.toLowerCase())));
   }
   if (filter !== undefined && !run.filterMatched) {
-    throw notFound(
-      `No policy named or with id "${filter}" in the baseline or the organization (within the scope).`,
+    // The words of every other id the scope does not show (errors.ts), so a hidden policy's name
+    // or id gets the answer a name that exists nowhere gets.
+    throw notInScope(`policy named or with id "${filter}"`, await org.allowedIds(), "in the baseline or ");
+  }
+  if (run.ignoredTargets > 0) {
+    notes.push(
+      `${run.ignoredTargets} target(s) of the baseline name nothing within this server's scope (they do not exist, or they are outside the allowed scope): they were not compared.`,
     );
   }
   const ranked = rankFindings(run.findings);
@@ -90,7 +99,7 @@ export async function computeDrift(org: OrganizationService, req: DriftRequest):
     compared: {
       policyTypes: types,
       baselinePolicies: baseline.policies.length,
-      organizationPolicies: views.reduce((n, v) => n + v.policies.size, 0),
+      organizationPolicies: visible.reduce((n, v) => n + v.size, 0),
       matchedPolicies: run.matchedPolicies,
     },
     scopeId: req.scopeId ?? null,
@@ -124,13 +133,13 @@ async function managementAccount(org: OrganizationService, notes: string[]): Pro
 /** The IAM index for wildcard comparisons, for the services the documents mention. */
 async function iamIndexFor(
   req: DriftRequest,
-  views: readonly OrganizationView[],
+  policies: readonly ReadonlyMap<string, Policy>[],
 ): Promise<IamIndex | undefined> {
   if (req.iam === "none") return undefined;
   if (req.iam !== undefined) return req.iam;
   const docs = [
     ...req.baseline.policies.map((p) => p.content),
-    ...views.flatMap((v) => [...v.policies.values()].map((p) => p.content)),
+    ...policies.flatMap((m) => [...m.values()].map((p) => p.content)),
   ];
   return loadIamIndex(servicesOf(docs));
 }
