@@ -15,7 +15,11 @@ export function renamed(value: unknown, renames: ReadonlyMap<string, string> = n
 }
 
 /** A tool result as the comparison sees it: what a client reads (the text, isError, the data). */
-export function answerOf(result: CallToolResult): unknown {
+export function answerOf(result: CallToolResult): {
+  isError: boolean;
+  content: CallToolResult["content"];
+  data: Record<string, unknown> | null;
+} {
   return {
     isError: result.isError === true,
     content: result.content,
