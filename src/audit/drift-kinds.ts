@@ -164,7 +164,7 @@ export class TypeComparison {
 // ---------------------------------------------------------------------------------------------
 // Documents
 
-export function parseActual(policy: Policy): ParsedPolicy | undefined {
+function parseActual(policy: Policy): ParsedPolicy | undefined {
   const r = parsePolicyCached(policy.content, policyKindOf(policy.type));
   return r.ok ? r.policy : undefined;
 }
