@@ -5,13 +5,7 @@ import type { z } from "zod";
  * written; anything else is reported as an internal error without its details.
  */
 export type UserErrorCode =
-  | "invalid_input"
-  | "not_found"
-  | "outside_scope"
-  | "access_denied"
-  | "throttled"
-  | "unavailable"
-  | "not_configured";
+  "invalid_input" | "not_found" | "access_denied" | "throttled" | "unavailable" | "not_configured";
 
 export class UserError extends Error {
   constructor(
@@ -26,11 +20,18 @@ export class UserError extends Error {
 
 export const invalidInput = (message: string): UserError => new UserError("invalid_input", message);
 export const notFound = (message: string): UserError => new UserError("not_found", message);
-export const outsideScope = (what: string, allowed: readonly string[]): UserError =>
+/**
+ * The one answer for anything the scope guard does not show: an id outside the allowed subtrees and
+ * an id that exists nowhere get the same words (and code), so no answer tells one from the other.
+ * `subject` names what was asked in the caller's own words: "account 123456789012", "policy p-abc";
+ * `searched` says where else it was looked for ("in the baseline or ").
+ */
+export const notInScope = (subject: string, allowed: readonly string[], searched = ""): UserError =>
   new UserError(
-    "outside_scope",
-    `${what} is outside the allowed scope of this server (allowed OUs: ${allowed.join(", ")}). ` +
-      "Ask about an account or OU inside those subtrees, or ask the platform team to widen allowedOuIds.",
+    "not_found",
+    `No ${subject} was found ${searched}within this server's scope: it does not exist in the organization, or it is ` +
+      `outside the allowed scope (allowed OUs: ${allowed.join(", ")}). ` +
+      "Check the id, or ask the platform team whether it is in scope.",
   );
 
 /** Thrown at start-up: the server must not start half-configured. */

@@ -1,7 +1,11 @@
 /** The audit tools, called through the SDK client over Streamable HTTP against the demo organization. */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoSnapshot } from "../src/org/demo/demo-snapshot.js";
+import { OrganizationService } from "../src/org/service.js";
+import { createSnapshotReader } from "../src/org/snapshot-reader.js";
 import { callTool, connect, startHarness, type Harness } from "./helpers/harness.js";
+import { renamed } from "./helpers/scope-twins.js";
 
 let harness: Harness;
 let client: Client;
@@ -69,6 +73,94 @@ describe("get_server_status", () => {
     );
     expect(data?.config).toMatchObject({ authEnabled: false, origin: "built-in demo defaults" });
     expect(text).toContain("o-a1b2c3d4e5");
+  });
+});
+
+describe("get_server_status with part of the organization in scope", () => {
+  const statusOf = async (c: Client) => {
+    const { result, data } = await callTool(c, "get_server_status");
+    expect(result.isError).toBeFalsy();
+    // Everything but the clock.
+    const { server: _s, config: _c, organization, ...rest } = data ?? {};
+    const { dataAgeSeconds: _a, ...org } = organization;
+    return { ...rest, organization: org, text: renamed(result.content) };
+  };
+
+  it("shows no count that depends on what lies outside the scope", async () => {
+    const c = await connect(await startHarness({ ALLOWED_OU_IDS: "ou-a1b2-nonprod0" }));
+    // compare_scp_config reads every policy of the organization, hidden ones included.
+    await callTool(c, "compare_scp_config");
+    const { data, text } = await callTool(c, "get_server_status");
+    expect(data?.cache.countsWithheld).toBe(true);
+    for (const key of ["apiCalls", "totalApiCalls", "cacheHits", "cacheMisses", "cacheEntries"])
+      expect(data?.cache, key).not.toHaveProperty(key);
+    expect(text).toMatch(/API call and cache counts are not shown/);
+    expect(data?.scope).toEqual({ allowedOuIds: ["ou-a1b2-nonprod0"], wholeOrganization: false });
+    await c.close();
+  });
+
+  it("reads the same after probing an id outside the scope as after one that exists nowhere", async () => {
+    const probe = async (accountId: string) => {
+      const c = await connect(await startHarness({ ALLOWED_OU_IDS: "ou-a1b2-nonprod0" }));
+      await callTool(c, "get_effective_scps", { accountId });
+      await callTool(c, "get_scp_detail", {
+        policyId: accountId === "230000000001" ? "p-protectpay1" : "p-nosuchpol1",
+      });
+      const status = await statusOf(c);
+      await c.close();
+      return status;
+    };
+    expect(await probe("230000000001")).toEqual(await probe("239999999999"));
+  });
+
+  it("still reports the counts when the whole organization is in scope", async () => {
+    const { data } = await callTool(client, "get_server_status");
+    expect(data?.cache.countsWithheld).toBe(false);
+    expect(data?.cache.totalApiCalls).toBeGreaterThan(0);
+  });
+});
+
+describe("get_server_status refresh", () => {
+  it("refreshes at most once a minute per process and says when the next one can run", async () => {
+    const h = await startHarness();
+    const c = await connect(h);
+    const first = await callTool(c, "get_server_status", { refresh: true });
+    expect(first.result.isError).toBeFalsy();
+    expect(first.data?.cache.refreshed).toBe(true);
+    const before = Date.now();
+    const second = await callTool(c, "get_server_status", { refresh: true });
+    expect(second.result.isError).toBe(true);
+    const m = second.text.match(
+      /last refreshed at (\S+); a refresh runs at most once a minute, so the next one can run at (\S+) \(in (\d+) s\)/,
+    );
+    expect(m, second.text).not.toBeNull();
+    const [last, next, seconds] = [Date.parse(m![1]!), Date.parse(m![2]!), Number(m![3])];
+    expect(next - last).toBe(60_000);
+    expect(seconds).toBeGreaterThan(50);
+    expect(seconds).toBeLessThanOrEqual(60);
+    expect(Math.abs(next - (before + seconds * 1000))).toBeLessThan(5_000);
+    // A second client of the same process is refused too; a plain status call still answers.
+    const other = await connect(h);
+    expect((await callTool(other, "get_server_status", { refresh: true })).result.isError).toBe(true);
+    expect((await callTool(other, "get_server_status")).result.isError).toBeFalsy();
+    await Promise.all([c.close(), other.close()]);
+  });
+
+  it("accepts the next refresh once the interval has passed", () => {
+    let now = Date.parse("2026-05-20T10:00:00Z");
+    const org = new OrganizationService(createSnapshotReader(demoSnapshot()), undefined, { now: () => now });
+    expect(org.requestRefresh()).toMatchObject({ refreshed: true });
+    now += 59_999;
+    expect(org.requestRefresh()).toEqual({
+      refreshed: false,
+      lastRefreshAt: new Date("2026-05-20T10:00:00Z"),
+      nextRefreshAt: new Date("2026-05-20T10:01:00Z"),
+    });
+    now += 1;
+    expect(org.requestRefresh()).toMatchObject({
+      refreshed: true,
+      nextRefreshAt: new Date("2026-05-20T10:02:00Z"),
+    });
   });
 });
 
@@ -152,7 +244,7 @@ describe("get_scp_detail", () => {
   it("answers an unknown policy id with not found", async () => {
     const { result, text } = await callTool(client, "get_scp_detail", { policyId: "p-doesnotexist" });
     expect(result.isError).toBe(true);
-    expect(text).toMatch(/No policy with id p-doesnotexist/);
+    expect(text).toMatch(/^No policy p-doesnotexist was found within this server's scope/);
   });
 });
 
@@ -253,7 +345,7 @@ describe("get_effective_scps", () => {
     [{ ouId: "ou-nope" }, /OU id/],
     [{}, /exactly one of accountId or ouId/],
     [{ accountId: "230000000001", ouId: "ou-a1b2-dev00000" }, /exactly one of accountId or ouId/],
-    [{ accountId: "999999999999" }, /No OU or account with id 999999999999/],
+    [{ accountId: "999999999999" }, /^No account 999999999999 was found within this server's scope/],
   ])("answers bad input %j with a clear error", async (args, message) => {
     const { result, text } = await callTool(client, "get_effective_scps", args);
     expect(result.isError).toBe(true);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callTool, connect, rawPost, startHarness, type Harness } from "./helpers/harness.js";
+import { answerOf, renamed } from "./helpers/scope-twins.js";
 
 const demoBaseline = JSON.parse(
   readFileSync(join(import.meta.dirname, "../src/org/demo/demo-baseline.json"), "utf8"),
@@ -140,7 +141,7 @@ describe("compare_scp_config against the demo baseline", () => {
     expect(malformed.result.isError).toBe(true);
     const unknown = await callTool(client, "compare_scp_config", { scopeId: "ou-a1b2-nothere0" });
     expect(unknown.result.isError).toBe(true);
-    expect(unknown.text).toMatch(/No OU or account/);
+    expect(unknown.text).toMatch(/^No OU ou-a1b2-nothere0 was found within this server's scope/);
   });
 
   it("refuses a baseline nested thousands of levels deep by name, as text or as an object", async () => {
@@ -221,34 +222,124 @@ describe("compare_scp_config with a configured baseline", () => {
 });
 
 describe("compare_scp_config scope with a caller's own baseline", () => {
-  it("never shows the document of a policy attached only outside the scope", async () => {
-    const h = await startHarness({ ALLOWED_OU_IDS: "ou-a1b2-workload" });
-    const c = await connect(h);
-    // SandboxAllowList is attached to the Sandbox OU only, outside this scope.
+  // Workloads only: Security, Infrastructure, Sandbox and Suspended (and their accounts) are hidden.
+  let scoped: Client;
+  beforeAll(async () => {
+    scoped = await connect(await startHarness({ ALLOWED_OU_IDS: "ou-a1b2-workload" }));
+  });
+  afterAll(async () => scoped.close());
+
+  const deny = { Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "none:none", Resource: "*" }] };
+  const allowAll = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+  const baselineOf = (...policies: { name: string; content: unknown; targets: string[] }[]) => ({
+    formatVersion: 1,
+    policies: policies.map((p) => ({ type: "SERVICE_CONTROL_POLICY", ...p })),
+    options: { reportUnexpectedPolicies: false, reportUnexpectedAttachments: false },
+  });
+
+  it("answers a baseline policy named like a policy attached only outside the scope as one that exists nowhere", async () => {
+    // SandboxAllowList is attached to the Sandbox OU only; NoSuchPolicyAtAll exists nowhere.
+    for (const content of [deny, allowAll]) {
+      const hidden = await callTool(scoped, "compare_scp_config", {
+        baseline: baselineOf({ name: "SandboxAllowList", content, targets: ["ou-a1b2-workload"] }),
+      });
+      const nowhere = await callTool(scoped, "compare_scp_config", {
+        baseline: baselineOf({ name: "NoSuchPolicyAtAll", content, targets: ["ou-a1b2-workload"] }),
+      });
+      expect(hidden.result.isError).toBeFalsy();
+      expect(hidden.data?.findings.map((f: any) => f.kind)).toEqual(["policy_missing"]);
+      expect(hidden.data?.findings[0].policy.id).toBeNull();
+      // Word for word, once the names are swapped (a finding's id is a hash of its name).
+      const withoutIds = (r: typeof hidden) => ({
+        ...answerOf(r.result),
+        data: { ...r.data, findings: r.data?.findings.map(({ id: _id, ...f }: any) => f) },
+      });
+      expect(renamed(withoutIds(hidden), new Map([["SandboxAllowList", "NoSuchPolicyAtAll"]]))).toBe(
+        renamed(withoutIds(nowhere), new Map()),
+      );
+      const serialized = JSON.stringify(hidden.result);
+      expect(serialized).not.toContain("p-sandboxallw");
+      // Nothing of its document: the sandbox allow-list's statements are Allows.
+      if (content === deny) expect(serialized).not.toMatch(/"Allow"/);
+      expect(serialized).not.toContain("its document is not compared");
+    }
+  });
+
+  it("singles out no real account among guessed ids: outside the scope looks like nonexistent", async () => {
+    const real = [
+      "210000000001",
+      "210000000002",
+      "220000000001",
+      "220000000002",
+      "250000000001",
+      "250000000002",
+      "260000000001",
+      "111111111111",
+    ];
+    // 150 guessed ids with the real out-of-scope accounts among them, and the same list with each
+    // real one replaced by an id that exists nowhere.
+    const guesses = Array.from({ length: 142 }, (_, i) => `9${String(i).padStart(11, "0")}`);
+    const fakes = real.map((_, i) => `8${String(i).padStart(11, "0")}`);
+    const ask = (targets: string[]) =>
+      callTool(scoped, "compare_scp_config", {
+        baseline: baselineOf({ name: "DenyLeaveOrganization", content: deny, targets }),
+      });
+    const withReal = await ask([...guesses, ...real, "ou-a1b2-prod0000"]);
+    const withFake = await ask([...guesses, ...fakes, "ou-a1b2-prod0000"]);
+    expect(withReal.result.isError).toBeFalsy();
+    const kinds = withReal.data?.findings.map((f: any) => f.kind);
+    expect(kinds).not.toContain("target_unresolved");
+    expect(renamed(answerOf(withReal.result), new Map(real.map((r, i) => [r, fakes[i]!])))).toBe(
+      renamed(answerOf(withFake.result), new Map()),
+    );
+    for (const id of real) expect(JSON.stringify(withReal.result)).not.toContain(id);
+    expect(withReal.data?.notes.join(" ")).toMatch(
+      /150 target\(s\) of the baseline name nothing within this server's scope/,
+    );
+  });
+
+  it("counts only the policies the scope shows, and refuses a hidden policy's id or name like an unknown one", async () => {
+    const { data } = await callTool(scoped, "compare_scp_config", {
+      baseline: baselineOf({ name: "DenyLeaveOrganization", content: deny, targets: ["Root"] }),
+    });
+    const listed = await callTool(scoped, "list_scp_policies");
+    expect(data?.compared.organizationPolicies).toBe(listed.data?.count);
+    expect(listed.data?.policies.map((p: any) => p.id)).not.toContain("p-sandboxallw");
+    // The caller's own baseline, which names neither, so only the organization could match them.
     const baseline = {
-      formatVersion: 1,
-      policies: [
-        {
-          name: "SandboxAllowList",
-          type: "SERVICE_CONTROL_POLICY",
-          content: {
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Deny", Action: "none:none", Resource: "*" }],
-          },
-          targets: ["ou-a1b2-workload"],
-        },
-      ],
-      options: { reportUnexpectedPolicies: false, reportUnexpectedAttachments: false },
+      ...baselineOf({ name: "DenyLeaveOrganization", content: deny, targets: ["Root"] }),
+      options: { reportUnexpectedPolicies: true, reportUnexpectedAttachments: true },
     };
-    const { result, data } = await callTool(c, "compare_scp_config", { baseline });
-    expect(result.isError).toBeFalsy();
-    const serialized = JSON.stringify(result);
-    const get = await callTool(c, "get_scp_detail", { policyId: "p-sandboxallw" });
-    expect(get.result.isError).toBe(true);
-    // Nothing of its statements comes back: only that it is not attached where expected.
-    expect(data?.findings.map((f: any) => f.kind)).toEqual(["attachment_missing"]);
-    expect(serialized).not.toMatch(/"Allow"/);
-    await c.close();
+    for (const [hidden, nowhere] of [
+      ["p-sandboxallw", "p-nosuchpol1"],
+      ["SandboxAllowList", "NoSuchPolicyAtAll"],
+    ] as const) {
+      const a = await callTool(scoped, "compare_scp_config", { baseline, policy: hidden });
+      const b = await callTool(scoped, "compare_scp_config", { baseline, policy: nowhere });
+      expect(a.result.isError).toBe(true);
+      expect(a.text).toMatch(
+        /^No policy named or with id ".*" was found in the baseline or within this server's scope/,
+      );
+      expect(renamed(answerOf(a.result), new Map([[hidden, nowhere]]))).toBe(
+        renamed(answerOf(b.result), new Map()),
+      );
+    }
+  });
+
+  it("refuses a scopeId outside the scope word for word like one that exists nowhere", async () => {
+    for (const [outside, nowhere] of [
+      ["ou-a1b2-sandbox0", "ou-a1b2-zzzzzzzz"],
+      ["250000000001", "259999999999"],
+      ["r-a1b2", "r-zzzz"],
+    ] as const) {
+      const a = await callTool(scoped, "compare_scp_config", { scopeId: outside });
+      const b = await callTool(scoped, "compare_scp_config", { scopeId: nowhere });
+      expect(a.result.isError).toBe(true);
+      expect(a.text).toContain("was found within this server's scope");
+      expect(renamed(answerOf(a.result), new Map([[outside, nowhere]]))).toBe(
+        renamed(answerOf(b.result), new Map()),
+      );
+    }
   });
 });
 

@@ -2,7 +2,7 @@
  * Simulates requests against the organization: the SCP chain of the calling account and the RCP
  * chain of the account that owns the resource, through the pure engine.
  */
-import { invalidInput, outsideScope } from "../errors.js";
+import { invalidInput } from "../errors.js";
 import { accountOfArn } from "../model/ids.js";
 import type { OrganizationService } from "../org/service.js";
 import type { EffectiveChain } from "../model/chain.js";
@@ -91,9 +91,9 @@ export async function simulate(org: OrganizationService, req: SimulationRequest)
         `The resource's owner is not known (${req.resource ? "its ARN names no account" : "no resource given"}); ` +
         `the RCPs of ${req.accountId}, the calling account, were applied. Pass resourceAccountId if the resource lives elsewhere.`;
     }
-    if (rcpAccountId !== req.accountId && !(await org.isInScope(rcpAccountId))) {
-      throw outsideScope(`The resource's account ${rcpAccountId}`, await org.allowedIds());
-    }
+    // The resource's account, from resourceAccountId or the ARN, is scope-guarded like accountId:
+    // one outside the scope and one that exists nowhere get the same answer.
+    if (rcpAccountId !== req.accountId) await org.assertInScope(rcpAccountId);
     const roots = await org.listRoots();
     const rcpEnabled = roots.some((r) =>
       r.policyTypes.some((t) => t.type === "RESOURCE_CONTROL_POLICY" && t.status === "ENABLED"),

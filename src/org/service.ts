@@ -1,13 +1,21 @@
 /**
  * The organization as the tools may see it: a reader plus the scope guard. Only accounts and OUs
  * inside the allowed subtrees (and the root-to-OU path above them, for inherited policies) are
- * ever returned or evaluated; everything else is an "outside the allowed scope" error.
+ * ever returned or evaluated. Anything else gets the answer an id that exists nowhere gets
+ * (notInScope), word for word, so no answer tells "outside the scope" from "does not exist".
  */
-import { notFound, outsideScope, invalidInput } from "../errors.js";
+import { invalidInput, notFound, notInScope, UserError } from "../errors.js";
 import type { EffectiveChain, ChainLevel, ChainTarget } from "../model/chain.js";
-import { ACCOUNT_ID, ROOT_ID, targetKindOf, type TargetKind } from "../model/ids.js";
+import { ACCOUNT_ID, POLICY_ID, ROOT_ID, targetKindOf, type TargetKind } from "../model/ids.js";
 import type { LearnedFact, OrganizationReader } from "./types.js";
-import type { OrganizationInfo, Policy, PolicySummary, Root, TargetRef } from "../model/organization.js";
+import type {
+  OrganizationInfo,
+  Policy,
+  PolicySummary,
+  PolicyTarget,
+  Root,
+  TargetRef,
+} from "../model/organization.js";
 import type { PolicyType } from "../model/policy-type.js";
 import { ORGANIZATIONS_PAGE_SIZE } from "./types.js";
 
@@ -48,7 +56,10 @@ export interface OrganizationView {
   containers: Map<string, ViewNode>;
   /** Accounts inside the scope. */
   accounts: Map<string, ViewNode>;
-  /** Every policy of the type, with its document (attached or not). */
+  /**
+   * Every policy of the type, with its document, those attached only outside the scope included:
+   * what callers are told about policies comes from OrganizationService.visiblePolicies.
+   */
   policies: Map<string, Policy>;
   /** Ids of the policies attached directly to each container and account of the view. */
   attachments: Map<string, string[]>;
@@ -71,14 +82,39 @@ export interface PolicyWithTargets {
   hiddenTargetCount: number;
 }
 
+export interface OrganizationServiceOptions {
+  /** The shortest time between two explicit refreshes (requestRefresh); default one minute. */
+  minRefreshIntervalMs?: number;
+  /** Clock in milliseconds since the epoch; injectable for tests. */
+  now?: () => number;
+}
+
+/** What requestRefresh did: dropped the cache, or refused because the last refresh is too recent. */
+export interface RefreshOutcome {
+  refreshed: boolean;
+  /** When the cache was last dropped on request (now, when refreshed). */
+  lastRefreshAt: Date;
+  /** The first moment another refresh will be accepted. */
+  nextRefreshAt: Date;
+}
+
+/** Any caller may ask for a refresh: at most one a minute keeps them from turning it into a flood of reads. */
+export const DEFAULT_MIN_REFRESH_INTERVAL_MS = 60_000;
+
 export class OrganizationService {
   private readonly allowed: readonly string[] | undefined;
+  private readonly minRefreshIntervalMs: number;
+  private readonly now: () => number;
+  private lastRefreshAt: number | undefined;
 
   constructor(
     readonly reader: OrganizationReader,
     allowedOuIds: readonly string[] | undefined,
+    options: OrganizationServiceOptions = {},
   ) {
     this.allowed = allowedOuIds;
+    this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? DEFAULT_MIN_REFRESH_INTERVAL_MS;
+    this.now = options.now ?? Date.now;
   }
 
   /** The allowed OU/root ids; the roots themselves when the whole organization is in scope. */
@@ -114,6 +150,7 @@ export class OrganizationService {
     return [...(await this.ancestors(id)), id];
   }
 
+  /** Whether `id` lies inside an allowed subtree; throws not_found for an id the organization lacks. */
   async isInScope(id: string): Promise<boolean> {
     const allowed = new Set(await this.allowedIds());
     return (await this.lineage(id)).some((x) => allowed.has(x));
@@ -134,20 +171,31 @@ export class OrganizationService {
 
   /** Throws a clear error unless `id` is a well-formed account/OU id inside the scope. */
   async assertInScope(id: string): Promise<void> {
-    if (!targetKindOf(id)) throw invalidInput(`${id} is not an account, OU or root id.`);
-    await this.assertExists(id);
-    if (!(await this.isInScope(id))) throw outsideScope(describeId(id), await this.allowedIds());
+    await this.lineageInScope(id);
   }
 
-  private async assertExists(id: string): Promise<void> {
-    if (ROOT_ID.test(id)) {
-      const roots = await this.reader.listRoots();
-      if (!roots.some((r) => r.id === id))
-        throw notFound(`No root with id ${id} exists in this organization.`);
-      return;
+  /**
+   * Ids from the root down to `id`, which must lie inside the scope. An id outside it and an id the
+   * organization does not have get the same error (notInScope), whatever the reader said.
+   */
+  private async lineageInScope(id: string): Promise<string[]> {
+    if (!targetKindOf(id)) throw invalidInput(`${id} is not an account, OU or root id.`);
+    let lineage: string[];
+    try {
+      // ListParents up to the root: the chain's levels; not_found when the id does not exist.
+      lineage = await this.lineage(id);
+    } catch (error) {
+      if (isNotFound(error)) throw await this.scopeError(id);
+      throw error;
     }
-    // getParent throws not_found for an id the organization does not have.
-    await this.reader.getParent(id);
+    const allowed = await this.allowedIds();
+    if (!lineage.some((x) => allowed.includes(x))) throw await this.scopeError(id);
+    return lineage;
+  }
+
+  /** The one answer for an id the caller may not see or that does not exist (errors.ts notInScope). */
+  async scopeError(id: string): Promise<UserError> {
+    return notInScope(subjectOf(id), await this.allowedIds());
   }
 
   async nameOf(id: string): Promise<string> {
@@ -187,14 +235,7 @@ export class OrganizationService {
   ): Promise<EffectiveChain> {
     const kind = targetKindOf(id);
     if (!kind) throw invalidInput(`${id} is not an account, OU or root id.`);
-    // ListParents up to the root: the chain's levels, and (not_found) proof that the id exists.
-    const lineage = await this.lineage(id);
-    const allowed = await this.allowedIds();
-    if (!lineage.some((x) => allowed.includes(x))) {
-      // Only on this error path is it worth a call to tell "no such root" from "not yours".
-      if (kind === "ROOT") await this.assertExists(id);
-      throw outsideScope(describeId(id), allowed);
-    }
+    const lineage = await this.lineageInScope(id);
     const policies = await Promise.all(lineage.map((levelId) => this.attachedPolicies(levelId, policyType)));
     const levels: ChainLevel[] = await Promise.all(
       lineage.map(async (levelId, i) => ({
@@ -303,6 +344,29 @@ export class OrganizationService {
   /** Drops everything cached, so the next answers are read afresh from the source. */
   refresh(): void {
     this.reader.refresh();
+  }
+
+  /**
+   * A refresh asked for by a caller: done at most once per minimum interval per process, so that no
+   * caller can make the server re-read the organization again and again. A refused request changes
+   * nothing and says when the next one will be accepted.
+   */
+  requestRefresh(): RefreshOutcome {
+    const now = this.now();
+    if (this.lastRefreshAt !== undefined && now < this.lastRefreshAt + this.minRefreshIntervalMs) {
+      return {
+        refreshed: false,
+        lastRefreshAt: new Date(this.lastRefreshAt),
+        nextRefreshAt: new Date(this.lastRefreshAt + this.minRefreshIntervalMs),
+      };
+    }
+    this.refresh();
+    this.lastRefreshAt = now;
+    return {
+      refreshed: true,
+      lastRefreshAt: new Date(now),
+      nextRefreshAt: new Date(now + this.minRefreshIntervalMs),
+    };
   }
 
   /**
@@ -473,7 +537,7 @@ export class OrganizationService {
     const node = view.accounts.get(id) ?? view.containers.get(id);
     if (!node) {
       if (!targetKindOf(id)) throw invalidInput(`${id} is not an account, OU or root id.`);
-      throw outsideScope(describeId(id), await this.allowedIds());
+      throw await this.scopeError(id);
     }
     const lineage: ViewNode[] = [];
     for (let cursor: ViewNode | undefined = node; cursor;) {
@@ -493,7 +557,7 @@ export class OrganizationService {
       }),
     }));
     const last = levels[levels.length - 1];
-    if (!last || !node.inScope) throw outsideScope(describeId(id), await this.allowedIds());
+    if (!last || !node.inScope) throw await this.scopeError(id);
     const managementAccountId =
       node.type === "ACCOUNT"
         ? await this.managementAccountFor(id)
@@ -506,6 +570,26 @@ export class OrganizationService {
       isManagementAccount: node.type === "ACCOUNT" && id === managementAccountId,
       ...(managementAccountId !== undefined ? { managementAccountId } : {}),
     };
+  }
+
+  /**
+   * The policies of a loaded view that the scope shows: attached to a target of the view, or
+   * attached nowhere at all. A policy attached only outside the scope is left out, exactly as if it
+   * did not exist. With the whole organization in scope the view holds every target, so this needs
+   * no call; otherwise one ListTargetsForPolicy (cached) per policy attached to no target of the view.
+   */
+  async visiblePolicies(view: OrganizationView): Promise<Map<string, Policy>> {
+    const attachedInView = new Set([...view.attachments.values()].flat());
+    const wholeOrganization = [...view.containers.values()].some((c) => c.type === "ROOT" && c.inScope);
+    const shown = await Promise.all(
+      [...view.policies.values()].map(
+        async (p) =>
+          attachedInView.has(p.id) ||
+          wholeOrganization ||
+          (await this.reader.listTargetsForPolicy(p.id)).length === 0,
+      ),
+    );
+    return new Map([...view.policies].filter((_, i) => shown[i]));
   }
 
   /** Policies of a type that are attached somewhere visible, or attached nowhere. */
@@ -524,19 +608,26 @@ export class OrganizationService {
     return rows.filter((r): r is { summary: PolicySummary; visibleTargets: number } => r !== undefined);
   }
 
-  /** A policy and its visible targets; a policy attached only outside the scope is itself outside it. */
+  /**
+   * A policy and its visible targets. A policy attached only outside the scope is itself outside it,
+   * and gets the answer a policy id that exists nowhere gets; so does a policy of a type this server
+   * does not read (a tag or backup policy), which the reader refuses as invalid input.
+   */
   async policyWithTargets(policyId: string, withReach: boolean): Promise<PolicyWithTargets> {
-    const [policy, targets] = await Promise.all([
-      this.reader.describePolicy(policyId),
-      this.reader.listTargetsForPolicy(policyId),
-    ]);
-    const visibleIds = new Set(await this.filterVisible(targets.map((t) => t.id)));
-    if (targets.length > 0 && visibleIds.size === 0) {
-      throw outsideScope(
-        `Policy ${policyId} (attached only to targets outside the scope)`,
-        await this.allowedIds(),
-      );
+    let policy: Policy;
+    let targets: PolicyTarget[];
+    try {
+      [policy, targets] = await Promise.all([
+        this.reader.describePolicy(policyId),
+        this.reader.listTargetsForPolicy(policyId),
+      ]);
+    } catch (error) {
+      if (isNotFound(error) || (error instanceof UserError && error.code === "invalid_input"))
+        throw await this.scopeError(policyId);
+      throw error;
     }
+    const visibleIds = new Set(await this.filterVisible(targets.map((t) => t.id)));
+    if (targets.length > 0 && visibleIds.size === 0) throw await this.scopeError(policyId);
     const visible = await Promise.all(
       targets
         .filter((t) => visibleIds.has(t.id))
@@ -563,15 +654,21 @@ export class OrganizationService {
   }
 
   /** True when a root is among the allowed ids: an organization has one root, so all of it is in scope. */
-  private async wholeOrganizationAllowed(): Promise<boolean> {
+  async wholeOrganizationAllowed(): Promise<boolean> {
     return (await this.allowedIds()).some((id) => ROOT_ID.test(id));
   }
 }
 
-export function describeId(id: string): string {
+/** "account 123456789012", "OU ou-...", "root r-...", "policy p-...": an id as the caller wrote it. */
+export function subjectOf(id: string): string {
   const kind: TargetKind | undefined = targetKindOf(id);
-  if (kind === "ACCOUNT") return `Account ${id}`;
+  if (kind === "ACCOUNT") return `account ${id}`;
   if (kind === "ORGANIZATIONAL_UNIT") return `OU ${id}`;
-  if (kind === "ROOT") return `Root ${id}`;
+  if (kind === "ROOT") return `root ${id}`;
+  if (POLICY_ID.test(id)) return `policy ${id}`;
   return id;
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof UserError && error.code === "not_found";
 }

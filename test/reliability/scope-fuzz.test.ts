@@ -2,13 +2,16 @@
  * The scope guard under generated input: account, OU, root and policy ids on both sides of the
  * allowed-OU boundary (and ids that exist nowhere), through every tool. An id outside the allowed
  * subtrees is refused; no answer names an account, OU or policy that is neither inside the scope
- * nor on the path above it, by id, name or email.
+ * nor on the path above it, by id, name or email; and every call naming one is made again with
+ * each such id swapped for an id that exists nowhere: the two answers are the same, word for word
+ * (text, isError and structured content), so no answer tells "outside" from "nonexistent".
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSnapshot } from "../../src/org/demo/demo-snapshot.js";
 import { callTool, connect, startHarness } from "../helpers/harness.js";
+import { answerOf, renamed } from "../helpers/scope-twins.js";
 import { report, size } from "./helpers.js";
 
 const snapshot = demoSnapshot();
@@ -39,6 +42,8 @@ interface Scope {
   hiddenPolicies: Set<string>;
   /** Names and emails of hidden accounts and OUs that no policy text happens to contain. */
   hiddenWords: Set<string>;
+  /** Each hidden account, OU and policy id, and an id of the same kind that exists nowhere. */
+  twins: Map<string, string>;
 }
 
 function scopeOf(allowed: string[]): Scope {
@@ -60,7 +65,19 @@ function scopeOf(allowed: string[]): Scope {
         w.length >= 4 && !allText.includes(w) && ![...inside, ...above].some((t) => nameOf(t).includes(w)),
     ),
   );
-  return { allowed, inside, above, hidden, hiddenPolicies, hiddenWords };
+  // For each hidden id, one of the same kind that exists nowhere (and that no generator produces).
+  const twins = new Map<string, string>(
+    [...hidden, ...hiddenPolicies].map((id, i) => {
+      const n = String(i).padStart(4, "0");
+      const twin = id.startsWith("p-")
+        ? `p-zzzz${n}`
+        : id.startsWith("ou-")
+          ? `ou-a1b2-zzzz${n}`
+          : `09876543${n}`;
+      return [id, twin];
+    }),
+  );
+  return { allowed, inside, above, hidden, hiddenPolicies, hiddenWords, twins };
 }
 
 function nameOf(id: string): string {
@@ -101,13 +118,15 @@ const calls: fc.Arbitrary<Call> = fc.oneof(
   fc
     .tuple(OU_LIKE, TYPE)
     .map(([id, policyType]) => ({ tool: "get_effective_scps", args: { ouId: id, policyType }, subject: id })),
-  fc.tuple(ACCOUNT_LIKE, ACCOUNT_LIKE).map(([id, owner]) => ({
+  fc.tuple(ACCOUNT_LIKE, ACCOUNT_LIKE, fc.boolean()).map(([id, owner, inArn]) => ({
     tool: "simulate_scp_request",
     args: {
       accountId: id,
       actions: ["s3:GetObject", "iam:CreateUser"],
-      resource: `arn:aws:s3:::b/k`,
-      resourceAccountId: owner,
+      // The resource's owner given outright, or as the account of its ARN.
+      ...(inArn
+        ? { resource: `arn:aws:sqs:eu-west-1:${owner}:q` }
+        : { resource: `arn:aws:s3:::b/k`, resourceAccountId: owner }),
     },
     subject: id,
   })),
@@ -122,10 +141,11 @@ const calls: fc.Arbitrary<Call> = fc.oneof(
   fc
     .oneof(ACCOUNT_LIKE, OU_LIKE)
     .map((id) => ({ tool: "compare_scp_config", args: { scopeId: id }, subject: id })),
-  fc.tuple(ACCOUNT_LIKE, fc.boolean()).map(([id, hint]) => ({
+  POLICY.map((id) => ({ tool: "compare_scp_config", args: { policy: id } })),
+  fc.tuple(ACCOUNT_LIKE, fc.boolean(), fc.option(ACCOUNT_LIKE)).map(([id, hint, owner]) => ({
     tool: "analyze_error_log",
     args: {
-      text: `User: arn:aws:sts::${id}:assumed-role/dev/s is not authorized to perform: ec2:RunInstances on resource: * with an explicit deny in a service control policy`,
+      text: `User: arn:aws:sts::${id}:assumed-role/dev/s is not authorized to perform: sqs:SendMessage on resource: ${owner ? `arn:aws:sqs:eu-west-1:${owner}:q` : "*"} with an explicit deny in a service control policy`,
       ...(hint ? { accountId: id } : {}),
     },
   })),
@@ -146,7 +166,7 @@ describe.each([[["ou-a1b2-nonprod0"]], [["ou-a1b2-payments", "ou-a1b2-security0"
     it("refuses every id outside the scope and never answers about one", async () => {
       expect(scope.hidden.size).toBeGreaterThan(3);
       expect(scope.hiddenWords.size).toBeGreaterThan(2);
-      const tally = { calls: 0, refused: 0, answered: 0, outsideAsked: 0 };
+      const tally = { calls: 0, refused: 0, answered: 0, outsideAsked: 0, twinsCompared: 0 };
       await fc.assert(
         fc.asyncProperty(calls, async (c) => {
           tally.calls++;
@@ -173,12 +193,22 @@ describe.each([[["ou-a1b2-nonprod0"]], [["ou-a1b2-payments", "ou-a1b2-security0"
             if (!asked.includes(word))
               expect(body, `${c.tool} ${asked} leaked "${word}"`).not.toContain(word);
           }
+          // The same call with every hidden id swapped for one that exists nowhere: the same answer.
+          const swaps = new Map([...scope.twins].filter(([id]) => asked.includes(id)));
+          if (swaps.size > 0) {
+            tally.twinsCompared++;
+            const twin = await callTool(client, c.tool, JSON.parse(renamed(c.args, swaps)));
+            expect(renamed(answerOf(result), swaps), `${c.tool} ${asked}`).toBe(
+              renamed(answerOf(twin.result)),
+            );
+          }
         }),
         { numRuns: size(3_000, 150), seed: 17 },
       );
       report(`scope ${allowed.join(",")}`, tally);
       expect(tally.refused).toBeGreaterThan(0);
       expect(tally.answered).toBeGreaterThan(0);
+      expect(tally.twinsCompared).toBeGreaterThan(10);
     }, 600_000);
   },
 );

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { describeOrigin } from "../../config/load.js";
+import { UserError } from "../../errors.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
 
@@ -11,12 +12,13 @@ export const getServerStatus = defineTool({
     "(live AWS, a snapshot file or the bundled demo) and how old it is, the OUs it is allowed to inspect, which " +
     "policy types are enabled, and API/cache figures. Call it first when unsure which organization or scope you are talking to. " +
     "With refresh: true it first drops every cached AWS answer, so the next questions read the organization afresh " +
-    "(use it after changing policies or moving accounts; cached answers otherwise live for cacheTtlSeconds).",
+    "(use it after changing policies or moving accounts; cached answers otherwise live for cacheTtlSeconds). " +
+    "A refresh runs at most once a minute; a refused one says when the next can run.",
   input: {
     refresh: z
       .boolean()
       .default(false)
-      .describe("drop every cached AWS answer first, so what follows is read afresh"),
+      .describe("drop every cached AWS answer first, so what follows is read afresh (at most once a minute)"),
   },
   output: {
     server: z.object({
@@ -36,19 +38,33 @@ export const getServerStatus = defineTool({
       id: z.string(),
       managementAccountId: z.string(),
       source: z.enum(["aws", "snapshot", "demo"]),
-      dataAsOf: z.string().nullable(),
+      dataAsOf: z
+        .string()
+        .nullable()
+        .describe(
+          "when the snapshot was captured, or when the oldest cached AWS answer was read; null when nothing is held, or (live AWS, part of the organization in scope) withheld",
+        ),
       dataAgeSeconds: z.number().nullable(),
     }),
     scope: z.object({ allowedOuIds: z.array(z.string()), wholeOrganization: z.boolean() }),
     roots: z.array(z.object({ id: z.string(), name: z.string(), enabledPolicyTypes: z.array(z.string()) })),
     cache: z.object({
-      apiCalls: z.record(z.string(), z.number()).describe("AWS API calls per operation, one per page"),
-      totalApiCalls: z.number(),
+      countsWithheld: z
+        .boolean()
+        .describe(
+          "true when only part of the organization is in scope: call and cache counts depend on what lies outside it, so they are left out here (the server log has them)",
+        ),
+      apiCalls: z
+        .record(z.string(), z.number())
+        .optional()
+        .describe("AWS API calls per operation, one per page"),
+      totalApiCalls: z.number().optional(),
       cacheHits: z
         .number()
+        .optional()
         .describe("answers served from the cache or shared with an identical call in flight"),
-      cacheMisses: z.number(),
-      cacheEntries: z.number(),
+      cacheMisses: z.number().optional(),
+      cacheEntries: z.number().optional(),
       httpRequests: z.number().optional().describe("HTTP requests sent to AWS, SDK retries included"),
       throttledResponses: z.number().optional().describe("requests AWS answered with a throttling error"),
       derivedEntries: z
@@ -62,8 +78,8 @@ export const getServerStatus = defineTool({
           ratePerSecond: z.number(),
           burst: z.number(),
           maxConcurrency: z.number(),
-          delayedRequests: z.number(),
-          waitedMs: z.number(),
+          delayedRequests: z.number().optional(),
+          waitedMs: z.number().optional(),
         })
         .optional()
         .describe("the request pacer that keeps AWS calls under the Organizations throttle"),
@@ -72,19 +88,38 @@ export const getServerStatus = defineTool({
   handler: async ({ refresh }, ctx) => {
     const { org, loaded } = requireOrg(ctx);
     if (refresh) {
-      org.refresh();
+      const outcome = org.requestRefresh();
+      if (!outcome.refreshed) {
+        const seconds = Math.max(1, Math.ceil((outcome.nextRefreshAt.getTime() - Date.now()) / 1000));
+        ctx.logger.info("organization cache refresh refused", {
+          requestId: ctx.requestId,
+          nextRefreshAt: outcome.nextRefreshAt.toISOString(),
+        });
+        throw new UserError(
+          "throttled",
+          `The organization was last refreshed at ${outcome.lastRefreshAt.toISOString()}; a refresh runs at most once a ` +
+            `minute, so the next one can run at ${outcome.nextRefreshAt.toISOString()} (in ${seconds} s). ` +
+            `Until then answers come from what was read since that refresh (cached for at most ${loaded.config.cacheTtlSeconds} s).`,
+        );
+      }
       ctx.logger.info("organization cache refreshed", { requestId: ctx.requestId });
     }
-    const [info, roots, allowed] = await Promise.all([
+    const [info, roots, allowed, wholeOrganization] = await Promise.all([
       org.describeOrganization(),
       org.listRoots(),
       org.allowedIds(),
+      org.wholeOrganizationAllowed(),
     ]);
     const stats = org.reader.stats();
+    // With part of the organization in scope, every count below grows with what lies outside it
+    // (all policies are listed and read, an out-of-scope id costs a walk to the root, a missing one
+    // a single failed call): told to the operator's log only. A snapshot's capture time is fixed;
+    // live AWS data's age follows the same reads.
+    const withheld = !wholeOrganization;
+    if (withheld) ctx.logger.info("organization reader stats", { requestId: ctx.requestId, ...stats });
     const now = Date.now();
-    const dataAgeSeconds = stats.dataAsOf
-      ? Math.max(0, Math.round((now - Date.parse(stats.dataAsOf)) / 1000))
-      : null;
+    const dataAsOf = withheld && org.reader.kind === "aws" ? null : stats.dataAsOf;
+    const dataAgeSeconds = dataAsOf ? Math.max(0, Math.round((now - Date.parse(dataAsOf)) / 1000)) : null;
     const baseline = loaded.config.baseline;
     const data = {
       server: {
@@ -110,24 +145,31 @@ export const getServerStatus = defineTool({
         id: info.id,
         managementAccountId: info.managementAccountId,
         source: org.reader.kind,
-        dataAsOf: stats.dataAsOf,
+        dataAsOf,
         dataAgeSeconds,
       },
-      scope: { allowedOuIds: allowed, wholeOrganization: loaded.config.allowedOuIds === undefined },
+      scope: { allowedOuIds: allowed, wholeOrganization },
       roots: roots.map((r) => ({
         id: r.id,
         name: r.name,
         enabledPolicyTypes: r.policyTypes.filter((t) => t.status === "ENABLED").map((t) => t.type),
       })),
       cache: {
-        apiCalls: stats.apiCalls,
-        totalApiCalls: Object.values(stats.apiCalls).reduce((a, b) => a + b, 0),
-        cacheHits: stats.cacheHits,
-        cacheMisses: stats.cacheMisses,
-        cacheEntries: stats.cacheEntries,
-        ...(stats.httpRequests !== undefined ? { httpRequests: stats.httpRequests } : {}),
-        ...(stats.throttledResponses !== undefined ? { throttledResponses: stats.throttledResponses } : {}),
-        ...(stats.derivedEntries !== undefined ? { derivedEntries: stats.derivedEntries } : {}),
+        countsWithheld: withheld,
+        ...(withheld
+          ? {}
+          : {
+              apiCalls: stats.apiCalls,
+              totalApiCalls: Object.values(stats.apiCalls).reduce((a, b) => a + b, 0),
+              cacheHits: stats.cacheHits,
+              cacheMisses: stats.cacheMisses,
+              cacheEntries: stats.cacheEntries,
+              ...(stats.httpRequests !== undefined ? { httpRequests: stats.httpRequests } : {}),
+              ...(stats.throttledResponses !== undefined
+                ? { throttledResponses: stats.throttledResponses }
+                : {}),
+              ...(stats.derivedEntries !== undefined ? { derivedEntries: stats.derivedEntries } : {}),
+            }),
         ...(stats.refreshes !== undefined ? { refreshes: stats.refreshes } : {}),
         refreshed: refresh,
         ...(stats.pacing
@@ -136,8 +178,9 @@ export const getServerStatus = defineTool({
                 ratePerSecond: stats.pacing.ratePerSecond,
                 burst: stats.pacing.burst,
                 maxConcurrency: stats.pacing.maxConcurrency,
-                delayedRequests: stats.pacing.delayed,
-                waitedMs: stats.pacing.waitedMs,
+                ...(withheld
+                  ? {}
+                  : { delayedRequests: stats.pacing.delayed, waitedMs: stats.pacing.waitedMs }),
               },
             }
           : {}),
@@ -148,7 +191,9 @@ export const getServerStatus = defineTool({
         (stats.dataAsOf ? `, data as of ${stats.dataAsOf}` : ""),
       `Scope: ${data.scope.wholeOrganization ? "the whole organization" : allowed.join(", ")}`,
       `Enabled policy types: ${data.roots.flatMap((r) => r.enabledPolicyTypes).join(", ") || "none"}`,
-      `AWS API calls: ${data.cache.totalApiCalls}, cache hits: ${stats.cacheHits}` +
+      (withheld
+        ? "API call and cache counts are not shown: with part of the organization in scope they depend on what lies outside it"
+        : `AWS API calls: ${data.cache.totalApiCalls ?? 0}, cache hits: ${stats.cacheHits}`) +
         (refresh ? " (cache dropped first: refreshed)" : ""),
     ].join("\n");
     return { summary, data };
