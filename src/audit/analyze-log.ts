@@ -360,6 +360,31 @@ function roleArnOf(principalArn: string): { arn: string; note: string | null } {
   };
 }
 
+type RemediationKind = Remediation["kind"];
+type RemediationFields = Partial<Omit<Remediation, "kind" | "description">>;
+
+/** A remediation: every field not given is null (no policy, target or change), and loosens nothing. */
+function remediation(
+  kind: RemediationKind,
+  description: string,
+  fields: RemediationFields = {},
+): Remediation {
+  return {
+    kind,
+    description,
+    policyId: null,
+    policyName: null,
+    statementIndex: null,
+    sid: null,
+    targetId: null,
+    targetName: null,
+    change: null,
+    blastRadius: null,
+    loosensGuardrail: false,
+    ...fields,
+  };
+}
+
 async function remediate(
   org: OrganizationService,
   facts: DeniedRequest,
@@ -373,127 +398,18 @@ async function remediate(
     const candidates = candidateDenies(facts, result);
     if (result.decision === "explicitly_denied" || candidates.length > 0) {
       for (const s of result.decision === "explicitly_denied" ? result.decidingStatements : candidates) {
-        if (s.effect !== "Deny") continue;
-        const reach = await policyReach(org, s.policyId);
-        const base = {
-          policyId: s.policyId,
-          policyName: s.policyName,
-          statementIndex: s.statementIndex,
-          sid: s.sid ?? null,
-          targetId: s.level.targetId,
-          targetName: s.level.targetName,
-        };
-        // A candidate's region condition is undecided (the log has no region), not yet true.
-        const regionCondition = (s.conditions ?? []).find(
-          (c) =>
-            c.key.toLowerCase() === "aws:requestedregion" && /Not/.test(c.operator) && c.result !== false,
-        );
-        // A single-endpoint service is authorized in us-east-1 whatever the caller does: no region to move to.
-        if (regionCondition && !fixedRequestRegion(action.split(":")[0] ?? "")) {
-          out.push({
-            kind: "use_allowed_region",
-            description: `Send the request to an allowed region (${regionCondition.policyValues.join(", ")}) instead of ${regionCondition.contextValue === undefined ? "the one it went to" : String(regionCondition.contextValue)}.`,
-            ...base,
-            change: null,
-            blastRadius: null,
-            loosensGuardrail: false,
-          });
-        }
-        if (s.action.element === "NotAction") {
-          const service = action.split(":")[0];
-          out.push({
-            kind: "exempt_action",
-            description: `Add "${action}" (or "${service}:*" if the whole service is global or must stay reachable) to the NotAction list of ${describe(s)}.`,
-            ...base,
-            change: JSON.stringify({ NotAction: [...s.action.patterns, action] }),
-            blastRadius: reach,
-            loosensGuardrail: true,
-          });
-        }
-        if (principalArn) {
-          const role = roleArnOf(principalArn);
-          const existing = (s.conditions ?? []).find(
-            (c) => c.key.toLowerCase() === "aws:principalarn" && /Not(Like|Equals)/i.test(c.operator),
-          );
-          const values = existing ? [...existing.policyValues, role.arn] : [role.arn];
-          out.push({
-            kind: "exempt_principal",
-            description:
-              (existing
-                ? `Add ${role.arn} to the existing ${existing.operator} aws:PrincipalArn exemption of ${describe(s)}`
-                : `Add an ArnNotLike aws:PrincipalArn exemption for ${role.arn} to ${describe(s)}`) +
-              (role.note ? `. ${role.note}` : "."),
-            ...base,
-            // The statement's whole Condition block with the exemption merged in, so applying it
-            // as written keeps the other conditions (a region test, say).
-            change: JSON.stringify({
-              Condition: mergedCondition(
-                s,
-                existing?.operator ?? "ArnNotLike",
-                existing?.key ?? "aws:PrincipalArn",
-                values,
-              ),
-            }),
-            blastRadius: reach,
-            loosensGuardrail: true,
-          });
-        }
+        if (s.effect === "Deny") out.push(...(await denyStatementFixes(org, s, action, principalArn)));
       }
     }
-    if (result.decision === "implicitly_denied") {
-      const chain = await org.effectiveChain(
-        result.policyType === "SERVICE_CONTROL_POLICY"
-          ? (sim.request.principalAccount ?? "")
-          : (sim.rcpAccountId ?? ""),
-        result.policyType,
-      );
-      for (const m of result.missingAllowAt) {
-        const level = chain.levels[m.index];
-        const allowList = level?.policies.find((p) => /"Allow"/.test(p.content));
-        if (allowList) {
-          out.push({
-            kind: "add_action_to_allow_list",
-            description: `Add "${action}" to the Allow statement of ${allowList.name} (${allowList.id}), the allow-list attached to ${m.targetName} (${m.targetId}).`,
-            policyId: allowList.id,
-            policyName: allowList.name,
-            statementIndex: null,
-            sid: null,
-            targetId: m.targetId,
-            targetName: m.targetName,
-            change: JSON.stringify({ Effect: "Allow", Action: [action], Resource: "*" }),
-            blastRadius: await policyReach(org, allowList.id),
-            loosensGuardrail: true,
-          });
-        }
-        out.push({
-          kind: "attach_allow",
-          description: `Attach FullAWSAccess (or an allow-list SCP that includes ${action}) to ${m.targetName} (${m.targetId}): nothing attached there allows the request.`,
-          policyId: "p-FullAWSAccess",
-          policyName: "FullAWSAccess",
-          statementIndex: null,
-          sid: null,
-          targetId: m.targetId,
-          targetName: m.targetName,
-          change: null,
-          blastRadius: await reachOf(org, [m.targetId]),
-          loosensGuardrail: true,
-        });
-      }
-    }
+    if (result.decision === "implicitly_denied")
+      out.push(...(await missingAllowFixes(org, sim, result, action)));
     if (result.decision === "depends_on_context" && result.missingContextKeys.length) {
-      out.push({
-        kind: "provide_context",
-        description: `The answer depends on ${result.missingContextKeys.join(", ")}: re-run simulate_scp_request with those keys in context to see which applies.`,
-        policyId: null,
-        policyName: null,
-        statementIndex: null,
-        sid: null,
-        targetId: null,
-        targetName: null,
-        change: null,
-        blastRadius: null,
-        loosensGuardrail: false,
-      });
+      out.push(
+        remediation(
+          "provide_context",
+          `The answer depends on ${result.missingContextKeys.join(", ")}: re-run simulate_scp_request with those keys in context to see which applies.`,
+        ),
+      );
     }
   }
   if (
@@ -501,38 +417,160 @@ async function remediate(
     facts.policyType !== "service control policy" &&
     facts.policyType !== "resource control policy"
   ) {
-    out.push({
-      kind: "fix_iam_policy",
-      description: `The organization's policies do not block ${action}: grant it in the principal's ${facts.policyType ?? "IAM policies"} (or remove the Deny there).`,
-      policyId: null,
-      policyName: null,
-      statementIndex: null,
-      sid: null,
-      targetId: null,
-      targetName: null,
-      change: null,
-      blastRadius: null,
+    out.push(
+      remediation(
+        "fix_iam_policy",
+        `The organization's policies do not block ${action}: grant it in the principal's ${facts.policyType ?? "IAM policies"} (or remove the Deny there).`,
+        { loosensGuardrail: true },
+      ),
+    );
+  }
+  return out;
+}
+
+/** Fixes for one Deny statement: another region, an action exemption, a principal exemption. */
+async function denyStatementFixes(
+  org: OrganizationService,
+  s: StatementEvaluation,
+  action: string,
+  principalArn: string | undefined,
+): Promise<Remediation[]> {
+  const out: Remediation[] = [];
+  const reach = await policyReach(org, s.policyId);
+  const statement: RemediationFields = {
+    policyId: s.policyId,
+    policyName: s.policyName,
+    statementIndex: s.statementIndex,
+    sid: s.sid ?? null,
+    targetId: s.level.targetId,
+    targetName: s.level.targetName,
+  };
+  const region = regionFix(s, action, statement);
+  if (region) out.push(region);
+  if (s.action.element === "NotAction") {
+    const service = action.split(":")[0];
+    out.push(
+      remediation(
+        "exempt_action",
+        `Add "${action}" (or "${service}:*" if the whole service is global or must stay reachable) to the NotAction list of ${describe(s)}.`,
+        {
+          ...statement,
+          change: JSON.stringify({ NotAction: [...s.action.patterns, action] }),
+          blastRadius: reach,
+          loosensGuardrail: true,
+        },
+      ),
+    );
+  }
+  if (principalArn) out.push(principalFix(s, principalArn, statement, reach));
+  return out;
+}
+
+function regionFix(s: StatementEvaluation, action: string, statement: RemediationFields): Remediation | null {
+  // A candidate's region condition is undecided (the log has no region), not yet true.
+  const regionCondition = (s.conditions ?? []).find(
+    (c) => c.key.toLowerCase() === "aws:requestedregion" && /Not/.test(c.operator) && c.result !== false,
+  );
+  // A single-endpoint service is authorized in us-east-1 whatever the caller does: no region to move to.
+  if (!regionCondition || fixedRequestRegion(action.split(":")[0] ?? "")) return null;
+  return remediation(
+    "use_allowed_region",
+    `Send the request to an allowed region (${regionCondition.policyValues.join(", ")}) instead of ${regionCondition.contextValue === undefined ? "the one it went to" : String(regionCondition.contextValue)}.`,
+    statement,
+  );
+}
+
+function principalFix(
+  s: StatementEvaluation,
+  principalArn: string,
+  statement: RemediationFields,
+  reach: BlastRadius,
+): Remediation {
+  const role = roleArnOf(principalArn);
+  const existing = (s.conditions ?? []).find(
+    (c) => c.key.toLowerCase() === "aws:principalarn" && /Not(Like|Equals)/i.test(c.operator),
+  );
+  const values = existing ? [...existing.policyValues, role.arn] : [role.arn];
+  return remediation(
+    "exempt_principal",
+    (existing
+      ? `Add ${role.arn} to the existing ${existing.operator} aws:PrincipalArn exemption of ${describe(s)}`
+      : `Add an ArnNotLike aws:PrincipalArn exemption for ${role.arn} to ${describe(s)}`) +
+      (role.note ? `. ${role.note}` : "."),
+    {
+      ...statement,
+      // The statement's whole Condition block with the exemption merged in, so applying it
+      // as written keeps the other conditions (a region test, say).
+      change: JSON.stringify({
+        Condition: mergedCondition(
+          s,
+          existing?.operator ?? "ArnNotLike",
+          existing?.key ?? "aws:PrincipalArn",
+          values,
+        ),
+      }),
+      blastRadius: reach,
       loosensGuardrail: true,
-    });
+    },
+  );
+}
+
+/** Fixes for levels where no Allow matched: extend the allow-list there, or attach FullAWSAccess. */
+async function missingAllowFixes(
+  org: OrganizationService,
+  sim: ActionSimulation,
+  result: EvaluationResult,
+  action: string,
+): Promise<Remediation[]> {
+  const out: Remediation[] = [];
+  const chain = await org.effectiveChain(
+    result.policyType === "SERVICE_CONTROL_POLICY"
+      ? (sim.request.principalAccount ?? "")
+      : (sim.rcpAccountId ?? ""),
+    result.policyType,
+  );
+  for (const m of result.missingAllowAt) {
+    const level = chain.levels[m.index];
+    const allowList = level?.policies.find((p) => /"Allow"/.test(p.content));
+    const target = { targetId: m.targetId, targetName: m.targetName };
+    if (allowList) {
+      out.push(
+        remediation(
+          "add_action_to_allow_list",
+          `Add "${action}" to the Allow statement of ${allowList.name} (${allowList.id}), the allow-list attached to ${m.targetName} (${m.targetId}).`,
+          {
+            policyId: allowList.id,
+            policyName: allowList.name,
+            ...target,
+            change: JSON.stringify({ Effect: "Allow", Action: [action], Resource: "*" }),
+            blastRadius: await policyReach(org, allowList.id),
+            loosensGuardrail: true,
+          },
+        ),
+      );
+    }
+    out.push(
+      remediation(
+        "attach_allow",
+        `Attach FullAWSAccess (or an allow-list SCP that includes ${action}) to ${m.targetName} (${m.targetId}): nothing attached there allows the request.`,
+        {
+          policyId: "p-FullAWSAccess",
+          policyName: "FullAWSAccess",
+          ...target,
+          blastRadius: await reachOf(org, [m.targetId]),
+          loosensGuardrail: true,
+        },
+      ),
+    );
   }
   return out;
 }
 
 function decodeRemediation(): Remediation {
-  return {
-    kind: "decode_message",
-    description:
-      "Decode the encoded authorization message to see the exact policy and context: aws sts decode-authorization-message --encoded-message <message> --query DecodedMessage --output text (needs sts:DecodeAuthorizationMessage).",
-    policyId: null,
-    policyName: null,
-    statementIndex: null,
-    sid: null,
-    targetId: null,
-    targetName: null,
-    change: null,
-    blastRadius: null,
-    loosensGuardrail: false,
-  };
+  return remediation(
+    "decode_message",
+    "Decode the encoded authorization message to see the exact policy and context: aws sts decode-authorization-message --encoded-message <message> --query DecodedMessage --output text (needs sts:DecodeAuthorizationMessage).",
+  );
 }
 
 function guidanceFor(facts: DeniedRequest): string[] {

@@ -2,6 +2,7 @@ import { judgeAccount, looksLikeArn, regionFromArn, splitArn } from "./arn.js";
 import { actionForOperation, isRegion, serviceForUniqueOperation } from "./aws-names.js";
 import type { IamMessage } from "./iam-message.js";
 import type { DeniedRequest, DenyKind, LogSource, ParseHints, MessagePolicyType } from "./types.js";
+import type { WrapperContext } from "./wrappers.js";
 
 export const RAW_MESSAGE_MAX = 1000;
 
@@ -69,6 +70,18 @@ export function applyIamMessage(s: Sighting, parsed: IamMessage): void {
   s.denyKind = parsed.denyKind;
   s.policyArn = parsed.policyArn;
   s.notes.push(...parsed.notes);
+}
+
+/** What the wrapper around a message says, where the message itself is silent. */
+export function applyContext(s: Sighting, ctx: WrapperContext): void {
+  s.errorCode ??= ctx.errorCode;
+  s.sdkOperation ??= ctx.sdkOperation;
+  s.servicePrefix ??= ctx.servicePrefix;
+  s.requestId ??= ctx.requestId;
+  s.region ??= ctx.region;
+  s.encodedMessage ??= ctx.encodedMessage;
+  for (const n of ctx.notes) if (!s.notes.includes(n)) s.notes.push(n);
+  for (const src of ctx.sources) if (!s.sources.includes(src)) s.sources.push(src);
 }
 
 export function collapse(text: string, max = RAW_MESSAGE_MAX): string {

@@ -1,0 +1,88 @@
+/**
+ * Phase 2 of the parser: IAM access-denied messages ("User: … is not authorized to perform: …") in
+ * any wrapping, each read with the record around it for the wrapper's facts.
+ */
+import { IAM_ANCHOR_SOURCE, parseIamMessage } from "./iam-message.js";
+import type { ScanState } from "./scan-state.js";
+import { applyContext, applyIamMessage, emptySighting, type Sighting } from "./sighting.js";
+import { afterEnd, beforeStart, normalise } from "./text-index.js";
+import { readContext } from "./wrappers.js";
+
+interface Anchor {
+  pos: number;
+  end: number;
+  floor: number;
+}
+
+function findAnchors(state: ScanState): Anchor[] {
+  const { input, claimed } = state;
+  const anchorRe = new RegExp(IAM_ANCHOR_SOURCE, "gi");
+  const anchors: Anchor[] = [];
+  for (let m = anchorRe.exec(input); m !== null; m = anchorRe.exec(input)) {
+    if (!claimed.has(m.index))
+      anchors.push({ pos: m.index, end: m.index + m[0].length, floor: claimed.floor(m.index) });
+  }
+  return anchors;
+}
+
+export function scanIamMessages(state: ScanState): void {
+  const { input, lines } = state;
+  const anchors = findAnchors(state);
+  let prevCut = 0;
+  for (let a = 0; a < anchors.length; a++) {
+    const { pos, end, floor } = anchors[a] as Anchor;
+    const next = anchors[a + 1];
+    const ceiling = next === undefined ? input.length : next.pos;
+    const start = beforeStart(lines, pos, Math.max(prevCut, floor));
+    const stop = Math.max(end, afterEnd(lines, pos, ceiling));
+    const sBefore = normalise(input.slice(start, pos));
+    const sAnchor = normalise(input.slice(pos, end));
+    const sAfter = normalise(input.slice(end, stop));
+    const s = sBefore + sAnchor + sAfter;
+    const parsed = parseIamMessage(s, sBefore.length, sBefore.length + sAnchor.length);
+    if (
+      parsed.genericOperation &&
+      next !== undefined &&
+      next.pos - end < 2500 &&
+      /^[ \t]{0,5}this operation\.?[ \t]{0,5}User:/.test(input.slice(end, next.pos))
+    ) {
+      // EC2: "You are not authorized to perform this operation. User: … is not authorized to perform: …"
+      continue;
+    }
+    const sighting = emptySighting(pos, lines.index(pos) + 1);
+    applyIamMessage(sighting, parsed);
+    sighting.rawMessage = s.slice(parsed.start, parsed.end).replace(/^User:\s?/, "User: ");
+    const ctx = readContext(s.slice(0, parsed.start), input.slice(end, stop));
+    if (parsed.genericOperation || (parsed.action === null && parsed.principal === null)) {
+      if (ctx.encodedMessage !== null || ctx.encodedPhrase)
+        sighting.sources.push("encoded-authorization-message");
+      if (
+        ctx.errorCode === null &&
+        /^You are not authorized to perform this operation/i.test(sighting.rawMessage)
+      ) {
+        sighting.errorCode = "UnauthorizedOperation";
+      }
+    }
+    applyContext(sighting, ctx);
+    if (sighting.errorCode === null && parsed.genericOperation) sighting.errorCode = "UnauthorizedOperation";
+    if (!hasEvidence(sighting, parsed)) continue; // prose such as "if you are not authorized to perform an action, …"
+    state.sightings.push(sighting);
+    state.claimed.add(start, stop);
+    // The next message may start right after this one ends (same line or the next).
+    const consumed = Math.max(0, parsed.end - sBefore.length - sAnchor.length);
+    prevCut = Math.max(prevCut, Math.min(end + consumed, ceiling));
+  }
+}
+
+/** Whether a match is a real denial rather than prose that happens to use the phrase. */
+function hasEvidence(sighting: Sighting, parsed: ReturnType<typeof parseIamMessage>): boolean {
+  return (
+    parsed.action !== null ||
+    parsed.genericOperation ||
+    parsed.denyKind !== null ||
+    parsed.resource !== null ||
+    (parsed.principal !== null && parsed.principal.startsWith("arn:")) ||
+    sighting.errorCode !== null ||
+    sighting.encodedMessage !== null
+  );
+}
