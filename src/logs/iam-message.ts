@@ -39,6 +39,9 @@ interface PhraseRule {
   note?: string;
 }
 
+export const ROLE_TRUST_NOTE =
+  "A role trust policy is the role's own resource-based policy (its AssumeRolePolicyDocument): it names who may assume the role, and AWS names it apart from other resource-based policies.";
+
 const PHRASES: readonly PhraseRule[] = [
   { phrase: "service control polic", type: "service control policy" },
   { phrase: "resource control polic", type: "resource control policy" },
@@ -51,16 +54,8 @@ const PHRASES: readonly PhraseRule[] = [
   { phrase: "vpc endpoint polic", type: "VPC endpoint policy" },
   { phrase: "resource-based polic", type: "resource-based policy" },
   { phrase: "resource based polic", type: "resource-based policy" },
-  {
-    phrase: "role trust polic",
-    type: "resource-based policy",
-    note: "The message names the role trust policy, which is the role's resource-based policy.",
-  },
-  {
-    phrase: "trust polic",
-    type: "resource-based policy",
-    note: "The message names the role trust policy, which is the role's resource-based policy.",
-  },
+  { phrase: "role trust polic", type: "role trust policy", note: ROLE_TRUST_NOTE },
+  { phrase: "trust polic", type: "role trust policy", note: ROLE_TRUST_NOTE },
 ];
 
 function matchPhrase(text: string): { rule: PhraseRule; length: number } | null {
@@ -152,6 +147,13 @@ function readAction(s: string, anchorStart: number, anchorEnd: number, notes: st
   return { action: null, actionWritten: null, genericOperation: false, end: i };
 }
 
+/**
+ * IAM resources named by kind and name rather than ARN: "role NAME", "user NAME", "group NAME",
+ * "policy NAME", "instance profile NAME", "policy path /", "role path /" and the like.
+ */
+const IAM_NAMED_RESOURCE_RE =
+  /^((?:policy|role|user|group|instance profile|server certificate|saml provider|oidc provider|mfa device|virtual mfa device) path|instance profile|server certificate|saml provider|oidc provider|virtual mfa device|mfa device|role|user|group|policy) ([^\s"'`]{1,256})/i;
+
 /** "on resource: RESOURCE", "on this resource", or the S3 guide's `on "arn:…"`. */
 function readResource(s: string, from: number, notes: string[]): { resource: string | null; end: number } {
   let i = skipSpaces(s, from);
@@ -161,6 +163,14 @@ function readResource(s: string, from: number, notes: string[]): { resource: str
   if (onThis && !/^on (?:the )?resource:/i.test(rest)) return { resource: null, end: i + onThis[0].length };
   if (onResource) {
     i = skipSpaces(s, i + onResource[0].length);
+    const named = IAM_NAMED_RESOURCE_RE.exec(s.slice(i, i + 300));
+    if (named?.[2] !== undefined && !/^(?:with|because)$/i.test(named[2])) {
+      // IAM names some resources by kind and name: "role NAME", "policy path /", "user NAME".
+      const name = stripTrailingPunctuation(named[2]);
+      const resource = `${named[1] ?? ""} ${name === "" ? named[2] : name}`;
+      notes.push(`IAM names the resource by kind and name (${resource}), not by ARN.`);
+      return { resource, end: i + named[0].length };
+    }
     const token = readToken(s, i);
     if (!token || /^(?:with|because)$/i.test(token.value)) return { resource: null, end: i };
     if (isPlaceholder(token.value)) {
@@ -270,10 +280,22 @@ function readImplicitClause(s: string, from: number, notes: string[]): DenyClaus
   return clause;
 }
 
+/** An ellipsis someone left where they cut a message: "...", "…", "[...]". */
+const ELISION_RE = /^(?:\.{3}|\u2026|\[(?:\.{3}|\u2026)\])[ \t]*/;
+const CLAUSE_START_RE = /^(?:with an? explicit deny\b|because no )/i;
+
 /** The reason after the resource: an explicit or implicit deny clause, or another "because …". */
 export function readDenyClause(s: string, from: number, notes: string[]): DenyClause {
   let i = skipSpaces(s, from);
   if (s.charAt(i) === "," || s.charAt(i) === "-") i = skipSpaces(s, i + 1);
+  const elided = ELISION_RE.exec(s.slice(i, i + 8));
+  if (elided && CLAUSE_START_RE.test(s.slice(i + elided[0].length, i + elided[0].length + 24))) {
+    // "… is not authorized to perform: iam:GetRole ... with an explicit deny in …": a part was cut out.
+    notes.push(
+      "Part of the message was cut out where it shows an ellipsis; the deny clause after it was read.",
+    );
+    i += elided[0].length;
+  }
   const clause = s.slice(i, i + 400);
   const explicit = /^with an? explicit deny\b/i.exec(clause);
   if (explicit) return readExplicitClause(s, i + explicit[0].length, notes);

@@ -2,18 +2,21 @@
  * Phase 1 of the parser: CloudTrail events in the paste, whole JSON blocks first, then openers never
  * closed (a truncated event), then fragments outside any block (a paste that starts mid-event).
  */
+import { thousands } from "./limits.js";
 import {
   collectEvents,
   eventFromFragment,
   jsonErrorPosition,
-  scanJsonBlocks,
   sightingFromEvent,
+  type BlockScan,
   type JsonBlock,
 } from "./cloudtrail.js";
-import type { ScanState } from "./scan-state.js";
+import { overLimit, takeEvent, type ScanState } from "./scan-state.js";
 
 /** Largest JSON block handed to JSON.parse. */
 const MAX_JSON_BLOCK = 32 * 1024 * 1024;
+/** Blocks that may fail JSON.parse (a throw costs far more than a parse); the rest are read by pattern. */
+const MAX_FAILED_PARSES = 1_000;
 
 function firstIndexAtOrAfter(sorted: readonly number[], pos: number): number {
   let lo = 0;
@@ -26,22 +29,28 @@ function firstIndexAtOrAfter(sorted: readonly number[], pos: number): number {
   return lo;
 }
 
-function firstBlockAfter(blocks: readonly JsonBlock[], pos: number): JsonBlock | undefined {
+/** The first block start after `pos`. */
+function firstStartAfter(starts: Float64Array, pos: number): number | undefined {
   let lo = 0;
-  let hi = blocks.length;
+  let hi = starts.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((blocks[mid] as JsonBlock).start > pos) hi = mid;
+    if ((starts[mid] as number) > pos) hi = mid;
     else lo = mid + 1;
   }
-  return blocks[lo];
+  return starts[lo];
 }
 
-export function scanCloudTrail(state: ScanState): void {
-  const scan = scanJsonBlocks(state.input);
+export function scanCloudTrail(state: ScanState, scan: BlockScan): void {
   readBlocks(state, scan.blocks);
-  readUnterminated(state, scan.blocks, scan.unterminated);
+  readUnterminated(state, scan.blockStarts, scan.unterminated);
   readFragments(state);
+}
+
+/** Count one CloudTrail event; false once the paste is over the events limit. */
+function takeCloudTrailEvent(state: ScanState): boolean {
+  state.cloudTrailEvents++;
+  return takeEvent(state);
 }
 
 type BlockParse = { ok: true; value: unknown } | { ok: false; message: string } | { ok: null };
@@ -51,19 +60,29 @@ function parseBlock(
   state: ScanState,
   block: JsonBlock,
   slice: string,
-  budget: { left: number; warned: boolean },
+  budget: { left: number; failures: number },
 ): BlockParse {
+  if (budget.failures >= MAX_FAILED_PARSES) {
+    state.warnings.addOnce(
+      "json-failures",
+      () =>
+        `More than ${thousands(MAX_FAILED_PARSES)} CloudTrail-like JSON blocks failed to parse; the rest were read by pattern only.`,
+    );
+    return { ok: null };
+  }
   if (slice.length > budget.left) {
     // Nested blocks that fail to parse would each be parsed again: a budget keeps it linear.
-    if (!budget.warned) {
-      state.warnings.push("Too many nested JSON blocks failed to parse; the rest were read by pattern only.");
-      budget.warned = true;
-    }
+    state.warnings.addOnce(
+      "json-nesting",
+      "Too many nested JSON blocks failed to parse; the rest were read by pattern only.",
+    );
     return { ok: null };
   }
   if (slice.length > MAX_JSON_BLOCK) {
-    state.warnings.push(
-      `A JSON block at line ${state.lines.index(block.start) + 1} is larger than ${MAX_JSON_BLOCK} characters; it was not parsed.`,
+    state.warnings.add(
+      "json-too-large",
+      () =>
+        `A JSON block at line ${state.lines.index(block.start) + 1} is larger than ${thousands(MAX_JSON_BLOCK)} characters; it was not parsed.`,
     );
     return { ok: null };
   }
@@ -71,6 +90,7 @@ function parseBlock(
   try {
     return { ok: true, value: JSON.parse(slice) as unknown };
   } catch (error) {
+    budget.failures++;
     return { ok: false, message: error instanceof Error ? error.message : String(error) };
   }
 }
@@ -81,7 +101,7 @@ function readEvents(state: ScanState, block: JsonBlock, parsed: unknown): void {
   if (events.length === 0) return;
   const line = state.lines.index(block.start) + 1;
   for (const event of events) {
-    state.cloudTrailEvents++;
+    if (!takeCloudTrailEvent(state)) return;
     const s = sightingFromEvent(event, block.start, line);
     if (s) state.sightings.push(s);
   }
@@ -104,15 +124,14 @@ function innerHasEvents(input: string, blocks: readonly JsonBlock[], b: number):
 /** A block that is not JSON: say where it broke and read its fields by pattern. */
 function readMalformed(state: ScanState, block: JsonBlock, slice: string, failure: string | undefined): void {
   const { lines } = state;
-  const pos = failure === undefined ? null : jsonErrorPosition(failure);
-  const where = pos === null ? block.start : block.start + pos;
-  const line = lines.index(where);
-  state.warnings.push(
-    `Malformed CloudTrail JSON starting at line ${lines.index(block.start) + 1} (error at line ${line + 1}, column ${where - lines.start(line) + 1}): ${failure ?? "not valid JSON"}. Fields were read by pattern.`,
-  );
+  state.warnings.add("malformed-cloudtrail", () => {
+    const pos = failure === undefined ? null : jsonErrorPosition(failure);
+    const where = pos === null ? block.start : block.start + pos;
+    const line = lines.index(where);
+    return `Malformed CloudTrail JSON starting at line ${lines.index(block.start) + 1} (error at line ${line + 1}, column ${where - lines.start(line) + 1}): ${failure ?? "not valid JSON"}. Fields were read by pattern.`;
+  });
   const anchor = slice.indexOf('"errorCode"');
-  if (anchor !== -1) {
-    state.cloudTrailEvents++;
+  if (anchor !== -1 && takeCloudTrailEvent(state)) {
     const s = sightingFromEvent(eventFromFragment(slice, anchor), block.start, lines.index(block.start) + 1);
     if (s) {
       s.notes.push("Read from malformed CloudTrail JSON by pattern.");
@@ -124,10 +143,10 @@ function readMalformed(state: ScanState, block: JsonBlock, slice: string, failur
 
 function readBlocks(state: ScanState, blocks: readonly JsonBlock[]): void {
   const { input } = state;
-  const budget = { left: input.length * 3 + 1_000_000, warned: false };
+  const budget = { left: input.length * 3 + 1_000_000, failures: 0 };
   let consumedUntil = -1;
   let lastFailure: string | undefined;
-  for (let b = 0; b < blocks.length; b++) {
+  for (let b = 0; b < blocks.length && !overLimit(state); b++) {
     const block = blocks[b] as JsonBlock;
     if (block.start <= consumedUntil) continue;
     const slice = input.slice(block.start, block.end + 1);
@@ -152,23 +171,24 @@ function readBlocks(state: ScanState, blocks: readonly JsonBlock[]): void {
 /** Openers never closed: a truncated event. */
 function readUnterminated(
   state: ScanState,
-  blocks: readonly JsonBlock[],
+  blockStarts: Float64Array,
   unterminated: readonly number[],
 ): void {
   const { input, lines } = state;
   for (const open of unterminated) {
+    if (overLimit(state)) return;
     if (state.claimed.has(open)) continue;
-    const nextBlock = firstBlockAfter(blocks, open);
-    const end = Math.min(input.length, open + 64 * 1024, nextBlock?.start ?? input.length);
+    const end = Math.min(input.length, open + 64 * 1024, firstStartAfter(blockStarts, open) ?? input.length);
     const slice = input.slice(open, end);
     if (!slice.includes('"eventSource"') && !slice.includes('"eventVersion"')) continue;
     const line = lines.index(open) + 1;
-    state.warnings.push(
-      `Truncated CloudTrail JSON starting at line ${line}: the event never closes. Fields were read by pattern.`,
+    state.warnings.add(
+      "truncated-cloudtrail",
+      () =>
+        `Truncated CloudTrail JSON starting at line ${line}: the event never closes. Fields were read by pattern.`,
     );
     const anchor = slice.indexOf('"errorCode"');
-    if (anchor !== -1) {
-      state.cloudTrailEvents++;
+    if (anchor !== -1 && takeCloudTrailEvent(state)) {
       const s = sightingFromEvent(eventFromFragment(slice, anchor), open, line);
       if (s) {
         s.notes.push("Read from truncated CloudTrail JSON by pattern.");
@@ -182,31 +202,39 @@ function readUnterminated(
 /** CloudTrail keys outside any JSON block (a paste that starts mid-event, a table row). */
 function readFragments(state: ScanState): void {
   const { input, lines } = state;
-  const eventKeys: number[] = [];
-  for (const key of ['"eventSource"', '"eventName"']) {
-    for (let i = input.indexOf(key); i !== -1; i = input.indexOf(key, i + 1)) eventKeys.push(i);
-  }
-  eventKeys.sort((x, y) => x - y);
   const fragmentRe = /"errorCode"[ \t\r\n]{0,20}:[ \t\r\n]{0,20}"/g;
+  let eventKeys: number[] | undefined;
   let fragmentUntil = -1;
-  for (let m = fragmentRe.exec(input); m !== null; m = fragmentRe.exec(input)) {
+  for (let m = fragmentRe.exec(input); m !== null && !overLimit(state); m = fragmentRe.exec(input)) {
     if (m.index < fragmentUntil || state.claimed.has(m.index)) continue;
+    eventKeys ??= eventKeyPositions(input);
     const line = lines.index(m.index);
     const start = Math.max(lines.start(Math.max(0, line - 60)), m.index - 8000);
     const end = Math.min(lines.end(Math.min(lines.starts.length - 1, line + 20)), m.index + 4000);
     const key = eventKeys[firstIndexAtOrAfter(eventKeys, start)];
     if (key === undefined || key >= end) continue;
     const window = input.slice(start, end);
-    state.cloudTrailEvents++;
+    if (!takeCloudTrailEvent(state)) return;
     const s = sightingFromEvent(eventFromFragment(window, m.index - start), m.index, line + 1);
     if (s) {
       s.notes.push("Read from a fragment of a CloudTrail event by pattern.");
       state.sightings.push(s);
-      state.warnings.push(
-        `Line ${line + 1} holds part of a CloudTrail event that is not complete JSON; its fields were read by pattern.`,
+      state.warnings.add(
+        "cloudtrail-fragment",
+        () =>
+          `Line ${line + 1} holds part of a CloudTrail event that is not complete JSON; its fields were read by pattern.`,
       );
     }
     state.claimed.add(start, end);
     fragmentUntil = end;
   }
+}
+
+/** Where "eventSource" and "eventName" keys are, sorted: read only when a fragment needs them. */
+function eventKeyPositions(input: string): number[] {
+  const keys: number[] = [];
+  for (const key of ['"eventSource"', '"eventName"']) {
+    for (let i = input.indexOf(key); i !== -1; i = input.indexOf(key, i + 1)) keys.push(i);
+  }
+  return keys.sort((x, y) => x - y);
 }

@@ -1,17 +1,18 @@
 /**
- * Phase 3 of the parser: denials with no IAM message, recognised by a wrapped error code, an
+ * Phase 5 of the parser: denials with no IAM message, recognised by a wrapped error code, an
  * "Access Denied" prefix, a 403 status or an EC2 encoded authorization failure message.
  */
 import { isDenialCode } from "./aws-names.js";
 import { JSON_CODE_SOURCE, JS_PRINTED_CODE_SOURCE, XML_CODE_SOURCE } from "./code-patterns.js";
-import type { ScanState } from "./scan-state.js";
+import { MAX_ERROR_CODE_MATCHES, thousands } from "./limits.js";
+import { overLimit, takeEvent, type ScanState } from "./scan-state.js";
 import { applyContext, collapse, emptySighting } from "./sighting.js";
 import { afterEnd, beforeStart } from "./text-index.js";
 import type { LogSource } from "./types.js";
 import { readContext } from "./wrappers.js";
 
-/** Error-like lines without an IAM message read in one paste (each reads a window around it). */
-const MAX_GENERIC_ANCHORS = 5_000;
+/** Candidates collected per format; several can share a line, and only one per line is read. */
+const MAX_CANDIDATES_PER_PATTERN = 4 * MAX_ERROR_CODE_MATCHES;
 const GENERIC_NOTE =
   "The log gives no IAM access-denied message for this request; only the error code and the SDK operation (if named) identify it.";
 
@@ -62,16 +63,32 @@ const KIND_SOURCE: Readonly<Record<GenericAnchor["kind"], LogSource>> = {
   encoded: "encoded-authorization-message",
 };
 
+/** A candidate worth a window: a denial code, or a format whose code is read from its window. */
+function plausible(kind: GenericAnchor["kind"], code: string | null): boolean {
+  return kind === "encoded" || kind === "go-v1" || kind === "java" || (code !== null && isDenialCode(code));
+}
+
 function findGenericAnchors(state: ScanState): GenericAnchor[] {
   const generic: GenericAnchor[] = [];
   for (const pattern of GENERIC_PATTERNS) {
     const re = pattern.re;
     re.lastIndex = 0;
+    // A bounded list per pattern keeps a paste of repeated fragments from filling memory first.
+    let found = 0;
     for (let m = re.exec(state.input); m !== null; m = re.exec(state.input)) {
       if (state.claimed.has(m.index)) continue;
-      const code = pattern.code === undefined ? null : (m[pattern.code] ?? null);
+      const code = pattern.code === undefined ? null : (m[pattern.code]?.trim() ?? null);
+      if (!plausible(pattern.kind, code)) continue;
+      if (++found > MAX_CANDIDATES_PER_PATTERN) {
+        state.warnings.addOnce(
+          "error-code-cap",
+          () =>
+            `More than ${thousands(MAX_CANDIDATES_PER_PATTERN)} error codes of one format; only the first ${thousands(MAX_CANDIDATES_PER_PATTERN)} were read (the rest start at line ${state.lines.index(m.index) + 1}).`,
+        );
+        break;
+      }
       const status = pattern.status === undefined ? null : Number(m[pattern.status]);
-      generic.push({ pos: m.index, kind: pattern.kind, code: code?.trim() ?? null, status });
+      generic.push({ pos: m.index, kind: pattern.kind, code, status });
     }
   }
   return generic.sort((x, y) => x.pos - y.pos);
@@ -85,15 +102,17 @@ export function scanErrorCodes(state: ScanState): void {
   let lastGenericLine = -1;
   let genericRead = 0;
   for (const g of findGenericAnchors(state)) {
+    if (overLimit(state)) return;
     if (g.pos < genericUntil) continue;
     const codeIsDenial = g.code !== null && isDenialCode(g.code);
-    if (g.kind !== "encoded" && g.kind !== "go-v1" && g.kind !== "java" && !codeIsDenial) continue;
     const anchorLine = lines.index(g.pos);
     if (anchorLine === lastGenericLine) continue;
     lastGenericLine = anchorLine;
-    if (++genericRead > MAX_GENERIC_ANCHORS) {
-      state.warnings.push(
-        `More than ${MAX_GENERIC_ANCHORS} error-like lines without an IAM message; only the first ${MAX_GENERIC_ANCHORS} were read.`,
+    if (++genericRead > MAX_ERROR_CODE_MATCHES) {
+      state.warnings.addOnce(
+        "error-code-cap",
+        () =>
+          `More than ${thousands(MAX_ERROR_CODE_MATCHES)} error-like lines without an IAM message; only the first ${thousands(MAX_ERROR_CODE_MATCHES)} were read (the rest start at line ${anchorLine + 1}).`,
       );
       break;
     }
@@ -119,6 +138,7 @@ export function scanErrorCodes(state: ScanState): void {
     }
     sighting.notes.push(GENERIC_NOTE);
     sighting.rawMessage = collapse(input.slice(Math.max(lines.start(anchorLine), g.pos - 300), stop), 500);
+    if (!takeEvent(state)) return;
     state.sightings.push(sighting);
     genericUntil = stop;
   }

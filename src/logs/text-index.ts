@@ -120,7 +120,7 @@ export function normalise(text: string): string {
 export function beforeStart(lines: Lines, pos: number, floor: number): number {
   const line = lines.index(pos);
   let start = lines.start(line);
-  if (!RECORD_START_RE.test(lines.text.slice(Math.max(start, pos - BEFORE_CHARS), pos))) {
+  if (!RECORD_START_RE.test(lines.text.slice(Math.max(start, floor, pos - BEFORE_CHARS), pos))) {
     for (let k = 1; k <= BEFORE_LINES && line - k >= 0; k++) {
       const s = lines.start(line - k);
       if (s < floor || pos - s > BEFORE_CHARS) break;
