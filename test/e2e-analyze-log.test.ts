@@ -1,6 +1,7 @@
 /** analyze_error_log end to end against the demo: parse, evaluate, name the statement, propose fixes. */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_LOG_CHARS, MAX_LOG_EVENTS } from "../src/logs/index.js";
 import { callTool, connect, startHarness } from "./helpers/harness.js";
 
 let client: Client;
@@ -224,13 +225,194 @@ describe("analyze_error_log", () => {
     }
   });
 
-  it("handles a 10 MB paste with the denial at the end", async () => {
-    const noise = "2026-11-20T10:00:00Z INFO request completed in 12 ms path=/healthz status=200\n".repeat(
-      130_000,
-    );
+  it("handles a paste just under the size limit with the denial at the end", async () => {
+    const line = "2026-11-20T10:00:00Z INFO request completed in 12 ms path=/healthz status=200\n";
+    const noise = line.repeat(Math.floor((MAX_LOG_CHARS - CLI_IAM.length) / line.length));
     const { data } = await analyze({ text: noise + CLI_IAM });
-    expect(noise.length).toBeGreaterThan(10_000_000);
+    expect(noise.length + CLI_IAM.length).toBeGreaterThan(MAX_LOG_CHARS - line.length);
     expect(data?.denials[0].scp.deniedBy[0].policyId).toBe("p-denyiamusr1");
+  });
+});
+
+describe("analyze_error_log limits and bounded answers (issue 15)", () => {
+  it("refuses a paste one character over the size limit, naming the limit", async () => {
+    const out = await callTool(client, "analyze_error_log", { text: "x".repeat(MAX_LOG_CHARS + 1) });
+    expect(out.result.isError).toBe(true);
+    expect(out.text).toMatch(/longer than 8,000,000 characters, the limit of analyze_error_log/);
+  });
+
+  const denial = (i: number): string =>
+    `User: arn:aws:sts::230000000001:assumed-role/app/s is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::app-data/k${i} because no identity-based policy allows the s3:GetObject action\n`;
+
+  it("answers a paste of exactly the events limit with the most important denials and counts for the rest", async () => {
+    const lines = Array.from({ length: MAX_LOG_EVENTS - 2 }, (_, i) => denial(i));
+    // Two SCP denials among ten thousand identity-based ones, the later one repeated: both come first.
+    lines.push(CLI_IAM + "\n", CLI_IAM.replace("user/bob", "user/eve") + "\n");
+    const { result, data, text } = await analyze({ text: lines.join("") });
+    expect(data?.counts.events).toBe(MAX_LOG_EVENTS);
+    expect(data?.found).toBe(MAX_LOG_EVENTS);
+    expect(data?.denials).toHaveLength(25);
+    expect(data?.omitted).toBe(MAX_LOG_EVENTS - 25);
+    expect(data?.denials.slice(0, 2).map((d: any) => d.facts.policyType)).toEqual([
+      "service control policy",
+      "service control policy",
+    ]);
+    expect(data?.counts.byPolicyType).toEqual({
+      "identity-based policy": MAX_LOG_EVENTS - 2,
+      "service control policy": 2,
+    });
+    expect(text).toMatch(
+      /9,975 more distinct denials not listed; all 10,000 by policy type: 9,998 identity-based policy, 2 service control policy/,
+    );
+    expect(JSON.stringify(result).length).toBeLessThan(1_000_000);
+  });
+
+  it("refuses a paste of one event more, naming the limit", async () => {
+    const text = Array.from({ length: MAX_LOG_EVENTS + 1 }, (_, i) => denial(i)).join("");
+    const out = await callTool(client, "analyze_error_log", { text });
+    expect(out.result.isError).toBe(true);
+    expect(out.text).toMatch(
+      /more than 10,000 events .*over the limit of 10,000 events for analyze_error_log/,
+    );
+  });
+
+  it("gives one warning per kind, with a count, for a paste of malformed CloudTrail-like lines", async () => {
+    const { result, data } = await analyze({ text: '{"eventName":"x" "eventSource":1}\n'.repeat(200_000) });
+    expect(data?.found).toBe(0);
+    expect(data?.warnings.length).toBeLessThanOrEqual(3);
+    expect(data?.warnings.join(" ")).toMatch(/200,000 like this in the text/);
+    expect(JSON.stringify(result).length).toBeLessThan(10_000);
+  });
+});
+
+describe("analyze_error_log reads the forms of issue 16", () => {
+  it("keeps the reason after an IAM resource named without an ARN", async () => {
+    const { data } = await analyze({
+      text: "CDKToolkit | 0/12 | 22:02:25 | CREATE_IN_PROGRESS | AWS::IAM::Role | FilePublishingRole User: arn:aws:iam::230000000001:user/matt is not authorized to perform: iam:GetRole on resource: role cdk-hnb659fds-file-publishing-role-230000000001-eu-west-1 because no identity-based policy allows the iam:GetRole action (Service: Iam, Status Code: 403, Request ID: b1bb91a6-005f-4b5e-a3bf-d8bed38bdfab)",
+    });
+    const d = data?.denials[0];
+    expect(d.facts).toMatchObject({
+      action: "iam:GetRole",
+      resource: "role cdk-hnb659fds-file-publishing-role-230000000001-eu-west-1",
+      policyType: "identity-based policy",
+      denyKind: "implicit",
+    });
+    expect(d.decision).toBe("allowed");
+    expect(d.attribution).toBe("other policy");
+    expect(d.guidance.join(" ")).toMatch(/IAM policies attached to arn:aws:iam::230000000001:user\/matt/);
+  });
+
+  it("reads the policy type and deny kind from a message cut down to its tail", async () => {
+    const { data } = await analyze({
+      text:
+        "Error: creating EC2 Instance: operation error EC2: RunInstances, https response error StatusCode: 403, RequestID: 5b1e0c1a-2d3f-4a5b-9c8d-7e6f5a4b3c2d, " +
+        "api error UnauthorizedOperation: ... with an explicit deny in a service control policy",
+      accountId: "230000000001",
+      region: "us-east-1",
+    });
+    const d = data?.denials[0];
+    expect(d.facts).toMatchObject({
+      principalArn: null,
+      action: "ec2:RunInstances",
+      policyType: "service control policy",
+      denyKind: "explicit",
+      accountId: "230000000001",
+    });
+    expect(d.facts.notes.join(" ")).toMatch(/Only the end of the access-denied message/);
+    // No principal in the log: the region deny's break-glass exemption cannot be decided, so the
+    // answer names the statements that can explain the message's explicit SCP deny.
+    expect(d.decision).toBe("depends_on_context");
+    expect(d.messagePolicyCheck.status).toBe("agrees");
+    expect(d.messagePolicyCheck.explanation).toMatch(/DenyAllOutsideEU/);
+  });
+
+  it("names the role trust policy and says where to look", async () => {
+    const { data, text } = await analyze({
+      text: "User: arn:aws:sts::230000000001:assumed-role/ci/run-7 is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::230000000002:role/Deploy because no role trust policy allows the sts:AssumeRole action",
+      region: "eu-west-1",
+    });
+    const d = data?.denials[0];
+    expect(d.facts.policyType).toBe("role trust policy");
+    expect(d.attribution).toBe("other policy");
+    expect(d.guidance.join(" ")).toMatch(/AssumeRolePolicyDocument.*aws iam get-role --role-name Deploy/);
+    expect(d.remediation.find((r: any) => r.kind === "fix_iam_policy").description).toMatch(
+      /trust policy of the role being assumed/,
+    );
+    expect(text).toMatch(/role trust policy/);
+  });
+
+  const decoded = (conditions: Record<string, string>) =>
+    JSON.stringify({
+      DecodedMessage: JSON.stringify({
+        allowed: false,
+        explicitDeny: true,
+        matchedStatements: { items: [] },
+        failures: { items: [] },
+        context: {
+          principal: { id: "AROAEXAMPLE:ana", arn: "arn:aws:sts::230000000001:assumed-role/Developer/ana" },
+          action: "RunInstances",
+          resource: "arn:aws:ec2:eu-west-1:230000000001:instance/*",
+          conditions: {
+            items: Object.entries(conditions).map(([key, value]) => ({
+              key,
+              values: { items: [{ value }] },
+            })),
+          },
+        },
+      }),
+    });
+
+  it("reads a decoded authorization message and evaluates the request with its context", async () => {
+    const context = {
+      "aws:Service": "ec2",
+      "aws:Region": "eu-west-1",
+      "ec2:MetadataHttpTokens": "optional",
+      "aws:RequestTag/CostCenter": "ml-42",
+    };
+    const { data, text } = await analyze({ text: decoded(context) });
+    const d = data?.denials[0];
+    expect(d.facts).toMatchObject({
+      principalArn: "arn:aws:sts::230000000001:assumed-role/Developer/ana",
+      action: "ec2:RunInstances",
+      resource: "arn:aws:ec2:eu-west-1:230000000001:instance/*",
+      region: "eu-west-1",
+      denyKind: "explicit",
+      source: "decoded-authorization-message",
+      requestContext: { "ec2:MetadataHttpTokens": ["optional"], "aws:RequestTag/CostCenter": ["ml-42"] },
+    });
+    // With the request's context the tag and IMDSv2 guardrails are decided: only IMDSv2 denies.
+    expect(d.decision).toBe("explicitly_denied");
+    expect(d.scp.deniedBy.map((s: any) => s.policyId)).toEqual(["p-requireimds"]);
+    expect(d.guidance.join(" ")).toMatch(/Evaluated with the request's own context .*4 condition keys/);
+    expect(text).toMatch(/denied by RequireIMDSv2 \(p-requireimds\)/);
+
+    // The same request with the token required: nothing in the organization denies it.
+    const { data: required } = await analyze({
+      text: decoded({ ...context, "ec2:MetadataHttpTokens": "required" }),
+    });
+    expect(required?.denials[0].decision).toBe("allowed");
+  });
+
+  it("recognises an encoded authorization message and gives the exact command to decode it", async () => {
+    const encoded =
+      "EXAMPLEWodyRNrtlQARDip-eTA6i6DrlUhHhPQrLWB_lAbl5pAKxl9mPDLexYcGBreyIKQC1BGBIpBKr3dFDkwqeO7e2NMk5j_hmzAiChJN";
+    const { data, text } = await analyze({
+      text: `An error occurred (UnauthorizedOperation) when calling the RunInstances operation: You are not authorized to perform this operation. Encoded authorization failure message: ${encoded}`,
+      accountId: "230000000001",
+      region: "eu-west-1",
+    });
+    const d = data?.denials[0];
+    expect(d.facts).toMatchObject({
+      encodedMessage: encoded,
+      errorCode: "UnauthorizedOperation",
+      action: "ec2:RunInstances",
+    });
+    const decode = d.remediation.find((r: any) => r.kind === "decode_message");
+    expect(decode.description).toContain(
+      `aws sts decode-authorization-message --encoded-message ${encoded} --query DecodedMessage --output text`,
+    );
+    expect(decode.description).toMatch(/sts:DecodeAuthorizationMessage/);
+    expect(text).toContain(`aws sts decode-authorization-message --encoded-message ${encoded}`);
   });
 });
 

@@ -3,18 +3,25 @@
  * organization, check the message's policy against the evaluation, and propose fixes with their reach.
  */
 import { fixedRequestRegion } from "../policy/global-services.js";
-import { UserError, errorMessage } from "../errors.js";
-import type { DeniedRequest, ParseResult } from "../logs/types.js";
+import { UserError, errorMessage, invalidInput } from "../errors.js";
+import type { DeniedRequest, LimitExceeded, ParseResult } from "../logs/types.js";
+import { thousands } from "../logs/limits.js";
 import { parseErrorLog } from "../logs/parse-error-log.js";
 import { accountOfArn } from "../model/ids.js";
 import type { OrganizationService } from "../org/service.js";
 import type { Decision, EvaluationResult, StatementEvaluation } from "../policy/evaluate.js";
-import { describePrincipal } from "../policy/request-context.js";
+import { describePrincipal, type ContextValue } from "../policy/request-context.js";
 import { policyReach, reachOf, type BlastRadius } from "./blast-radius.js";
 import { simulate, type ActionSimulation } from "./simulate.js";
 import { blockersInTurn } from "./what-if.js";
 
+/**
+ * Distinct denials listed (and evaluated) in one answer, the most important first; the others are
+ * counted, so the answer stays the same size whatever the paste holds.
+ */
 export const MAX_EVALUATED_DENIALS = 25;
+/** Longest encoded message written into the decode command (real ones are one or two kilobytes). */
+const MAX_INLINE_ENCODED = 4096;
 
 export type Attribution =
   "service control policy" | "resource control policy" | "other policy" | "undetermined";
@@ -71,7 +78,12 @@ export interface DenialAnalysis {
 
 export interface LogAnalysis {
   parse: ParseResult;
+  /** The most important distinct denials, at most MAX_EVALUATED_DENIALS, each evaluated. */
   denials: DenialAnalysis[];
+  /** Distinct denials found but not listed. */
+  omitted: number;
+  /** Distinct denials found, by the policy type their message names ("not named" when none). */
+  byPolicyType: Record<string, number>;
 }
 
 export async function analyzeLog(
@@ -80,17 +92,57 @@ export async function analyzeLog(
   hints: { accountId?: string; region?: string },
 ): Promise<LogAnalysis> {
   const parse = parseErrorLog(text, hints);
+  if (parse.limitExceeded) throw overLimit(parse.limitExceeded);
+  const ranked = [...parse.denials].sort(byImportance);
   const denials: DenialAnalysis[] = [];
-  for (const [i, facts] of parse.denials.entries()) {
-    if (i >= MAX_EVALUATED_DENIALS) {
-      denials.push(
-        unevaluated(facts, `only the first ${MAX_EVALUATED_DENIALS} distinct denials are evaluated`),
-      );
-      continue;
-    }
+  for (const facts of ranked.slice(0, MAX_EVALUATED_DENIALS))
     denials.push(await analyzeOne(org, facts, hints));
+  const byPolicyType: Record<string, number> = {};
+  for (const d of parse.denials) {
+    const type = d.policyType ?? "not named";
+    byPolicyType[type] = (byPolicyType[type] ?? 0) + 1;
   }
-  return { parse, denials };
+  return { parse, denials, omitted: ranked.length - denials.length, byPolicyType };
+}
+
+function overLimit(limit: LimitExceeded): UserError {
+  if (limit.limit === "characters") {
+    return invalidInput(
+      `The log is ${thousands(limit.found)} characters long, over the limit of ${thousands(limit.max)} characters for analyze_error_log. ` +
+        "Paste the part of the log around the failure.",
+    );
+  }
+  return invalidInput(
+    `The log holds more than ${thousands(limit.max)} events (CloudTrail events, error messages, decoded messages), over the limit of ${thousands(limit.max)} events for analyze_error_log. ` +
+      "Paste the part of the log around the failure, or keep only the denied CloudTrail events (errorCode AccessDenied or UnauthorizedOperation).",
+  );
+}
+
+/**
+ * The order of the answer: denials the message blames on an SCP or RCP first, then those that name
+ * no policy (the organization may explain them), then other policy types, then those without an
+ * action; within each, explicit before implicit, the most frequent first, then the earliest.
+ */
+function byImportance(a: DeniedRequest, b: DeniedRequest): number {
+  const tier = (d: DeniedRequest): number => {
+    if (d.action === null) return 3;
+    if (d.policyType === "service control policy" || d.policyType === "resource control policy") return 0;
+    return d.policyType === null ? 1 : 2;
+  };
+  const kind = (d: DeniedRequest): number =>
+    d.denyKind === "explicit" ? 0 : d.denyKind === "implicit" ? 1 : 2;
+  return tier(a) - tier(b) || kind(a) - kind(b) || b.occurrences - a.occurrences || a.line - b.line;
+}
+
+/** The decoded message's condition keys as the engine takes them: one value a string, several a list. */
+function contextOf(requestContext: Record<string, string[]> | null): Record<string, ContextValue> | null {
+  if (requestContext === null) return null;
+  const out: Record<string, ContextValue> = {};
+  for (const [key, values] of Object.entries(requestContext)) {
+    // A key listed without values says nothing the engine can use; it stays unknown.
+    if (values.length > 0) out[key] = values.length === 1 ? values[0]! : values;
+  }
+  return Object.keys(out).length ? out : null;
 }
 
 function unevaluated(facts: DeniedRequest, reason: string, guidance: string[] = []): DenialAnalysis {
@@ -102,7 +154,7 @@ function unevaluated(facts: DeniedRequest, reason: string, guidance: string[] = 
     attribution: attributionFromMessage(facts),
     messagePolicyCheck: { status: "not_named", policyId: null, explanation: reason },
     fixSequence: [],
-    remediation: facts.encodedMessage ? [decodeRemediation()] : [],
+    remediation: hasEncodedMessage(facts) ? [decodeRemediation(facts)] : [],
     guidance: [...guidance, ...guidanceFor(facts)],
   };
 }
@@ -123,6 +175,7 @@ async function analyzeOne(
   const principalArn =
     facts.principalArn && accountOfArn(facts.principalArn) === accountId ? facts.principalArn : undefined;
   const region = facts.region ?? hints.region;
+  const context = contextOf(facts.requestContext);
   let sim: ActionSimulation | undefined;
   let rcpSkipped: string | undefined;
   const run = async (includeRcps: boolean) =>
@@ -134,6 +187,7 @@ async function analyzeOne(
         ...(facts.resource && facts.resource.startsWith("arn:") ? { resource: facts.resource } : {}),
         ...(principalArn ? { principalArn } : {}),
         ...(region ? { region } : {}),
+        ...(context ? { context } : {}),
       })
     ).results[0];
   try {
@@ -186,8 +240,13 @@ async function analyzeOne(
     remediation = [];
     sim.scp.warnings.push(`remediation could not be worked out: ${errorMessage(error)}`);
   }
-  if (facts.encodedMessage) remediation.push(decodeRemediation());
+  if (hasEncodedMessage(facts)) remediation.push(decodeRemediation(facts));
   const guidance = attribution === "other policy" || attribution === "undetermined" ? guidanceFor(facts) : [];
+  if (context) {
+    guidance.push(
+      `Evaluated with the request's own context from the decoded authorization message (${Object.keys(context).length} condition keys); keys it does not list are treated as unknown.`,
+    );
+  }
   if (rcpSkipped) guidance.push(rcpSkipped);
   if (attribution === "other policy" && sim.decision === "allowed") {
     guidance.unshift(
@@ -360,6 +419,31 @@ function roleArnOf(principalArn: string): { arn: string; note: string | null } {
   };
 }
 
+type RemediationKind = Remediation["kind"];
+type RemediationFields = Partial<Omit<Remediation, "kind" | "description">>;
+
+/** A remediation: every field not given is null (no policy, target or change), and loosens nothing. */
+function remediation(
+  kind: RemediationKind,
+  description: string,
+  fields: RemediationFields = {},
+): Remediation {
+  return {
+    kind,
+    description,
+    policyId: null,
+    policyName: null,
+    statementIndex: null,
+    sid: null,
+    targetId: null,
+    targetName: null,
+    change: null,
+    blastRadius: null,
+    loosensGuardrail: false,
+    ...fields,
+  };
+}
+
 async function remediate(
   org: OrganizationService,
   facts: DeniedRequest,
@@ -373,127 +457,18 @@ async function remediate(
     const candidates = candidateDenies(facts, result);
     if (result.decision === "explicitly_denied" || candidates.length > 0) {
       for (const s of result.decision === "explicitly_denied" ? result.decidingStatements : candidates) {
-        if (s.effect !== "Deny") continue;
-        const reach = await policyReach(org, s.policyId);
-        const base = {
-          policyId: s.policyId,
-          policyName: s.policyName,
-          statementIndex: s.statementIndex,
-          sid: s.sid ?? null,
-          targetId: s.level.targetId,
-          targetName: s.level.targetName,
-        };
-        // A candidate's region condition is undecided (the log has no region), not yet true.
-        const regionCondition = (s.conditions ?? []).find(
-          (c) =>
-            c.key.toLowerCase() === "aws:requestedregion" && /Not/.test(c.operator) && c.result !== false,
-        );
-        // A single-endpoint service is authorized in us-east-1 whatever the caller does: no region to move to.
-        if (regionCondition && !fixedRequestRegion(action.split(":")[0] ?? "")) {
-          out.push({
-            kind: "use_allowed_region",
-            description: `Send the request to an allowed region (${regionCondition.policyValues.join(", ")}) instead of ${regionCondition.contextValue === undefined ? "the one it went to" : String(regionCondition.contextValue)}.`,
-            ...base,
-            change: null,
-            blastRadius: null,
-            loosensGuardrail: false,
-          });
-        }
-        if (s.action.element === "NotAction") {
-          const service = action.split(":")[0];
-          out.push({
-            kind: "exempt_action",
-            description: `Add "${action}" (or "${service}:*" if the whole service is global or must stay reachable) to the NotAction list of ${describe(s)}.`,
-            ...base,
-            change: JSON.stringify({ NotAction: [...s.action.patterns, action] }),
-            blastRadius: reach,
-            loosensGuardrail: true,
-          });
-        }
-        if (principalArn) {
-          const role = roleArnOf(principalArn);
-          const existing = (s.conditions ?? []).find(
-            (c) => c.key.toLowerCase() === "aws:principalarn" && /Not(Like|Equals)/i.test(c.operator),
-          );
-          const values = existing ? [...existing.policyValues, role.arn] : [role.arn];
-          out.push({
-            kind: "exempt_principal",
-            description:
-              (existing
-                ? `Add ${role.arn} to the existing ${existing.operator} aws:PrincipalArn exemption of ${describe(s)}`
-                : `Add an ArnNotLike aws:PrincipalArn exemption for ${role.arn} to ${describe(s)}`) +
-              (role.note ? `. ${role.note}` : "."),
-            ...base,
-            // The statement's whole Condition block with the exemption merged in, so applying it
-            // as written keeps the other conditions (a region test, say).
-            change: JSON.stringify({
-              Condition: mergedCondition(
-                s,
-                existing?.operator ?? "ArnNotLike",
-                existing?.key ?? "aws:PrincipalArn",
-                values,
-              ),
-            }),
-            blastRadius: reach,
-            loosensGuardrail: true,
-          });
-        }
+        if (s.effect === "Deny") out.push(...(await denyStatementFixes(org, s, action, principalArn)));
       }
     }
-    if (result.decision === "implicitly_denied") {
-      const chain = await org.effectiveChain(
-        result.policyType === "SERVICE_CONTROL_POLICY"
-          ? (sim.request.principalAccount ?? "")
-          : (sim.rcpAccountId ?? ""),
-        result.policyType,
-      );
-      for (const m of result.missingAllowAt) {
-        const level = chain.levels[m.index];
-        const allowList = level?.policies.find((p) => /"Allow"/.test(p.content));
-        if (allowList) {
-          out.push({
-            kind: "add_action_to_allow_list",
-            description: `Add "${action}" to the Allow statement of ${allowList.name} (${allowList.id}), the allow-list attached to ${m.targetName} (${m.targetId}).`,
-            policyId: allowList.id,
-            policyName: allowList.name,
-            statementIndex: null,
-            sid: null,
-            targetId: m.targetId,
-            targetName: m.targetName,
-            change: JSON.stringify({ Effect: "Allow", Action: [action], Resource: "*" }),
-            blastRadius: await policyReach(org, allowList.id),
-            loosensGuardrail: true,
-          });
-        }
-        out.push({
-          kind: "attach_allow",
-          description: `Attach FullAWSAccess (or an allow-list SCP that includes ${action}) to ${m.targetName} (${m.targetId}): nothing attached there allows the request.`,
-          policyId: "p-FullAWSAccess",
-          policyName: "FullAWSAccess",
-          statementIndex: null,
-          sid: null,
-          targetId: m.targetId,
-          targetName: m.targetName,
-          change: null,
-          blastRadius: await reachOf(org, [m.targetId]),
-          loosensGuardrail: true,
-        });
-      }
-    }
+    if (result.decision === "implicitly_denied")
+      out.push(...(await missingAllowFixes(org, sim, result, action)));
     if (result.decision === "depends_on_context" && result.missingContextKeys.length) {
-      out.push({
-        kind: "provide_context",
-        description: `The answer depends on ${result.missingContextKeys.join(", ")}: re-run simulate_scp_request with those keys in context to see which applies.`,
-        policyId: null,
-        policyName: null,
-        statementIndex: null,
-        sid: null,
-        targetId: null,
-        targetName: null,
-        change: null,
-        blastRadius: null,
-        loosensGuardrail: false,
-      });
+      out.push(
+        remediation(
+          "provide_context",
+          `The answer depends on ${result.missingContextKeys.join(", ")}: re-run simulate_scp_request with those keys in context to see which applies.`,
+        ),
+      );
     }
   }
   if (
@@ -501,38 +476,196 @@ async function remediate(
     facts.policyType !== "service control policy" &&
     facts.policyType !== "resource control policy"
   ) {
-    out.push({
-      kind: "fix_iam_policy",
-      description: `The organization's policies do not block ${action}: grant it in the principal's ${facts.policyType ?? "IAM policies"} (or remove the Deny there).`,
-      policyId: null,
-      policyName: null,
-      statementIndex: null,
-      sid: null,
-      targetId: null,
-      targetName: null,
-      change: null,
-      blastRadius: null,
-      loosensGuardrail: true,
-    });
+    out.push(
+      remediation(
+        "fix_iam_policy",
+        `The organization's policies do not block ${action}: ${whereToGrant(facts)} (or remove the Deny there).`,
+        { loosensGuardrail: true },
+      ),
+    );
   }
   return out;
 }
 
-function decodeRemediation(): Remediation {
-  return {
-    kind: "decode_message",
-    description:
-      "Decode the encoded authorization message to see the exact policy and context: aws sts decode-authorization-message --encoded-message <message> --query DecodedMessage --output text (needs sts:DecodeAuthorizationMessage).",
-    policyId: null,
-    policyName: null,
-    statementIndex: null,
-    sid: null,
-    targetId: null,
-    targetName: null,
-    change: null,
-    blastRadius: null,
-    loosensGuardrail: false,
+/** Fixes for one Deny statement: another region, an action exemption, a principal exemption. */
+async function denyStatementFixes(
+  org: OrganizationService,
+  s: StatementEvaluation,
+  action: string,
+  principalArn: string | undefined,
+): Promise<Remediation[]> {
+  const out: Remediation[] = [];
+  const reach = await policyReach(org, s.policyId);
+  const statement: RemediationFields = {
+    policyId: s.policyId,
+    policyName: s.policyName,
+    statementIndex: s.statementIndex,
+    sid: s.sid ?? null,
+    targetId: s.level.targetId,
+    targetName: s.level.targetName,
   };
+  const region = regionFix(s, action, statement);
+  if (region) out.push(region);
+  if (s.action.element === "NotAction") {
+    const service = action.split(":")[0];
+    out.push(
+      remediation(
+        "exempt_action",
+        `Add "${action}" (or "${service}:*" if the whole service is global or must stay reachable) to the NotAction list of ${describe(s)}.`,
+        {
+          ...statement,
+          change: JSON.stringify({ NotAction: [...s.action.patterns, action] }),
+          blastRadius: reach,
+          loosensGuardrail: true,
+        },
+      ),
+    );
+  }
+  if (principalArn) out.push(principalFix(s, principalArn, statement, reach));
+  return out;
+}
+
+function regionFix(s: StatementEvaluation, action: string, statement: RemediationFields): Remediation | null {
+  // A candidate's region condition is undecided (the log has no region), not yet true.
+  const regionCondition = (s.conditions ?? []).find(
+    (c) => c.key.toLowerCase() === "aws:requestedregion" && /Not/.test(c.operator) && c.result !== false,
+  );
+  // A single-endpoint service is authorized in us-east-1 whatever the caller does: no region to move to.
+  if (!regionCondition || fixedRequestRegion(action.split(":")[0] ?? "")) return null;
+  return remediation(
+    "use_allowed_region",
+    `Send the request to an allowed region (${regionCondition.policyValues.join(", ")}) instead of ${regionCondition.contextValue === undefined ? "the one it went to" : String(regionCondition.contextValue)}.`,
+    statement,
+  );
+}
+
+function principalFix(
+  s: StatementEvaluation,
+  principalArn: string,
+  statement: RemediationFields,
+  reach: BlastRadius,
+): Remediation {
+  const role = roleArnOf(principalArn);
+  const existing = (s.conditions ?? []).find(
+    (c) => c.key.toLowerCase() === "aws:principalarn" && /Not(Like|Equals)/i.test(c.operator),
+  );
+  const values = existing ? [...existing.policyValues, role.arn] : [role.arn];
+  return remediation(
+    "exempt_principal",
+    (existing
+      ? `Add ${role.arn} to the existing ${existing.operator} aws:PrincipalArn exemption of ${describe(s)}`
+      : `Add an ArnNotLike aws:PrincipalArn exemption for ${role.arn} to ${describe(s)}`) +
+      (role.note ? `. ${role.note}` : "."),
+    {
+      ...statement,
+      // The statement's whole Condition block with the exemption merged in, so applying it
+      // as written keeps the other conditions (a region test, say).
+      change: JSON.stringify({
+        Condition: mergedCondition(
+          s,
+          existing?.operator ?? "ArnNotLike",
+          existing?.key ?? "aws:PrincipalArn",
+          values,
+        ),
+      }),
+      blastRadius: reach,
+      loosensGuardrail: true,
+    },
+  );
+}
+
+/** Fixes for levels where no Allow matched: extend the allow-list there, or attach FullAWSAccess. */
+async function missingAllowFixes(
+  org: OrganizationService,
+  sim: ActionSimulation,
+  result: EvaluationResult,
+  action: string,
+): Promise<Remediation[]> {
+  const out: Remediation[] = [];
+  const chain = await org.effectiveChain(
+    result.policyType === "SERVICE_CONTROL_POLICY"
+      ? (sim.request.principalAccount ?? "")
+      : (sim.rcpAccountId ?? ""),
+    result.policyType,
+  );
+  for (const m of result.missingAllowAt) {
+    const level = chain.levels[m.index];
+    const allowList = level?.policies.find((p) => /"Allow"/.test(p.content));
+    const target = { targetId: m.targetId, targetName: m.targetName };
+    if (allowList) {
+      out.push(
+        remediation(
+          "add_action_to_allow_list",
+          `Add "${action}" to the Allow statement of ${allowList.name} (${allowList.id}), the allow-list attached to ${m.targetName} (${m.targetId}).`,
+          {
+            policyId: allowList.id,
+            policyName: allowList.name,
+            ...target,
+            change: JSON.stringify({ Effect: "Allow", Action: [action], Resource: "*" }),
+            blastRadius: await policyReach(org, allowList.id),
+            loosensGuardrail: true,
+          },
+        ),
+      );
+    }
+    out.push(
+      remediation(
+        "attach_allow",
+        `Attach FullAWSAccess (or an allow-list SCP that includes ${action}) to ${m.targetName} (${m.targetId}): nothing attached there allows the request.`,
+        {
+          policyId: "p-FullAWSAccess",
+          policyName: "FullAWSAccess",
+          ...target,
+          blastRadius: await reachOf(org, [m.targetId]),
+          loosensGuardrail: true,
+        },
+      ),
+    );
+  }
+  return out;
+}
+
+function hasEncodedMessage(facts: DeniedRequest): boolean {
+  return facts.encodedMessage !== null || facts.sources.includes("encoded-authorization-message");
+}
+
+/** How to decode the message: the exact command, the permission it needs, and what to do next. */
+function decodeRemediation(facts: DeniedRequest): Remediation {
+  const message = facts.encodedMessage;
+  const argument =
+    message === null
+      ? "<the encoded message, complete, from the original output>"
+      : message.length <= MAX_INLINE_ENCODED
+        ? message
+        : "<the encodedMessage above>";
+  return remediation(
+    "decode_message",
+    `Decode the encoded authorization failure message to see the decision, the matched statements and the request's context keys: ` +
+      `aws sts decode-authorization-message --encoded-message ${argument} --query DecodedMessage --output text. ` +
+      "It needs the IAM permission sts:DecodeAuthorizationMessage (the message is encoded because it can hold privileged details). " +
+      "Paste the decoded JSON into analyze_error_log: it reads the principal, action, resource and context keys and evaluates the request with them.",
+  );
+}
+
+/** Where an Allow for the request belongs, given the policy type the message names. */
+function whereToGrant(facts: DeniedRequest): string {
+  switch (facts.policyType) {
+    case "role trust policy":
+      return `allow ${facts.principalArn ?? "the principal"} in the trust policy of the role being assumed`;
+    case "resource-based policy":
+      return `allow it in the policy of ${facts.resource ?? "the resource"}`;
+    default:
+      return `grant it in the principal's ${facts.policyType ?? "IAM policies"}`;
+  }
+}
+
+/** The role a role-trust denial is about: "arn:…:role/path/NAME" or "role NAME". */
+function roleNameOf(resource: string | null): string | null {
+  if (resource === null) return null;
+  const named = /^role (\S+)$/.exec(resource);
+  if (named?.[1]) return named[1];
+  const arn = /^arn:[^:]+:iam::[^:]*:role\/(?:.*\/)?([^/]+)$/.exec(resource);
+  return arn?.[1] ?? null;
 }
 
 function guidanceFor(facts: DeniedRequest): string[] {
@@ -556,7 +689,22 @@ function guidanceFor(facts: DeniedRequest): string[] {
       return [
         `Look at the resource's own policy (bucket, key, queue, ... policy) for ${facts.resource ?? "the resource"}.`,
       ];
+    case "role trust policy": {
+      const role = roleNameOf(facts.resource);
+      const show = role ? `aws iam get-role --role-name ${role}` : "aws iam get-role --role-name <role>";
+      return [
+        `A role trust policy is the resource-based policy of the role being assumed (its AssumeRolePolicyDocument); it names who may assume the role. ` +
+          `${facts.denyKind === "explicit" ? `A Deny in it matches ${who}` : `It does not allow ${who} to call ${facts.action ?? "sts:AssumeRole"}`}: ` +
+          `read it with ${show} and change it with aws iam update-assume-role-policy. ` +
+          `If it already names ${who}, check ${who}'s permissions boundary and identity-based policies, which must allow ${facts.action ?? "sts:AssumeRole"} too.`,
+      ];
+    }
     default:
+      if (facts.sources.includes("decoded-authorization-message")) {
+        return [
+          "The decoded authorization message does not name the policy type: compare its matched statements (in the notes) with the organization's SCPs and RCPs above and with the principal's IAM policies.",
+        ];
+      }
       return [];
   }
 }

@@ -15,27 +15,69 @@ export interface JsonBlock {
 }
 
 export interface BlockScan {
-  /** Closed blocks whose opener is the first bracket on its line, sorted by start. */
+  /**
+   * Closed blocks whose opener is the first bracket on its line and that hold an "eventSource" or
+   * "eventName" key (the only ones a CloudTrail reader wants), sorted by start.
+   */
   blocks: JsonBlock[];
+  /** Where every such closed block starts, with a key or not, sorted. */
+  blockStarts: Float64Array;
   /** Such openers never closed (truncated text), in order. */
   unterminated: number[];
 }
 
+/** Sorted offsets of the words a CloudTrail event's keys contain (quoted, or escaped in a string). */
+function eventWordPositions(text: string): number[] {
+  const out: number[] = [];
+  for (const word of ["eventSource", "eventName"]) {
+    for (let i = text.indexOf(word); i !== -1; i = text.indexOf(word, i + 1)) out.push(i);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Whether a sorted list has a value in [from, to). */
+function hasWithin(sorted: readonly number[], from: number, to: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) >= from) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo < sorted.length && (sorted[lo] as number) < to;
+}
+
 const MAX_UNTERMINATED = 1000;
+/** Nesting kept by the bracket scan (CloudTrail nests a few levels; a paste of openers is not JSON). */
+const MAX_NESTING = 1000;
 
 /**
  * One pass over the text pairing brackets. JSON strings never span lines, so string state is reset
  * at each newline; a stray quote in prose can only hide brackets on its own line.
  */
 export function scanJsonBlocks(text: string): BlockScan {
+  // Only blocks holding an event key are kept as objects: a paste of millions of small blocks keeps
+  // their starts (numbers), not millions of objects to sort.
+  const words = eventWordPositions(text);
+  const starts: number[] = [];
   const stackPos: number[] = [];
   const stackChar: number[] = [];
   const stackCandidate: boolean[] = [];
   const blocks: JsonBlock[] = [];
   let inString = false;
   let lineHasBracket = false;
+  /** Openers past MAX_NESTING, counted so their closers still pair. */
+  let deeper = 0;
   const n = text.length;
-  for (let i = 0; i < n; i++) {
+  // Nothing before the first bracket can open a block: start there (a paste with none costs nothing).
+  const firstBrace = text.indexOf("{");
+  const firstBracket = text.indexOf("[");
+  const first =
+    firstBrace === -1 ? firstBracket : firstBracket === -1 ? firstBrace : Math.min(firstBrace, firstBracket);
+  if (first === -1) return { blocks, blockStarts: new Float64Array(0), unterminated: [] };
+  // Start on the bracket's line, so the line's string state is right.
+  const lineStart = text.lastIndexOf("\n", first) + 1;
+  for (let i = lineStart; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 10) {
       inString = false;
@@ -50,12 +92,21 @@ export function scanJsonBlocks(text: string): BlockScan {
     if (c === 34) {
       inString = true;
     } else if (c === 123 || c === 91) {
-      stackPos.push(i);
-      stackChar.push(c);
-      stackCandidate.push(!lineHasBracket);
+      if (stackPos.length < MAX_NESTING) {
+        stackPos.push(i);
+        stackChar.push(c);
+        stackCandidate.push(!lineHasBracket);
+      } else {
+        deeper++;
+      }
       lineHasBracket = true;
     } else if (c === 125 || c === 93) {
       lineHasBracket = true;
+      if (deeper > 0) {
+        // Closes an opener past the nesting kept: pair it, keep nothing.
+        deeper--;
+        continue;
+      }
       const top = stackChar.length - 1;
       if (top < 0) continue;
       const open = stackChar[top];
@@ -63,7 +114,10 @@ export function scanJsonBlocks(text: string): BlockScan {
       const start = stackPos.pop() as number;
       stackChar.pop();
       const candidate = stackCandidate.pop() as boolean;
-      if (candidate) blocks.push({ start, end: i });
+      if (candidate) {
+        starts.push(start);
+        if (hasWithin(words, start, i)) blocks.push({ start, end: i });
+      }
     }
   }
   const unterminated: number[] = [];
@@ -71,7 +125,7 @@ export function scanJsonBlocks(text: string): BlockScan {
     if (stackCandidate[k]) unterminated.push(stackPos[k] as number);
   }
   blocks.sort((a, b) => a.start - b.start);
-  return { blocks, unterminated };
+  return { blocks, blockStarts: Float64Array.from(starts).sort(), unterminated };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

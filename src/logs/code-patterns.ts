@@ -1,6 +1,6 @@
 /**
- * Where logs print an AWS error code, shared by the anchor scan (parse-error-log.ts) and the context
- * reader (context.ts). Sources, not RegExp objects: each user keeps its own global regex, whose
+ * Where logs print an AWS error code, shared by the error-code scan (scan-error-codes.ts) and the
+ * wrapper reader (wrappers.ts). Sources, not RegExp objects: each user keeps its own global regex, whose
  * lastIndex is its own state.
  */
 

@@ -39,6 +39,9 @@ interface PhraseRule {
   note?: string;
 }
 
+export const ROLE_TRUST_NOTE =
+  "A role trust policy is the role's own resource-based policy (its AssumeRolePolicyDocument): it names who may assume the role, and AWS names it apart from other resource-based policies.";
+
 const PHRASES: readonly PhraseRule[] = [
   { phrase: "service control polic", type: "service control policy" },
   { phrase: "resource control polic", type: "resource control policy" },
@@ -51,16 +54,8 @@ const PHRASES: readonly PhraseRule[] = [
   { phrase: "vpc endpoint polic", type: "VPC endpoint policy" },
   { phrase: "resource-based polic", type: "resource-based policy" },
   { phrase: "resource based polic", type: "resource-based policy" },
-  {
-    phrase: "role trust polic",
-    type: "resource-based policy",
-    note: "The message names the role trust policy, which is the role's resource-based policy.",
-  },
-  {
-    phrase: "trust polic",
-    type: "resource-based policy",
-    note: "The message names the role trust policy, which is the role's resource-based policy.",
-  },
+  { phrase: "role trust polic", type: "role trust policy", note: ROLE_TRUST_NOTE },
+  { phrase: "trust polic", type: "role trust policy", note: ROLE_TRUST_NOTE },
 ];
 
 function matchPhrase(text: string): { rule: PhraseRule; length: number } | null {
@@ -118,150 +113,196 @@ function readPrincipal(s: string, anchorStart: number): { principal: string | nu
   return { principal: cleaned, start: lookback + begin };
 }
 
-/**
- * Parse one message. `s` is whitespace-collapsed text; the anchor phrase occupies
- * [anchorStart, anchorEnd) (ending just after "perform").
- */
-export function parseIamMessage(s: string, anchorStart: number, anchorEnd: number): IamMessage {
-  const notes: string[] = [];
-  const { principal, start } = readPrincipal(s, anchorStart);
-  let i = anchorEnd;
-  let action: string | null = null;
-  let actionWritten: string | null = null;
-  let genericOperation = false;
+interface ActionPart {
+  action: string | null;
+  actionWritten: string | null;
+  genericOperation: boolean;
+  end: number;
+}
 
-  // ACTION
-  i = skipSpaces(s, i);
+/** ": ACTION" after "perform" (or "this operation" in EC2's message, or "null"). */
+function readAction(s: string, anchorStart: number, anchorEnd: number, notes: string[]): ActionPart {
+  let i = skipSpaces(s, anchorEnd);
   if (s.charAt(i) === ":") i = skipSpaces(s, i + 1);
   if (s.startsWith("action ", i)) i += 7;
-  const actionToken = readToken(s, i);
-  if (actionToken && ACTION_RE.test(actionToken.value)) {
-    actionWritten = actionToken.value;
-    action = normaliseAction(actionToken.value);
-    i = actionToken.end;
-  } else if (actionToken && /^null$/i.test(actionToken.value)) {
+  const token = readToken(s, i);
+  if (token && ACTION_RE.test(token.value)) {
+    return {
+      action: normaliseAction(token.value),
+      actionWritten: token.value,
+      genericOperation: false,
+      end: token.end,
+    };
+  }
+  if (token && /^null$/i.test(token.value)) {
     notes.push('The message names the action as "null"; the service did not report which action was denied.');
-    i = actionToken.end;
-  } else if (
+    return { action: null, actionWritten: null, genericOperation: false, end: token.end };
+  }
+  if (
     /^this operation/i.test(s.slice(i, i + 20)) &&
     /\byou\s+are\s+not\s+authorized\s+to\s+perform$/i.test(s.slice(Math.max(0, anchorStart - 8), anchorEnd))
   ) {
-    genericOperation = true;
-    i += "this operation".length;
+    return { action: null, actionWritten: null, genericOperation: true, end: i + "this operation".length };
   }
+  return { action: null, actionWritten: null, genericOperation: false, end: i };
+}
 
-  // RESOURCE
-  let resource: string | null = null;
-  i = skipSpaces(s, i);
+/**
+ * IAM resources named by kind and name rather than ARN: "role NAME", "user NAME", "group NAME",
+ * "policy NAME", "instance profile NAME", "policy path /", "role path /" and the like.
+ */
+const IAM_NAMED_RESOURCE_RE =
+  /^((?:policy|role|user|group|instance profile|server certificate|saml provider|oidc provider|mfa device|virtual mfa device) path|instance profile|server certificate|saml provider|oidc provider|virtual mfa device|mfa device|role|user|group|policy) ([^\s"'`]{1,256})/i;
+
+/** "on resource: RESOURCE", "on this resource", or the S3 guide's `on "arn:…"`. */
+function readResource(s: string, from: number, notes: string[]): { resource: string | null; end: number } {
+  let i = skipSpaces(s, from);
   const rest = s.slice(i, i + 40);
   const onResource = /^on (?:the )?resource\b:?/i.exec(rest);
   const onThis = /^on (?:this|the|your) resource\b\.?/i.exec(rest);
-  if (onThis && !/^on (?:the )?resource:/i.test(rest)) {
-    i += onThis[0].length;
-  } else if (onResource) {
+  if (onThis && !/^on (?:the )?resource:/i.test(rest)) return { resource: null, end: i + onThis[0].length };
+  if (onResource) {
     i = skipSpaces(s, i + onResource[0].length);
-    const token = readToken(s, i);
-    if (token && !/^(?:with|because)$/i.test(token.value)) {
-      i = token.end;
-      if (isPlaceholder(token.value)) {
-        notes.push(`The resource is a placeholder (${token.value}); it was redacted.`);
-      } else {
-        resource = token.value;
-      }
+    const named = IAM_NAMED_RESOURCE_RE.exec(s.slice(i, i + 300));
+    if (named?.[2] !== undefined && !/^(?:with|because)$/i.test(named[2])) {
+      // IAM names some resources by kind and name: "role NAME", "policy path /", "user NAME".
+      const name = stripTrailingPunctuation(named[2]);
+      const resource = `${named[1] ?? ""} ${name === "" ? named[2] : name}`;
+      notes.push(`IAM names the resource by kind and name (${resource}), not by ARN.`);
+      return { resource, end: i + named[0].length };
     }
-  } else if (/^on ["'\\a]/.test(rest)) {
+    const token = readToken(s, i);
+    if (!token || /^(?:with|because)$/i.test(token.value)) return { resource: null, end: i };
+    if (isPlaceholder(token.value)) {
+      notes.push(`The resource is a placeholder (${token.value}); it was redacted.`);
+      return { resource: null, end: token.end };
+    }
+    return { resource: token.value, end: token.end };
+  }
+  if (/^on ["'\\a]/.test(rest)) {
     // The S3 guide's shorthand: "… to perform s3:GetObject on "arn:aws:s3:::bucket/key" because …"
     const token = readToken(s, skipSpaces(s, i + 3));
-    if (token && (token.quoted || looksLikeArn(token.value))) {
-      resource = token.value;
+    if (token && (token.quoted || looksLikeArn(token.value)))
+      return { resource: token.value, end: token.end };
+  }
+  return { resource: null, end: i };
+}
+
+export interface DenyClause {
+  policyType: MessagePolicyType | null;
+  denyKind: DenyKind | null;
+  policyArn: string | null;
+  /** The action an implicit-deny clause names ("because no X allows the ACTION action"). */
+  namedAction: string | null;
+  end: number;
+}
+
+/** "with an explicit deny in a TYPE[: ARN]": `i` is just past "with an explicit deny". */
+function readExplicitClause(s: string, from: number, notes: string[]): DenyClause {
+  let i = from;
+  const clause: DenyClause = {
+    policyType: null,
+    denyKind: "explicit",
+    policyArn: null,
+    namedAction: null,
+    end: i,
+  };
+  const inMatch = /^ in (?:an?|the) /i.exec(s.slice(i, i + 12));
+  if (!inMatch) {
+    notes.push(
+      "The message says the deny is explicit but does not name the policy type (older message format).",
+    );
+    return clause;
+  }
+  const phraseStart = i + inMatch[0].length;
+  const phrase = matchPhrase(s.slice(phraseStart, phraseStart + 60));
+  if (!phrase) {
+    const unknown = /^[A-Za-z -]{3,60}?polic(?:y|ies)|^[A-Za-z -]{3,40}?boundar(?:y|ies)/i.exec(
+      s.slice(phraseStart, phraseStart + 80),
+    );
+    const shown = unknown ? unknown[0] : s.slice(phraseStart, phraseStart + 40);
+    notes.push(`Unrecognised policy type in the deny clause: "${shown.trim()}".`);
+    clause.end = phraseStart + (unknown ? unknown[0].length : 0);
+    return clause;
+  }
+  clause.policyType = phrase.rule.type;
+  if (phrase.rule.note) notes.push(phrase.rule.note);
+  i = phraseStart + phrase.length;
+  const transit = /^ transitively through an? (service control|resource control) polic[a-z]{1,3}/i.exec(
+    s.slice(i, i + 80),
+  );
+  if (transit) {
+    const via: MessagePolicyType =
+      transit[1]?.toLowerCase() === "resource control" ? "resource control policy" : "service control policy";
+    notes.push(
+      `The denial came through a ${clause.policyType} transitively through a ${via} (the VPC endpoint owner's organization policy); the ${via} is reported.`,
+    );
+    clause.policyType = via;
+    i += transit[0].length;
+  }
+  const arnIntro = /^ ?(?::|,? with policy ARN:?) ?/i.exec(s.slice(i, i + 24));
+  if (arnIntro) {
+    const token = readToken(s, i + arnIntro[0].length);
+    if (token && token.value.startsWith("arn:")) {
+      clause.policyArn = token.value;
       i = token.end;
+      if (/\.\.\.|\u2026|\*{3}/.test(token.value)) notes.push("The policy ARN is partially redacted.");
     }
   }
+  clause.end = i;
+  return clause;
+}
 
-  // CLAUSE
-  let policyType: MessagePolicyType | null = null;
-  let denyKind: DenyKind | null = null;
-  let policyArn: string | null = null;
-  i = skipSpaces(s, i);
+/** "because no TYPE allows the ACTION action": `from` is just past "because no ". */
+function readImplicitClause(s: string, from: number, notes: string[]): DenyClause {
+  const clause: DenyClause = {
+    policyType: null,
+    denyKind: "implicit",
+    policyArn: null,
+    namedAction: null,
+    end: from,
+  };
+  const phrase = matchPhrase(s.slice(from, from + 60));
+  if (!phrase) {
+    const shown = s.slice(from, from + 60).split(/ allows?\b/)[0] ?? "";
+    notes.push(`Unrecognised policy type in the implicit-deny clause: "${shown.trim()}".`);
+    clause.end = from + shown.length;
+    return clause;
+  }
+  clause.policyType = phrase.rule.type;
+  if (phrase.rule.note) notes.push(phrase.rule.note);
+  clause.end = from + phrase.length;
+  const allows = /^ allows? the ([^\s]{1,200}) action/i.exec(s.slice(clause.end, clause.end + 240));
+  if (allows) {
+    clause.namedAction = allows[1] ?? "";
+    clause.end += allows[0].length;
+  }
+  return clause;
+}
+
+/** An ellipsis someone left where they cut a message: "...", "…", "[...]". */
+const ELISION_RE = /^(?:\.{3}|\u2026|\[(?:\.{3}|\u2026)\])[ \t]*/;
+const CLAUSE_START_RE = /^(?:with an? explicit deny\b|because no )/i;
+
+/** The reason after the resource: an explicit or implicit deny clause, or another "because …". */
+export function readDenyClause(s: string, from: number, notes: string[]): DenyClause {
+  let i = skipSpaces(s, from);
   if (s.charAt(i) === "," || s.charAt(i) === "-") i = skipSpaces(s, i + 1);
+  const elided = ELISION_RE.exec(s.slice(i, i + 8));
+  if (elided && CLAUSE_START_RE.test(s.slice(i + elided[0].length, i + elided[0].length + 24))) {
+    // "… is not authorized to perform: iam:GetRole ... with an explicit deny in …": a part was cut out.
+    notes.push(
+      "Part of the message was cut out where it shows an ellipsis; the deny clause after it was read.",
+    );
+    i += elided[0].length;
+  }
   const clause = s.slice(i, i + 400);
   const explicit = /^with an? explicit deny\b/i.exec(clause);
+  if (explicit) return readExplicitClause(s, i + explicit[0].length, notes);
   const implicit = /^because no /i.exec(clause);
-  if (explicit) {
-    denyKind = "explicit";
-    i += explicit[0].length;
-    const inMatch = /^ in (?:an?|the) /i.exec(s.slice(i, i + 12));
-    if (inMatch) {
-      const phraseStart = i + inMatch[0].length;
-      const phrase = matchPhrase(s.slice(phraseStart, phraseStart + 60));
-      if (phrase) {
-        policyType = phrase.rule.type;
-        if (phrase.rule.note) notes.push(phrase.rule.note);
-        i = phraseStart + phrase.length;
-        const transit = /^ transitively through an? (service control|resource control) polic[a-z]{1,3}/i.exec(
-          s.slice(i, i + 80),
-        );
-        if (transit) {
-          const via: MessagePolicyType =
-            transit[1]?.toLowerCase() === "resource control"
-              ? "resource control policy"
-              : "service control policy";
-          notes.push(
-            `The denial came through a ${policyType} transitively through a ${via} (the VPC endpoint owner's organization policy); the ${via} is reported.`,
-          );
-          policyType = via;
-          i += transit[0].length;
-        }
-        const arnIntro = /^ ?(?::|,? with policy ARN:?) ?/i.exec(s.slice(i, i + 24));
-        if (arnIntro) {
-          const token = readToken(s, i + arnIntro[0].length);
-          if (token && token.value.startsWith("arn:")) {
-            policyArn = token.value;
-            i = token.end;
-            if (/\.\.\.|\u2026|\*{3}/.test(policyArn)) notes.push("The policy ARN is partially redacted.");
-          }
-        }
-      } else {
-        const unknown = /^[A-Za-z -]{3,60}?polic(?:y|ies)|^[A-Za-z -]{3,40}?boundar(?:y|ies)/i.exec(
-          s.slice(phraseStart, phraseStart + 80),
-        );
-        const shown = unknown ? unknown[0] : s.slice(phraseStart, phraseStart + 40);
-        notes.push(`Unrecognised policy type in the deny clause: "${shown.trim()}".`);
-        i = phraseStart + (unknown ? unknown[0].length : 0);
-      }
-    } else {
-      notes.push(
-        "The message says the deny is explicit but does not name the policy type (older message format).",
-      );
-    }
-  } else if (implicit) {
-    denyKind = "implicit";
-    const phraseStart = i + implicit[0].length;
-    const phrase = matchPhrase(s.slice(phraseStart, phraseStart + 60));
-    if (phrase) {
-      policyType = phrase.rule.type;
-      if (phrase.rule.note) notes.push(phrase.rule.note);
-      i = phraseStart + phrase.length;
-      const allows = /^ allows? the ([^\s]{1,200}) action/i.exec(s.slice(i, i + 240));
-      if (allows) {
-        const named = allows[1] ?? "";
-        i += allows[0].length;
-        if (action !== null && normaliseAction(named) !== action) {
-          notes.push(
-            `The deny clause names a different action (${named}); the action from the "perform:" clause (${action}) is reported.`,
-          );
-        } else if (action === null && ACTION_RE.test(named)) {
-          action = normaliseAction(named);
-          actionWritten = named;
-        }
-      }
-    } else {
-      denyKind = "implicit";
-      const shown = s.slice(phraseStart, phraseStart + 60).split(/ allows?\b/)[0] ?? "";
-      notes.push(`Unrecognised policy type in the implicit-deny clause: "${shown.trim()}".`);
-      i = phraseStart + shown.length;
-    }
-  } else if (/^because /i.test(clause)) {
+  if (implicit) return readImplicitClause(s, i + implicit[0].length, notes);
+  const none: DenyClause = { policyType: null, denyKind: null, policyArn: null, namedAction: null, end: i };
+  if (/^because /i.test(clause)) {
     const reason = /^because ([^.]{1,300})/i.exec(clause);
     const text = (reason?.[1] ?? "").trim();
     if (/Block Public Access/i.test(text)) {
@@ -269,23 +310,47 @@ export function parseIamMessage(s: string, anchorStart: number, anchorEnd: numbe
     } else {
       notes.push(`Denied for a reason other than a policy: ${text}.`);
     }
-    i += reason ? reason[0].length : 0;
+    none.end = i + (reason ? reason[0].length : 0);
   }
+  return none;
+}
 
+/**
+ * Parse one message. `s` is whitespace-collapsed text; the anchor phrase occupies
+ * [anchorStart, anchorEnd) (ending just after "perform").
+ */
+export function parseIamMessage(s: string, anchorStart: number, anchorEnd: number): IamMessage {
+  const notes: string[] = [];
+  const { principal, start } = readPrincipal(s, anchorStart);
+  const read = readAction(s, anchorStart, anchorEnd, notes);
+  let { action, actionWritten } = read;
+  const { resource, end: resourceEnd } = readResource(s, read.end, notes);
+  const clause = readDenyClause(s, resourceEnd, notes);
+  const named = clause.namedAction;
+  if (named !== null) {
+    if (action !== null && normaliseAction(named) !== action) {
+      notes.push(
+        `The deny clause names a different action (${named}); the action from the "perform:" clause (${action}) is reported.`,
+      );
+    } else if (action === null && ACTION_RE.test(named)) {
+      action = normaliseAction(named);
+      actionWritten = named;
+    }
+  }
   if (actionWritten !== null && action !== null && actionWritten !== action) {
-    notes.push(`The service prefix was lower-cased (${actionWritten} → ${action}).`);
+    notes.push(`The service prefix was lower-cased (${actionWritten} \u2192 ${action}).`);
   }
   return {
     principal,
     action,
     actionWritten,
     resource,
-    policyType,
-    denyKind,
-    policyArn,
-    genericOperation,
+    policyType: clause.policyType,
+    denyKind: clause.denyKind,
+    policyArn: clause.policyArn,
+    genericOperation: read.genericOperation,
     notes,
     start: Math.min(start, anchorStart),
-    end: Math.max(i, anchorEnd),
+    end: Math.max(clause.end, anchorEnd),
   };
 }

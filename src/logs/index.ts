@@ -1,4 +1,5 @@
-export { parseErrorLog, MAX_INPUT_CHARS } from "./parse-error-log.js";
+export { parseErrorLog } from "./parse-error-log.js";
+export { MAX_LOG_CHARS, MAX_LOG_EVENTS } from "./limits.js";
 export {
   iamPrefixForService,
   iamPrefixForEventSource,
@@ -11,7 +12,9 @@ export type {
   DenyKind,
   LogSource,
   ParseCounts,
+  LimitExceeded,
   ParseHints,
+  ParseLimits,
   ParseResult,
   MessagePolicyType,
 } from "./types.js";

@@ -2,6 +2,7 @@ import { judgeAccount, looksLikeArn, regionFromArn, splitArn } from "./arn.js";
 import { actionForOperation, isRegion, serviceForUniqueOperation } from "./aws-names.js";
 import type { IamMessage } from "./iam-message.js";
 import type { DeniedRequest, DenyKind, LogSource, ParseHints, MessagePolicyType } from "./types.js";
+import type { WrapperContext } from "./wrappers.js";
 
 export const RAW_MESSAGE_MAX = 1000;
 
@@ -31,6 +32,7 @@ export interface Sighting {
   errorCode: string | null;
   requestId: string | null;
   encodedMessage: string | null;
+  requestContext: Record<string, string[]> | null;
   rawMessage: string;
   position: number;
   line: number;
@@ -53,6 +55,7 @@ export function emptySighting(position: number, line: number): Sighting {
     errorCode: null,
     requestId: null,
     encodedMessage: null,
+    requestContext: null,
     rawMessage: "",
     position,
     line,
@@ -69,6 +72,18 @@ export function applyIamMessage(s: Sighting, parsed: IamMessage): void {
   s.denyKind = parsed.denyKind;
   s.policyArn = parsed.policyArn;
   s.notes.push(...parsed.notes);
+}
+
+/** What the wrapper around a message says, where the message itself is silent. */
+export function applyContext(s: Sighting, ctx: WrapperContext): void {
+  s.errorCode ??= ctx.errorCode;
+  s.sdkOperation ??= ctx.sdkOperation;
+  s.servicePrefix ??= ctx.servicePrefix;
+  s.requestId ??= ctx.requestId;
+  s.region ??= ctx.region;
+  s.encodedMessage ??= ctx.encodedMessage;
+  for (const n of ctx.notes) if (!s.notes.includes(n)) s.notes.push(n);
+  for (const src of ctx.sources) if (!s.sources.includes(src)) s.sources.push(src);
 }
 
 export function collapse(text: string, max = RAW_MESSAGE_MAX): string {
@@ -157,6 +172,7 @@ export function finalise(s: Sighting, hints: ParseHints | undefined): DeniedRequ
     errorCode: s.errorCode,
     requestId: s.requestId,
     encodedMessage: s.encodedMessage,
+    requestContext: s.requestContext,
     rawMessage: collapse(s.rawMessage),
     line: s.line,
     notes,
@@ -208,16 +224,25 @@ function mergeInto(a: DeniedRequest, b: DeniedRequest): DeniedRequest {
   for (const f of FACT_FIELDS) {
     if (out[f] === null && poorFacts[f] !== null) out[f] = poorFacts[f];
   }
+  merged.requestContext = rich.requestContext ?? poor.requestContext;
   merged.occurrences = a.occurrences + b.occurrences;
   merged.line = Math.min(a.line, b.line);
   const sources: LogSource[] = [];
   for (const s of [...rich.sources, ...poor.sources]) if (!sources.includes(s)) sources.push(s);
   merged.sources = sources;
   merged.source = rich.source;
-  const notes: string[] = [];
-  for (const n of [...rich.notes, ...poor.notes]) if (!notes.includes(n)) notes.push(n);
+  const notes = new Set(rich.notes);
+  for (const n of poor.notes) if (notes.size < MAX_NOTES) notes.add(n);
+  if (notes.size >= MAX_NOTES) {
+    // Sightings merged into one request can each bring a note of their own: keep the list bounded.
+    notes.delete(MORE_NOTES);
+    merged.notes = [...notes].slice(0, MAX_NOTES - 1);
+    merged.notes.push(MORE_NOTES);
+  } else {
+    merged.notes = [...notes];
+  }
   // Notes about redaction no longer apply when a merged sighting supplied the fact.
-  merged.notes = notes.filter(
+  merged.notes = merged.notes.filter(
     (n) =>
       !(merged.accountId !== null && n.startsWith("The account id is redacted")) &&
       !(merged.principalArn !== null && n.startsWith("The principal is a placeholder")),
@@ -229,6 +254,10 @@ function mergeInto(a: DeniedRequest, b: DeniedRequest): DeniedRequest {
 function compatible(a: string | null, b: string | null): boolean {
   return a === null || b === null || a === b;
 }
+
+/** Notes one request keeps, the last of them saying that more were left out. */
+const MAX_NOTES = 16;
+const MORE_NOTES = "Further notes from merged sightings were left out.";
 
 const KEY_FIELDS = ["principalArn", "action", "resource", "policyType", "denyKind"] as const;
 const MAX_FOLD_GROUP = 400;

@@ -6,7 +6,9 @@ export type MessagePolicyType =
   | "permissions boundary"
   | "session policy"
   | "VPC endpoint policy"
-  | "resource-based policy";
+  | "resource-based policy"
+  /** AWS's name for a role's trust policy (its resource-based policy saying who may assume it). */
+  | "role trust policy";
 
 export const MESSAGE_POLICY_TYPES: readonly MessagePolicyType[] = [
   "service control policy",
@@ -16,6 +18,7 @@ export const MESSAGE_POLICY_TYPES: readonly MessagePolicyType[] = [
   "session policy",
   "VPC endpoint policy",
   "resource-based policy",
+  "role trust policy",
 ];
 
 export type DenyKind = "explicit" | "implicit";
@@ -35,7 +38,8 @@ export type LogSource =
   | "cloudformation"
   | "xml-error"
   | "json-error"
-  | "encoded-authorization-message";
+  | "encoded-authorization-message"
+  | "decoded-authorization-message";
 
 export const LOG_SOURCES: readonly LogSource[] = [
   "iam-message",
@@ -52,6 +56,7 @@ export const LOG_SOURCES: readonly LogSource[] = [
   "xml-error",
   "json-error",
   "encoded-authorization-message",
+  "decoded-authorization-message",
 ];
 
 /** One distinct denied request found in the text. Every field is present; unknown facts are `null`. */
@@ -82,6 +87,11 @@ export interface DeniedRequest {
   requestId: string | null;
   /** EC2-style encoded authorization failure message, when present. */
   encodedMessage: string | null;
+  /**
+   * The request's condition keys and their values, from a decoded authorization message
+   * (`aws sts decode-authorization-message`); null when the log has none.
+   */
+  requestContext: Record<string, string[]> | null;
   /** The matched message, whitespace-collapsed and trimmed to a sane length. */
   rawMessage: string;
   /** 1-based line of the first sighting. */
@@ -93,6 +103,8 @@ export interface ParseCounts {
   /** Characters examined. */
   characters: number;
   lines: number;
+  /** Events read: CloudTrail events (denied or not) plus error messages and decoded messages. */
+  events: number;
   /** Denial sightings before de-duplication. */
   sightings: number;
   /** Distinct denied requests reported. */
@@ -103,10 +115,28 @@ export interface ParseCounts {
   bySource: Partial<Record<LogSource, number>>;
 }
 
+/** A limit the paste passed: nothing was reported, because reading on would cost too much. */
+export interface LimitExceeded {
+  limit: "characters" | "events";
+  /** The limit. */
+  max: number;
+  /** What the paste has: its length, or the events read before stopping (max + 1). */
+  found: number;
+}
+
 export interface ParseResult {
   denials: DeniedRequest[];
   warnings: string[];
   counts: ParseCounts;
+  /** Set when the paste is over a limit; `denials` is then empty. */
+  limitExceeded: LimitExceeded | null;
+}
+
+export interface ParseLimits {
+  /** Longest paste read, in characters (default MAX_LOG_CHARS). */
+  maxCharacters?: number;
+  /** Most events read (default MAX_LOG_EVENTS). */
+  maxEvents?: number;
 }
 
 export interface ParseHints {

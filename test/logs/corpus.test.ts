@@ -35,6 +35,8 @@ const expectedSchema = z
     /** Each format must be among `sources`. */
     sourcesInclude: z.array(z.enum(LOG_SOURCES as [string, ...string[]])),
     encodedMessageStartsWith: z.string(),
+    /** Each key must be in `requestContext` (a decoded authorization message). */
+    contextKeysInclude: z.array(z.string()),
   })
   .partial()
   .strict();
@@ -86,6 +88,9 @@ function mismatches(d: DeniedRequest, e: Expected): string[] {
     } else if (key === "sourcesInclude") {
       for (const s of want as string[])
         if (!d.sources.includes(s as DeniedRequest["source"])) out.push(`sources ∌ ${s}`);
+    } else if (key === "contextKeysInclude") {
+      for (const k of want as string[])
+        if (!Object.hasOwn(d.requestContext ?? {}, k)) out.push(`requestContext ∌ ${k}`);
     } else if (key === "encodedMessageStartsWith") {
       if (!(d.encodedMessage ?? "").startsWith(want as string))
         out.push(`encodedMessage=${String(d.encodedMessage)}`);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { analyzeLog, MAX_EVALUATED_DENIALS } from "../../audit/analyze-log.js";
+import { MAX_LOG_CHARS, MAX_LOG_EVENTS, thousands } from "../../logs/limits.js";
 import { accountIdSchema, awsRegionSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
 import { decisionSchema, evaluationViewSchema, viewEvaluation } from "../evaluation-view.js";
@@ -19,10 +20,21 @@ export const analyzeErrorLog = defineTool({
     "error bodies) and, for every distinct denied request in it, extracts the principal, action, resource and " +
     "policy type, evaluates the request against the organization's SCPs and RCPs, names the exact policy and " +
     "statement that denies it, says whether other policies would still deny once that one is fixed, and proposes " +
-    "fixes with how many accounts and OUs each would touch. Use it whenever someone pastes an AccessDenied or " +
-    "UnauthorizedOperation error.",
+    "fixes with how many accounts and OUs each would touch. Reads the decoded authorization message " +
+    "(aws sts decode-authorization-message output) and evaluates with its context keys; for an encoded one it " +
+    "gives the decode command. Use it whenever someone pastes an AccessDenied or UnauthorizedOperation error. " +
+    `Lists the ${MAX_EVALUATED_DENIALS} most important distinct denials (SCP and RCP denials first) and counts the rest.`,
   input: {
-    text: z.string().max(16_000_000).describe("the pasted log or error output, as is"),
+    text: z
+      .string()
+      .max(
+        MAX_LOG_CHARS,
+        `text is longer than ${thousands(MAX_LOG_CHARS)} characters, the limit of analyze_error_log: paste the part of the log around the failure`,
+      )
+      .describe(
+        `the pasted log or error output, as is: at most ${thousands(MAX_LOG_CHARS)} characters and ${thousands(MAX_LOG_EVENTS)} events ` +
+          "(CloudTrail events, error messages, decoded authorization messages); a longer log is refused with an error naming the limit",
+      ),
     accountId: accountIdSchema
       .optional()
       .describe("the account the request came from, when the log redacts it"),
@@ -33,12 +45,24 @@ export const analyzeErrorLog = defineTool({
   output: {
     found: z.number().int().describe("distinct denied requests found"),
     evaluated: z.number().int(),
-    warnings: z.array(z.string()),
+    omitted: z
+      .number()
+      .int()
+      .describe(
+        `distinct denied requests found but not listed: denials holds the ${MAX_EVALUATED_DENIALS} most important (SCP and RCP denials first, then the most frequent)`,
+      ),
+    warnings: z
+      .array(z.string())
+      .describe("one per kind of problem with the text, with a count when it repeats"),
     counts: z.object({
       characters: z.number(),
       lines: z.number(),
+      events: z.number().describe("CloudTrail events, error messages and decoded messages read"),
       sightings: z.number(),
       denials: z.number(),
+      byPolicyType: z
+        .record(z.string(), z.number().int())
+        .describe('distinct denials by the policy type their message names ("not named" when none)'),
     }),
     denials: z.array(
       z.object({
@@ -57,6 +81,10 @@ export const analyzeErrorLog = defineTool({
           errorCode: z.string().nullable(),
           requestId: z.string().nullable(),
           encodedMessage: z.string().nullable(),
+          requestContext: z
+            .record(z.string(), z.array(z.string()))
+            .nullable()
+            .describe("the request's condition keys, from a decoded authorization message"),
           line: z.number().int(),
           rawMessage: z.string(),
           notes: z.array(z.string()),
@@ -125,6 +153,7 @@ export const analyzeErrorLog = defineTool({
         errorCode: d.facts.errorCode,
         requestId: d.facts.requestId,
         encodedMessage: d.facts.encodedMessage,
+        requestContext: d.facts.requestContext,
         line: d.facts.line,
         rawMessage: d.facts.rawMessage,
         notes: d.facts.notes,
@@ -179,25 +208,41 @@ export const analyzeErrorLog = defineTool({
         lines.push(
           `   after that fix, depending on context the log does not show, also: ${maybe.flatMap((s) => s.blockers).join("; ")}`,
         );
-      for (const r of d.remediation.slice(0, 3))
+      const shown = d.remediation.slice(0, 3);
+      const decode = d.remediation.find((r) => r.kind === "decode_message");
+      if (decode && !shown.includes(decode)) shown.push(decode);
+      for (const r of shown)
         lines.push(
           `   fix: ${r.description}${r.blastRadius ? ` [touches ${r.blastRadius.description}]` : ""}`,
         );
       for (const g of d.guidance) lines.push(`   ${g}`);
     }
-    if (analysis.denials.length > MAX_EVALUATED_DENIALS) {
+    if (analysis.omitted > 0) {
+      const types = Object.entries(analysis.byPolicyType)
+        .map(([type, n]) => `${thousands(n)} ${type}`)
+        .join(", ");
       lines.push(
-        `(${analysis.denials.length - MAX_EVALUATED_DENIALS} more denials listed but not evaluated)`,
+        `(${thousands(analysis.omitted)} more distinct denials not listed; all ${thousands(analysis.parse.denials.length)} by policy type: ${types})`,
       );
     }
+    if (denials.length > 0 && analysis.parse.warnings.length > 0)
+      lines.push(`warnings: ${analysis.parse.warnings.join(" ")}`);
     const c = analysis.parse.counts;
     return {
       summary: lines.join("\n"),
       data: {
-        found: denials.length,
+        found: analysis.parse.denials.length,
         evaluated: denials.filter((d) => d.evaluated).length,
+        omitted: analysis.omitted,
         warnings: analysis.parse.warnings,
-        counts: { characters: c.characters, lines: c.lines, sightings: c.sightings, denials: c.denials },
+        counts: {
+          characters: c.characters,
+          lines: c.lines,
+          events: c.events,
+          sightings: c.sightings,
+          denials: c.denials,
+          byPolicyType: analysis.byPolicyType,
+        },
         denials,
       },
     };
