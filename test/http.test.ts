@@ -167,7 +167,7 @@ describe("POST /mcp", () => {
     expect(last).toMatchObject({ tool: "get_scp_detail", outcome: "tool_error" });
   });
 
-  it("keeps concurrent requests apart when MCP servers are reused", async () => {
+  it("keeps concurrent requests apart, each on a server and transport of its own", async () => {
     const accounts = ["210000000001", "220000000001", "230000000001", "230000000002", "240000000001"];
     const ask = async (accountId: string, i: number) => {
       const res = await rawPost(
@@ -182,7 +182,7 @@ describe("POST /mcp", () => {
       );
       return { accountId, i, body: (await res.json()) as any };
     };
-    // Three rounds of concurrent calls: the later rounds run on servers the first ones released.
+    // Three rounds of concurrent calls: each answer carries its own id and its own account.
     for (let round = 0; round < 3; round++) {
       const answers = await Promise.all(
         accounts.flatMap((a, j) => [ask(a, round * 100 + j * 2), ask(a, round * 100 + j * 2 + 1)]),
@@ -199,7 +199,7 @@ describe("POST /mcp", () => {
     expect(new Set(ids).size).toBe(30);
   });
 
-  it("gives each tool call the request id of its own request on a reused server", async () => {
+  it("gives each tool call the request id of its own request, whatever runs beside it", async () => {
     harness.logger.lines.length = 0;
     const sent = Array.from({ length: 24 }, (_, i) => `ctx-${i}`);
     await Promise.all(
@@ -223,6 +223,61 @@ describe("POST /mcp", () => {
       .map((l) => l.requestId)
       .sort();
     expect(logged).toEqual([...sent].sort());
+  });
+
+  it.each([
+    ["application/json only", { accept: "application/json" }, 200],
+    ["*/*", { accept: "*/*" }, 200],
+    ["Content-Type with a charset", { "content-type": "application/json; charset=utf-8" }, 200],
+    ["a supported MCP-Protocol-Version", { "mcp-protocol-version": "2025-06-18" }, 200],
+    ["text/event-stream only", { accept: "text/event-stream" }, 406],
+    ["text/html", { accept: "text/html" }, 406],
+    ["Content-Type: text/plain", { "content-type": "text/plain" }, 415],
+    ["an unsupported MCP-Protocol-Version", { "mcp-protocol-version": "1999-01-01" }, 400],
+  ])("answers a tools/call with %s: HTTP %i, JSON, with its request id", async (_what, headers, status) => {
+    const res = await rawPost(harness, callStatus, { "x-request-id": "hdr-1", ...headers });
+    expect(res.status).toBe(status);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.headers.get("x-request-id")).toBe("hdr-1");
+    const body = await res.json();
+    if (status === 200) expect(body.result.structuredContent.organization.id).toBe("o-a1b2c3d4e5");
+    else expect(body).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000 } });
+  });
+
+  it.each([
+    ["a fractional id", { id: 1.5 }],
+    ["a null id", { id: null }],
+    ["a wrong jsonrpc version", { jsonrpc: "1.0" }],
+    ["an extra envelope member", { extra: true }],
+  ])("refuses an envelope with %s as an invalid JSON-RPC message", async (_what, change) => {
+    const res = await rawPost(harness, JSON.stringify({ ...JSON.parse(callStatus), ...change }));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toMatch(/Invalid JSON-RPC message/);
+  });
+
+  it("answers arguments the tool's schema refuses with an isError result naming the argument", async () => {
+    const res = await rawPost(
+      harness,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 5,
+        method: "tools/call",
+        params: { name: "get_effective_scps", arguments: { accountId: "12345" } },
+      }),
+    );
+    const body = await res.json();
+    expect(body.id).toBe(5);
+    expect(body.result.isError).toBe(true);
+    expect(body.result.content[0].text).toMatch(/account id is exactly 12 digits.* at accountId/);
+  });
+
+  it("answers a notification with 202 and no body", async () => {
+    const res = await rawPost(
+      harness,
+      JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+    );
+    expect(res.status).toBe(202);
+    expect(await res.text()).toBe("");
   });
 
   it("refuses JSON-RPC batches, naming the fix", async () => {

@@ -1,19 +1,15 @@
 /**
  * The Hono app: POST /mcp (MCP Streamable HTTP, stateless, JSON responses), GET /healthz.
- * A tools/call the direct path can take (src/mcp/direct-call.ts) is answered without the SDK;
- * everything else gets a new SDK transport per request, because the SDK refuses to reuse a stateless
- * transport, and an McpServer from a pool, serving one request at a time.
+ * Every MCP request gets a new McpServer and a new SDK transport, as the SDK's stateless examples
+ * do: the SDK answers every MCP message, its checks and errors included.
  */
 import { randomUUID } from "node:crypto";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { isJsonContentType } from "@modelcontextprotocol/sdk/shared/mediaType.js";
-import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode, StatusCode } from "hono/utils/http-status";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../logging/logger.js";
-import { answerDirectCall, directCallOf } from "../mcp/direct-call.js";
-import { McpServerPool } from "../mcp/server.js";
+import { createMcpServer } from "../mcp/server.js";
 import type { RuntimeState } from "../runtime.js";
 import { bearerAuth, type AuthVariables, type TokenVerifier } from "./auth.js";
 import { healthResponse } from "./health.js";
@@ -25,8 +21,6 @@ export interface AppOptions {
   maxBodyBytes: number;
   /** Read at request time: auth is known only once the runtime configuration has loaded. */
   verifier: () => TokenVerifier | undefined;
-  /** Answer plain tools/call requests without the SDK (default true; tests compare both paths). */
-  directToolCalls?: boolean;
 }
 
 type Env = { Variables: AuthVariables & { requestId: string } };
@@ -34,8 +28,6 @@ type Env = { Variables: AuthVariables & { requestId: string } };
 export function createApp(options: AppOptions): Hono<Env> {
   const { runtime, logger } = options;
   const app = new Hono<Env>();
-  const servers = new McpServerPool();
-  const direct = options.directToolCalls ?? true;
 
   app.get("/healthz", (c) => {
     const { status, body } = healthResponse(runtime);
@@ -65,7 +57,6 @@ export function createApp(options: AppOptions): Hono<Env> {
         c.req.header("mcp-session-id") ?? c.req.header("x-amzn-bedrock-agentcore-runtime-session-id");
       let methods: string[] = [];
       let tools: string[] = [];
-      let via: "direct" | "sdk" | undefined;
       const log = (status: number, outcome: string): void =>
         logger.info("request", {
           requestId,
@@ -73,7 +64,6 @@ export function createApp(options: AppOptions): Hono<Env> {
           ...(caller ? { clientId: caller.clientId } : {}),
           method: methods.join(",") || null,
           tool: tools.join(",") || null,
-          ...(via ? { via } : {}),
           status,
           outcome,
           durationMs: Math.round((performance.now() - started) * 10) / 10,
@@ -105,23 +95,9 @@ export function createApp(options: AppOptions): Hono<Env> {
         log(503, "not_ready");
         return c.json(jsonRpcError(-32000, "The server is starting: retry in a few seconds."), 503);
       }
-      const call = direct ? directCallOf(parsedBody) : undefined;
-      if (call && sdkWouldAccept(c.req.raw.headers)) {
-        const answer = await answerDirectCall(call, { org, runtime, logger, requestId });
-        if (answer) {
-          via = "direct";
-          log(200, answer.isError ? "tool_error" : "ok");
-          // As bytes: encoded once here, rather than measured and then encoded again by node-server.
-          return c.body(Buffer.from(answer.body), 200, { "content-type": "application/json" });
-        }
-      }
-
-      via = "sdk";
-      const pooled = servers.acquire({ org, runtime, logger, requestId });
-      const { server } = pooled;
+      const server = createMcpServer({ org, runtime, logger, requestId });
       // No sessionIdGenerator: stateless. A platform-supplied Mcp-Session-Id is accepted and ignored.
       const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
-      let closedCleanly = false;
       try {
         await server.connect(transport);
         const response = await transport.handleRequest(withJsonAccept(c.req.raw), {
@@ -139,7 +115,7 @@ export function createApp(options: AppOptions): Hono<Env> {
         });
         const text = response.body ? await response.text() : "";
         log(response.status, text ? describeOutcome(text) : response.status === 202 ? "accepted" : "empty");
-        // Through c.body, so the headers set earlier (x-request-id) go out too, as on the direct path.
+        // Through c.body, so the headers set earlier (x-request-id) go out too.
         const headers: Record<string, string> = {};
         response.headers.forEach((value, name) => {
           headers[name] = value;
@@ -148,18 +124,12 @@ export function createApp(options: AppOptions): Hono<Env> {
           ? c.body(text, response.status as ContentfulStatusCode, headers)
           : c.body(null, response.status as StatusCode, headers);
       } finally {
-        // Closing the server closes its transport and leaves it ready to connect to the next one.
-        closedCleanly = await server.close().then(
-          () => true,
-          (error: unknown) => {
-            logger.warn("MCP server did not close cleanly; not reused", {
-              requestId,
-              error: error instanceof Error ? error.message : String(error),
-            });
-            return false;
-          },
+        await server.close().catch((error: unknown) =>
+          logger.warn("MCP server did not close cleanly", {
+            requestId,
+            error: error instanceof Error ? error.message : String(error),
+          }),
         );
-        if (closedCleanly && !server.isConnected()) servers.release(pooled);
       }
     },
   );
@@ -188,7 +158,7 @@ function requestIdentity(): MiddlewareHandler<Env> {
 /**
  * Hono's bodyLimit, but a request that declares its length is judged by the header alone. Hono's
  * asks for the body as a Web stream first, which costs @hono/node-server a ReadableStream per
- * request (about 8 % of a warm tools/call) and defeats its direct read of the body.
+ * request and defeats its direct read of the body.
  */
 function limitBody(maxBytes: number): MiddlewareHandler<Env> {
   const tooLarge = (c: Context<Env>): Response =>
@@ -246,17 +216,4 @@ function withJsonAccept(request: Request): Request {
 
 function acceptsJson(accept: string): boolean {
   return accept === "" || accept.includes("application/json") || accept.includes("*/*");
-}
-
-/**
- * The header checks the SDK transport makes on a POST (after withJsonAccept): a request failing one
- * goes to the SDK, which refuses it with its own status and message.
- */
-function sdkWouldAccept(headers: Headers): boolean {
-  const version = headers.get("mcp-protocol-version");
-  return (
-    acceptsJson(headers.get("accept") ?? "") &&
-    isJsonContentType(headers.get("content-type")) &&
-    (version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version))
-  );
 }

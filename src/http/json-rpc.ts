@@ -1,4 +1,4 @@
-/** JSON-RPC error bodies for answers the HTTP layer gives before the MCP server is involved. */
+/** JSON-RPC error bodies for the answers the HTTP layer gives itself (the one helper for them). */
 export interface JsonRpcErrorBody {
   jsonrpc: "2.0";
   id: null;

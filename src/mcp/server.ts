@@ -1,7 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SERVER_NAME, SERVER_VERSION } from "../version.js";
 import type { ToolContext } from "./tool-context.js";
-import { jsonSchemaValidator } from "./json-schema-validator.js";
+import { sharedJsonSchemaValidator } from "./json-schema-validator.js";
 import { TOOLS } from "./tools/index.js";
 
 const INSTRUCTIONS =
@@ -13,46 +13,20 @@ const INSTRUCTIONS =
   "lint_scp_policy checks a policy (deployed or draft) for mistakes that weaken a guardrail. " +
   "All tools are read-only.";
 
-/** A server with every tool registered; McpServerPool reuses them across requests. */
+/**
+ * A server with every tool registered, for one request: the server is stateless, so each request
+ * gets its own server and transport, as the SDK's stateless examples do, and its tools the
+ * context of that request.
+ */
 export function createMcpServer(ctx: ToolContext): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
-    { capabilities: { tools: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: jsonSchemaValidator() },
+    {
+      capabilities: { tools: {} },
+      instructions: INSTRUCTIONS,
+      jsonSchemaValidator: sharedJsonSchemaValidator,
+    },
   );
   for (const tool of TOOLS) tool.register(server, ctx);
   return server;
-}
-
-interface Pooled {
-  server: McpServer;
-  /** The context the tools were registered with; rebound to each request it serves. */
-  ctx: ToolContext;
-}
-
-/**
- * Idle McpServers kept for reuse. The stateless transport cannot be reused, but a server whose
- * transport has closed can connect to the next one; registering every tool again per request was a
- * measurable share of a warm tools/call. A server serves one request at a time, so rebinding its
- * context is safe; one that did not close cleanly is dropped, not returned. What the SDK keeps from an
- * `initialize` (the client's capabilities) stays with a pooled server: no tool sends requests to the
- * client, so nothing reads it; a tool that would (sampling, elicitation) needs a fresh server.
- */
-export class McpServerPool {
-  private readonly idle: Pooled[] = [];
-
-  constructor(private readonly maxIdle = 64) {}
-
-  acquire(ctx: ToolContext): Pooled {
-    const pooled = this.idle.pop();
-    if (!pooled) {
-      const own: ToolContext = { ...ctx };
-      return { server: createMcpServer(own), ctx: own };
-    }
-    Object.assign(pooled.ctx, ctx);
-    return pooled;
-  }
-
-  release(pooled: Pooled): void {
-    if (this.idle.length < this.maxIdle) this.idle.push(pooled);
-  }
 }

@@ -28,13 +28,12 @@ export async function startHarness(
   env: Record<string, string> = {},
   deps: StartupDeps = {},
   maxBodyBytes = 16 * 1024 * 1024,
-  directToolCalls = true,
 ): Promise<Harness> {
   const logger = createMemoryLogger("debug");
   const runtime: RuntimeState = { version: "test", startedAt: new Date(), ready: false };
   const started = await startUp(parseEnv(env), runtime, logger, { configDeps: noSecrets, ...deps });
   const verifier: TokenVerifier | undefined = started.verifier;
-  const app = createApp({ runtime, logger, maxBodyBytes, verifier: () => verifier, directToolCalls });
+  const app = createApp({ runtime, logger, maxBodyBytes, verifier: () => verifier });
   const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
     app.fetch(new Request(input, init));
   return { app, runtime, logger, fetch };
