@@ -1,7 +1,7 @@
 /**
- * The Hono app: POST /mcp (MCP Streamable HTTP, stateless, JSON responses), GET /healthz.
- * Every MCP request gets a new McpServer and a new SDK transport, as the SDK's stateless examples
- * do: the SDK answers every MCP message, its checks and errors included.
+ * The Hono app: POST /mcp (MCP Streamable HTTP, stateless, JSON responses; /mcp/ alike), GET
+ * /healthz and GET /ping. Every MCP request gets a new McpServer and a new SDK transport, as the
+ * SDK's stateless examples do: the SDK answers every MCP message, its checks and errors included.
  */
 import { randomUUID } from "node:crypto";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
@@ -9,11 +9,12 @@ import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode, StatusCode } from "hono/utils/http-status";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../logging/logger.js";
-import { createMcpServer } from "../mcp/server.js";
+import { connectForRequest, createMcpServer } from "../mcp/server.js";
 import type { RuntimeState } from "../runtime.js";
 import { bearerAuth, type AuthVariables, type TokenVerifier } from "./auth.js";
-import { healthResponse } from "./health.js";
-import { describeMessages, describeOutcome, jsonRpcError } from "./json-rpc.js";
+import { healthResponse, pingResponse } from "./health.js";
+import { hostGuard } from "./host-guard.js";
+import { describeMessages, describeOutcome, isBarePing, jsonRpcError } from "./json-rpc.js";
 
 export interface AppOptions {
   runtime: RuntimeState;
@@ -21,32 +22,47 @@ export interface AppOptions {
   maxBodyBytes: number;
   /** Read at request time: auth is known only once the runtime configuration has loaded. */
   verifier: () => TokenVerifier | undefined;
+  /** Host names, besides the local ones, requests may name in Host and Origin (ALLOWED_HOSTS). */
+  allowedHosts?: readonly string[];
 }
 
 type Env = { Variables: AuthVariables & { requestId: string } };
 
 export function createApp(options: AppOptions): Hono<Env> {
   const { runtime, logger } = options;
-  const app = new Hono<Env>();
+  // Not strict: /mcp/ is /mcp (AgentCore's health probe may add the slash).
+  const app = new Hono<Env>({ strict: false });
 
+  // Probes and health checks: unauthenticated, open to any Host, and saying nothing but the status.
   app.get("/healthz", (c) => {
     const { status, body } = healthResponse(runtime);
     return c.json(body, status);
   });
+  app.get("/ping", (c) => {
+    const { status, body } = pingResponse(runtime);
+    return c.json(body, status);
+  });
 
+  // DNS rebinding: every request to the MCP endpoint, before anything else reads it.
+  const guard = hostGuard({
+    allowedHosts: options.allowedHosts ?? [],
+    checkHost: () => options.verifier() === undefined,
+    logger,
+  });
   const notAllowed = (c: { json: (b: unknown, s: 405, h: Record<string, string>) => Response }): Response =>
     c.json(
       jsonRpcError(-32000, "Method not allowed: this server is stateless; send MCP messages with POST /mcp."),
       405,
       { Allow: "POST" },
     );
-  app.get("/mcp", (c) => notAllowed(c));
-  app.delete("/mcp", (c) => notAllowed(c));
+  app.get("/mcp", requestIdentity(), guard, (c) => notAllowed(c));
+  app.delete("/mcp", requestIdentity(), guard, (c) => notAllowed(c));
 
   app.post(
     "/mcp",
     requestIdentity(),
     startedGate(runtime),
+    guard,
     lazyAuth(options),
     limitBody(options.maxBodyBytes),
     async (c) => {
@@ -57,8 +73,9 @@ export function createApp(options: AppOptions): Hono<Env> {
         c.req.header("mcp-session-id") ?? c.req.header("x-amzn-bedrock-agentcore-runtime-session-id");
       let methods: string[] = [];
       let tools: string[] = [];
+      // Pings are health probes (AgentCore's every few seconds): debug, not info.
       const log = (status: number, outcome: string): void =>
-        logger.info("request", {
+        logger[methods.length === 1 && methods[0] === "ping" ? "debug" : "info"]("request", {
           requestId,
           ...(sessionId ? { sessionId: sessionId.slice(0, 128) } : {}),
           ...(caller ? { clientId: caller.clientId } : {}),
@@ -99,7 +116,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       // No sessionIdGenerator: stateless. A platform-supplied Mcp-Session-Id is accepted and ignored.
       const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
       try {
-        await server.connect(transport);
+        await connectForRequest(server, transport);
         const response = await transport.handleRequest(withJsonAccept(c.req.raw), {
           parsedBody,
           ...(caller
@@ -191,14 +208,60 @@ function startedGate(runtime: RuntimeState): MiddlewareHandler<Env> {
   };
 }
 
+/**
+ * The bearer token, when authentication is on, except for one request: a lone JSON-RPC `ping`
+ * without credentials, which is how AgentCore Runtime probes an MCP container; a 401 there marks
+ * the runtime unhealthy. Only a ping exactly (`jsonrpc`, `id`, `method` and nothing else, in a
+ * small body) passes: a batch, another method, a notification or a ping carrying anything more
+ * needs a token like any request.
+ */
 function lazyAuth(options: AppOptions): MiddlewareHandler<Env> {
   let current: { verifier: TokenVerifier; handler: MiddlewareHandler } | undefined;
   return async (c, next) => {
     const verifier = options.verifier();
     if (!verifier) return next();
+    if (c.req.header("authorization") === undefined && (await isProbe(c))) return next();
     if (current?.verifier !== verifier) current = { verifier, handler: bearerAuth(verifier, options.logger) };
     return current.handler(c, next);
   };
+}
+
+/** A ping is under 100 bytes: no more than this is read before the token is checked. */
+const MAX_PROBE_BYTES = 256;
+
+async function isProbe(c: Context<Env>): Promise<boolean> {
+  const text = await smallBody(c, MAX_PROBE_BYTES);
+  if (text === undefined) return false;
+  try {
+    return isBarePing(JSON.parse(text));
+  } catch {
+    return false;
+  }
+}
+
+/** The body as text when it is at most `max` bytes; undefined, after reading no more, when larger. */
+async function smallBody(c: Context<Env>, max: number): Promise<string | undefined> {
+  const declared = c.req.header("content-length");
+  if (declared !== undefined) {
+    // Node has read no more than the declared length; Hono keeps the text for the handler.
+    return Number(declared) <= max ? c.req.text() : undefined;
+  }
+  // Chunked: read a copy up to the limit, leaving the body itself to the handler.
+  const reader = c.req.raw.clone().body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks).toString("utf8");
+    size += value.byteLength;
+    if (size > max) {
+      // Not awaited: a copy's cancel settles only once the body itself is cancelled or read.
+      reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
 }
 
 /**

@@ -299,6 +299,7 @@ describe(`hostile input at POST /mcp (${RUNS} generated requests${FULL ? ", full
           new Request("http://localhost/mcp", {
             method: "POST",
             headers: {
+              host: "localhost",
               "content-type": "application/json",
               accept: "application/json, text/event-stream",
               ...c.headers,
@@ -368,7 +369,11 @@ describe(`hostile input at POST /mcp (${RUNS} generated requests${FULL ? ", full
       const after = await app.fetch(
         new Request("http://localhost/mcp", {
           method: "POST",
-          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+          headers: {
+            host: "localhost",
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+          },
           body: callOf("get_effective_scps", { accountId: "240000000001" }),
         }),
       );
