@@ -2,12 +2,14 @@ import type { LoadedBaseline } from "./audit/baseline-source.js";
 import type { LoadedConfig } from "./config/load.js";
 import type { OrganizationService } from "./org/service.js";
 
-/** What the running server knows about itself; /healthz and get_server_status report it. */
+/** What the running server knows about itself; get_server_status reports it, /healthz and /ping whether it is ready. */
 export interface RuntimeState {
   version: string;
   startedAt: Date;
   /** Set once start-up has finished: configuration loaded, organization source opened. */
   ready: boolean;
+  /** When `ready` was set (GET /ping reports it as the time its status last changed). */
+  readyAt?: Date;
   config?: LoadedConfig;
   org?: OrganizationService;
   /** The expected-policy baseline compare_scp_config uses by default; absent when none is configured. */

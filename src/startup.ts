@@ -112,6 +112,7 @@ export async function startUp(
   }
   runtime.config = loaded;
   runtime.org = org;
+  runtime.readyAt = new Date();
   runtime.ready = true;
   return { loaded, org, verifier };
 }

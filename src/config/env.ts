@@ -28,9 +28,36 @@ const positiveNumber = z
   .transform((v) => Number(v))
   .pipe(z.number().positive());
 
+/**
+ * A host name as a Host or Origin header carries it, without a port: `mcp.example.com`, `10.0.0.5`,
+ * `[fd00::1]`. Lower-cased, as the URL parser leaves it, so it compares with what requests send.
+ */
+const hostName = z.string().transform((v, ctx) => {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(`http://${v}`);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || parsed.host !== v.toLowerCase() || parsed.port !== "") {
+    ctx.addIssue({
+      code: "custom",
+      message: `${JSON.stringify(v)} is not a host name: give names like mcp.example.com or 10.0.0.5 (IPv6 in brackets), without scheme, port or path`,
+    });
+    return z.NEVER;
+  }
+  return parsed.hostname;
+});
+
 export const envSchema = z.object({
   PORT: int.pipe(z.number().min(1).max(65_535)).default(8000),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Loopback unless asked: the image sets 0.0.0.0, which AgentCore Runtime needs. */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /**
+   * Host names, besides localhost, 127.0.0.1 and [::1], that requests may name in Host (checked when
+   * authentication is off) and in Origin (always): the DNS-rebinding guard (src/http/host-guard.ts).
+   */
+  ALLOWED_HOSTS: list.pipe(z.array(hostName)).optional(),
   /** Largest accepted POST /mcp body; larger bodies get 413. */
   MAX_REQUEST_BODY_BYTES: int.pipe(z.number().min(1024)).default(16 * 1024 * 1024),
   /** Largest request head (request line and headers); larger ones get 431 from Node before any handler runs. */

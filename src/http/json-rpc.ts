@@ -1,4 +1,4 @@
-/** JSON-RPC error bodies for answers the HTTP layer gives before the MCP server is involved. */
+/** JSON-RPC error bodies for the answers the HTTP layer gives itself (the one helper for them). */
 export interface JsonRpcErrorBody {
   jsonrpc: "2.0";
   id: null;
@@ -7,6 +7,21 @@ export interface JsonRpcErrorBody {
 
 export function jsonRpcError(code: number, message: string): JsonRpcErrorBody {
   return { jsonrpc: "2.0", id: null, error: { code, message } };
+}
+
+/**
+ * A lone JSON-RPC ping request and nothing else: exactly `jsonrpc` "2.0", an `id` (a string or an
+ * integer) and `method` "ping". What AgentCore Runtime's health probe sends.
+ */
+export function isBarePing(body: unknown): boolean {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return false;
+  const { jsonrpc, id, method, ...rest } = body as Record<string, unknown>;
+  return (
+    Object.keys(rest).length === 0 &&
+    jsonrpc === "2.0" &&
+    method === "ping" &&
+    (typeof id === "string" || Number.isSafeInteger(id))
+  );
 }
 
 /** Method and tool names of a parsed request body, for the request log. */
