@@ -35,6 +35,7 @@ import {
   type PolicyIssue,
 } from "./parse.js";
 import { policyKindOf, type PolicyKind } from "../model/policy-type.js";
+import { READINGS, type ReadingId } from "./readings.js";
 import { or2, UNKNOWN, type Tri } from "./tri.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -90,6 +91,10 @@ export interface EvaluateOptions {
   now?: Date | undefined;
   /** Compute alternative outcomes for depends_on_context (default true). */
   outcomes?: boolean | undefined;
+  /** Evaluate again under the other reading of each open question a statement relied on (default true). */
+  caveats?: boolean | undefined;
+  /** Open questions to read the other way (readings.ts); the caveats use it. */
+  alternativeReadings?: ReadonlySet<ReadingId> | undefined;
 }
 
 export class EvaluationInputError extends Error {
@@ -156,6 +161,8 @@ export interface StatementEvaluation extends StatementRef {
   /** Context keys whose absence leaves `applies` unknown. */
   missingKeys: string[];
   reason: string;
+  /** Open questions of the policy language (readings.ts) the result relied on. */
+  readings?: ReadingId[];
 }
 
 export interface PolicyEvaluation {
@@ -182,7 +189,11 @@ export interface MissingAllow extends LevelRef {
 }
 
 export type ExemptionKind =
-  "management_account" | "service_linked_role" | "rcp_unsupported_service" | "rcp_action_not_restricted";
+  | "management_account"
+  | "service_linked_role"
+  | "rcp_unsupported_service"
+  | "rcp_action_not_restricted"
+  | "action_needs_no_permission";
 
 export interface Exemption {
   kind: ExemptionKind;
@@ -197,6 +208,17 @@ export interface Outcome {
     | "undecided_statements_favourable";
   decision: Decision;
   description: string;
+}
+
+/** An answer that rests on a reading the documentation leaves open, and what the other reading gives. */
+export interface Caveat {
+  reading: ReadingId;
+  /** The statements whose result rests on the reading. */
+  statements: StatementRef[];
+  decisionUnderOtherReading: Decision;
+  /** The documentation page the followed reading rests on. */
+  source: string;
+  message: string;
 }
 
 export interface EvaluationResult {
@@ -235,11 +257,25 @@ export interface EvaluationResult {
   levels: LevelEvaluation[];
   notes: string[];
   warnings: string[];
+  /** Decisions that rest on an open reading of the documentation, with the other reading's decision. */
+  caveats: Caveat[];
 }
 
 // ---------------------------------------------------------------------------------------------
 
 const ACTION_FORMAT = /^[A-Za-z0-9-]+:[A-Za-z0-9_-]+$/;
+/** Actions that need no permission, so neither SCPs nor RCPs can deny them, with the documentation. */
+const NEEDS_NO_PERMISSION: ReadonlyMap<string, { source: string; quote: string }> = new Map([
+  [
+    "sts:getcalleridentity",
+    {
+      source: "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
+      quote:
+        "No permissions are required to perform this operation. If an administrator attaches a policy to your " +
+        "identity that explicitly denies access to the sts:GetCallerIdentity action, you can still perform this operation.",
+    },
+  ],
+]);
 /** Documented in the KMS guide: kms:RetireGrant is not affected by RCPs, even with Action "*". */
 const RCP_UNRESTRICTED_ACTIONS = new Set(["kms:retiregrant"]);
 
@@ -291,7 +327,34 @@ function list(values: readonly string[]): string {
   return values.length === 1 ? `"${values[0]}"` : `["${values.join('", "')}"]`;
 }
 
+/** Evaluates one statement and notes the open readings (readings.ts) its result relied on. */
 function evaluateStatement(
+  stmt: ParsedStatement,
+  ref: StatementRef,
+  lowerAction: string,
+  action: string,
+  resource: string,
+  env: EvalEnv,
+): StatementEvaluation {
+  const used = env.readingsUsed;
+  const mark = used?.length ?? 0;
+  const out = matchStatement(stmt, ref, lowerAction, action, resource, env);
+  if (!used || used.length === mark) return out;
+  const readings = [...new Set(used.slice(mark))];
+  out.readings = readings;
+  if (
+    out.applies !== false &&
+    readings.includes("unresolved_policy_variable") &&
+    env.alternativeReadings?.has("unresolved_policy_variable")
+  ) {
+    out.applies = false;
+    out.missingKeys = [];
+    out.reason = `does not apply: read as an invalid statement, since a policy variable in it has no value (${out.reason})`;
+  }
+  return out;
+}
+
+function matchStatement(
   stmt: ParsedStatement,
   ref: StatementRef,
   lowerAction: string,
@@ -522,6 +585,8 @@ function prepare(request: EvaluationRequest, chain: EvaluationChain, options: Ev
       context,
       missingKeys: options.missingKeys ?? "unknown",
       resourceKnown: request.resource !== undefined,
+      readingsUsed: [],
+      ...(options.alternativeReadings ? { alternativeReadings: options.alternativeReadings } : {}),
     },
     action: request.action,
     lowerAction: request.action.toLowerCase(),
@@ -680,7 +745,12 @@ function outcomesFor(
 ): Outcome[] {
   const outcomes: Outcome[] = [];
   if (v.missingContextKeys.some((k) => k !== RESOURCE_KEY)) {
-    const absent = evaluate(request, chain, { ...options, missingKeys: "absent", outcomes: false });
+    const absent = evaluate(request, chain, {
+      ...options,
+      missingKeys: "absent",
+      outcomes: false,
+      caveats: false,
+    });
     outcomes.push({
       scenario: "missing_keys_absent",
       decision: absent.decision,
@@ -791,11 +861,72 @@ export function evaluate(
     levels,
     notes: p.notes,
     warnings: p.warnings,
+    caveats: [],
   };
   if (!exemption && verdict.decision === "depends_on_context" && options.outcomes !== false) {
     result.outcomes = outcomesFor(verdict, request, chain, options);
   }
+  if (!exemption && options.caveats !== false) result.caveats = caveatsFor(result, request, chain, options);
   return result;
+}
+
+/**
+ * For each open reading a statement relied on, the decision with that one question read the other way;
+ * a caveat when it differs. Each evaluation again costs one pass over the chain, paid only then.
+ */
+function caveatsFor(
+  result: EvaluationResult,
+  request: EvaluationRequest,
+  chain: EvaluationChain,
+  options: EvaluateOptions,
+): Caveat[] {
+  const byReading = new Map<ReadingId, StatementEvaluation[]>();
+  for (const l of result.levels) {
+    for (const pol of l.policies) {
+      for (const s of pol.statements) {
+        for (const r of s.readings ?? []) {
+          const list = byReading.get(r);
+          if (list) list.push(s);
+          else byReading.set(r, [s]);
+        }
+      }
+    }
+  }
+  const caveats: Caveat[] = [];
+  for (const [reading, statements] of byReading) {
+    const other = evaluate(request, chain, {
+      ...options,
+      outcomes: false,
+      caveats: false,
+      alternativeReadings: new Set([reading]),
+    }).decision;
+    if (other === result.decision) continue;
+    const info = READINGS[reading];
+    const named = statements.slice(0, 3).map(describeStatement).join("; ");
+    const more = statements.length > 3 ? ` and ${statements.length - 3} more` : "";
+    caveats.push({
+      reading,
+      statements: statements.map(statementRef),
+      decisionUnderOtherReading: other,
+      source: info.source.url,
+      message:
+        `${named}${more}: ${info.subject} is read as ${info.followed} (${info.source.url}); ` +
+        `if AWS reads it as ${info.alternative}, the decision is ${other.replace(/_/g, " ")}, not ${result.decision.replace(/_/g, " ")}.`,
+    });
+  }
+  return caveats;
+}
+
+function statementRef(s: StatementEvaluation): StatementRef {
+  const ref: StatementRef = {
+    level: s.level,
+    policyId: s.policyId,
+    policyName: s.policyName,
+    statementIndex: s.statementIndex,
+    effect: s.effect,
+  };
+  if (s.sid !== undefined) ref.sid = s.sid;
+  return ref;
 }
 
 /** Keys read as absent by the statements that decide (or, for an implicit deny, the Allows that failed). */
@@ -820,6 +951,14 @@ function findExemption(
   actionCheck: ActionCheck,
 ): Exemption | undefined {
   const mgmt = chain.managementAccountId;
+  const noPermission = NEEDS_NO_PERMISSION.get(p.lowerAction);
+  if (noPermission) {
+    p.notes.push(`${p.action} needs no permission: "${noPermission.quote}" (${noPermission.source})`);
+    return {
+      kind: "action_needs_no_permission",
+      reason: `${p.action} needs no permission, so no ${p.kind} can deny it, not even an explicit Deny (STS API reference)`,
+    };
+  }
   if (p.kind === "SCP") {
     if (chain.isManagementAccount) {
       return { kind: "management_account", reason: "the management account is not subject to SCPs" };

@@ -10,7 +10,7 @@ import { GLOBAL_SERVICES, GLOBAL_SERVICE_REGIONS } from "./global-services.js";
 import { loadIamIndex, servicesMentioned, type IamIndex } from "./iam-index.js";
 import { locateInJson, parsePathString } from "./json-locate.js";
 import { LINT_RULES, type LintRuleId } from "./lint-rules/registry.js";
-import { wildcardMatch } from "./match.js";
+import { matchAction, resourcePartStart, wildcardMatch } from "./match.js";
 import { normalizeAction, patternSubsumes } from "./normalize.js";
 import {
   parsePolicy,
@@ -280,6 +280,8 @@ export function lintPolicy(input: string | object, options: LintOptions): LintRe
     if (!options.iam) skipped.add("wildcard and condition-key rules (IAM index not loaded)");
     for (const s of policy.statements) {
       checkActions(out, s, kind, catalogue, options.iam);
+      checkDenyOfNoPermissionAction(out, s);
+      checkResourceArns(out, s, policy.variablesEnabled);
       checkConditions(out, s, options.iam);
       checkPrincipalValues(out, s);
       if (kind === "SCP") {
@@ -445,6 +447,91 @@ function checkActions(
         `"${value}" matches no action of ${service}: the entry does nothing`,
         "Check the pattern against the service's action names.",
         deadActionSeverity(s),
+      );
+    }
+  });
+}
+
+/** Actions AWS authorizes without any permission: no SCP or RCP can deny them. */
+const NEEDS_NO_PERMISSION = ["sts:GetCallerIdentity"];
+
+/**
+ * A Deny whose Action names such an action, exactly or by a wildcard of its service (sts:*, sts:Get*):
+ * the author meant to restrict it. A bare "*" or a service wildcard is not reported (every quarantine
+ * Deny would be), nor NotAction.
+ */
+function checkDenyOfNoPermissionAction(out: Collector, s: ParsedStatement): void {
+  if (s.effect !== "Deny" || s.action.element !== "Action") return;
+  s.action.values.forEach((value, i) => {
+    const [service = ""] = value.split(":");
+    if (value === "*" || hasWildcard(service)) return;
+    const hit = NEEDS_NO_PERMISSION.find((a) => matchAction(value, a));
+    if (!hit) return;
+    const exact = value.toLowerCase() === hit.toLowerCase();
+    out.add(
+      "deny_of_action_needing_no_permission",
+      { statement: s, element: "Action", path: actionPath(s, i) },
+      `${exact ? `"${value}"` : `"${value}" matches ${hit}, but it`} needs no permission, so this Deny never stops it: ` +
+        '"No permissions are required to perform this operation. If an administrator attaches a policy to your identity that ' +
+        `explicitly denies access to the sts:GetCallerIdentity action, you can still perform this operation." (STS API reference). ` +
+        'Reported when a Deny\'s Action names it or a wildcard of its service; a bare "*" is not reported.',
+      exact
+        ? `Remove "${value}": it does nothing.`
+        : "Nothing to change for the other actions; do not rely on this Deny to hide the caller's identity.",
+      exact ? "medium" : "info",
+    );
+  });
+}
+
+/** The text of an ARN pattern before its resource part, without its `${...}` variables. */
+function arnPrefixOf(value: string): { prefix: string; cut: number } {
+  const cut = resourcePartStart(value);
+  return { prefix: cut === -1 ? value : value.slice(0, cut), cut };
+}
+
+/** Resource ARN mistakes AWS accepts: variables and upper case before the resource part. */
+function checkResourceArns(out: Collector, s: ParsedStatement, variablesEnabled: boolean): void {
+  const el = s.resource;
+  if (el.implicit) return;
+  const deny = s.effect === "Deny";
+  const consequence =
+    el.element === "Resource"
+      ? deny
+        ? "the Deny never applies to it"
+        : "the Allow never applies to it"
+      : deny
+        ? "NotResource excludes nothing and the Deny applies to every resource"
+        : "NotResource excludes nothing";
+  el.values.forEach((value, i) => {
+    if (value === "*" || !value.startsWith("arn:")) return;
+    const where = {
+      statement: s,
+      element: el.element,
+      path: `${s.path}.${el.element}${el.wasArray ? `[${i}]` : ""}`,
+    };
+    const { prefix } = arnPrefixOf(value);
+    if (variablesEnabled && prefix.includes("${")) {
+      const account = /^arn:[^:]*:[^:]*:[^:]*:\$\{/.test(value);
+      out.add(
+        "variable_before_resource_part",
+        where,
+        `"${value}" has a policy variable before the fifth colon: AWS substitutes variables only in the resource part ` +
+          `("You can't use a variable to replace parts of the ARN before the fifth colon, such as the service or account", IAM User Guide), ` +
+          `so it is literal text there, the pattern never matches a real ARN and ${consequence}`,
+        account
+          ? 'Write * in the account segment and add a condition, e.g. "StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"} (variables work anywhere in condition values).'
+          : "Write * (or the literal value) in that segment and test the value with a Condition instead.",
+        deny ? "high" : "medium",
+      );
+    }
+    if (/[A-Z]/.test(prefix.replace(/\$\{[^}]*\}/g, ""))) {
+      out.add(
+        "resource_arn_case",
+        where,
+        `"${value}" has upper-case letters in its partition, service, region or account: ARNs are compared case-sensitively ` +
+          `and those segments are lower case in every real ARN, so the pattern never matches and ${consequence}`,
+        `Write "${prefix.toLowerCase()}${value.slice(prefix.length)}".`,
+        deny ? "high" : "medium",
       );
     }
   });

@@ -104,6 +104,23 @@ describe("evaluator fixtures", () => {
           for (const n of c.expect.noteIncludes ?? []) {
             expect(result.notes.join("\n"), context).toContain(n);
           }
+          const caveats = result.caveats.map((k) => ({
+            reading: k.reading,
+            decisionUnderOtherReading: k.decisionUnderOtherReading,
+            statements: k.statements.map((s) => `${s.policyId}#${s.statementIndex}`),
+          }));
+          expect(
+            caveats.map((k) => `${k.reading} -> ${k.decisionUnderOtherReading}`).sort(),
+            `${context}\n${result.caveats.map((k) => k.message).join("\n")}`,
+          ).toEqual((c.expect.caveats ?? []).map((k) => `${k.reading} -> ${k.decisionUnderOtherReading}`).sort());
+          for (const want of c.expect.caveats ?? []) {
+            const got = caveats.find((k) => k.reading === want.reading);
+            if (want.statements) {
+              expect(sorted(got?.statements ?? []), context).toEqual(
+                sorted(expectedDeciding({ ...c, expect: { ...c.expect, deciding: want.statements } }, result)),
+              );
+            }
+          }
           if (c.expect.reasonIncludes) {
             const text = [
               result.summary,
