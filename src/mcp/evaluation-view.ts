@@ -80,7 +80,17 @@ export const evaluationViewSchema = z.object({
   undecided: z.array(statementViewSchema).describe("statements whose outcome depends on missing context"),
   missingAllowAt: z.array(levelLocationSchema.extend({ reason: z.string() })),
   missingContextKeys: z.array(z.string()),
-  outcomes: z.array(z.object({ scenario: z.string(), decision: decisionSchema, description: z.string() })),
+  outcomes: z.array(
+    z.object({
+      scenario: z.string(),
+      decision: decisionSchema,
+      description: z.string(),
+      context: z
+        .record(z.string(), z.union([z.string(), z.array(z.string())]))
+        .optional()
+        .describe("values of the missing keys that give this decision ([] = absent)"),
+    }),
+  ),
   exemption: z.object({ kind: z.string(), reason: z.string() }).nullable(),
   notes: z.array(z.string()),
   warnings: z.array(z.string()),
@@ -165,6 +175,13 @@ export function viewEvaluation(r: EvaluationResult): EvaluationView {
       scenario: o.scenario,
       decision: o.decision,
       description: o.description,
+      ...(o.context
+        ? {
+            context: Object.fromEntries(
+              Object.entries(o.context).map(([k, v]) => [k, typeof v === "string" ? v : [...v]]),
+            ),
+          }
+        : {}),
     })),
     exemption: r.exemption ? { kind: r.exemption.kind, reason: r.exemption.reason } : null,
     notes: r.notes,

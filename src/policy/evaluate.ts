@@ -26,6 +26,7 @@ import {
   type PrincipalInfo,
   type PrincipalKind,
 } from "./request-context.js";
+import { MAX_CONTEXTS, missingKeyContexts } from "./explore.js";
 import { matchActionPattern, matchResourcePattern } from "./match.js";
 import {
   parsePolicyCached,
@@ -208,6 +209,11 @@ export interface Outcome {
     | "undecided_statements_favourable";
   decision: Decision;
   description: string;
+  /**
+   * A value for each missing key that gives this decision, when the keys have finitely many cases
+   * (explore.ts); absent when they do not.
+   */
+  context?: Record<string, ContextValue>;
 }
 
 /** An answer that rests on a reading the documentation leaves open, and what the other reading gives. */
@@ -737,7 +743,112 @@ function summarise(kind: PolicyKind, v: Verdict, levels: readonly LevelEvaluatio
   }
 }
 
+interface KeyCase {
+  context: Record<string, ContextValue>;
+  decision: Decision;
+}
+
+interface Explored {
+  /** The all-absent case first. */
+  cases: KeyCase[];
+  /** Every missing key was enumerated. */
+  complete: boolean;
+}
+
+/**
+ * The decision in every case the enumerable missing keys can take (explore.ts), or undefined when
+ * none is enumerable. Only the undecided statements the answer waits for are read: a statement
+ * decided without a key does not depend on it, and an Allow at a level another Allow settles does
+ * not matter.
+ */
+function exploreMissingKeys(
+  request: EvaluationRequest,
+  chain: EvaluationChain,
+  options: EvaluateOptions,
+  verdict: Verdict,
+  kind: PolicyKind,
+  notes: string[],
+): Explored | undefined {
+  const statements = verdict.deciding.flatMap((s) => {
+    const policy = chain.levels[s.level.index]?.policies.find((pol) => pol.id === s.policyId);
+    const parsed = policy ? resolvePolicy(policy, kind, []) : undefined;
+    return parsed?.statements.filter((st) => st.index === s.statementIndex) ?? [];
+  });
+  const keys = missingKeyContexts(verdict.missingContextKeys, statements);
+  if (!keys) return undefined;
+  if ("tooMany" in keys) {
+    notes.push(
+      `The outcomes are not enumerated: the missing keys have ${keys.tooMany} combinations of cases, more than ${MAX_CONTEXTS}; give some of them to narrow the answer.`,
+    );
+    return undefined;
+  }
+  const cases = keys.contexts.map((context): KeyCase => {
+    const { decision } = evaluate({ ...request, context: { ...request.context, ...context } }, chain, {
+      ...options,
+      outcomes: false,
+      caveats: false,
+    });
+    return { context, decision };
+  });
+  return { cases, complete: keys.complete };
+}
+
+/** Every case of the missing keys gives one decision: the answer, explained for one of the cases. */
+function settled(
+  undecided: EvaluationResult,
+  context: Record<string, ContextValue>,
+  keys: readonly string[],
+  request: EvaluationRequest,
+  chain: EvaluationChain,
+  options: EvaluateOptions,
+): EvaluationResult {
+  const shown = evaluate({ ...request, context: { ...request.context, ...context } }, chain, {
+    ...options,
+    outcomes: false,
+  });
+  const assignment = Object.entries(context)
+    .map(
+      ([k, v]) =>
+        `${k} = ${typeof v === "string" ? JSON.stringify(v) : v.length === 0 ? "absent" : JSON.stringify(v)}`,
+    )
+    .join(", ");
+  const note =
+    `${keys.join(", ")} cannot change the decision: every case ${keys.length === 1 ? "it" : "they"} can take ` +
+    `(absent, each value the policies compare, any other value) gives ${shown.decision.replace(/_/g, " ")}. ` +
+    `The statements are explained for ${assignment}.`;
+  return {
+    ...shown,
+    summary: `${shown.summary} ${note}`,
+    context: undecided.context,
+    derivedContext: undecided.derivedContext,
+    notes: [...shown.notes, note],
+  };
+}
+
 function outcomesFor(
+  v: Verdict,
+  request: EvaluationRequest,
+  chain: EvaluationChain,
+  options: EvaluateOptions,
+  explored: Explored | undefined,
+): Outcome[] {
+  const outcomes = listOutcomes(v, request, chain, options);
+  if (!explored) return outcomes;
+  // Each outcome gets a case that yields it; with every key enumerated, one no case yields is dropped.
+  const { cases, complete } = explored;
+  return outcomes.flatMap((o) => {
+    const found =
+      o.scenario === "missing_keys_absent"
+        ? complete
+          ? cases[0]
+          : undefined
+        : cases.find((c) => c.decision === o.decision);
+    if (found) return [{ ...o, context: found.context }];
+    return complete ? [] : [o];
+  });
+}
+
+function listOutcomes(
   v: Verdict,
   request: EvaluationRequest,
   chain: EvaluationChain,
@@ -864,7 +975,13 @@ export function evaluate(
     caveats: [],
   };
   if (!exemption && verdict.decision === "depends_on_context" && options.outcomes !== false) {
-    result.outcomes = outcomesFor(verdict, request, chain, options);
+    const explored = exploreMissingKeys(request, chain, options, verdict, p.kind, result.notes);
+    const decisions = new Set(explored?.cases.map((c) => c.decision));
+    const first = explored?.cases[0];
+    if (first && decisions.size === 1 && !decisions.has("depends_on_context")) {
+      return settled(result, first.context, verdict.missingContextKeys, request, chain, options);
+    }
+    result.outcomes = outcomesFor(verdict, request, chain, options, explored);
   }
   if (!exemption && options.caveats !== false) result.caveats = caveatsFor(result, request, chain, options);
   return result;

@@ -94,6 +94,10 @@ const caseSchema = z.object({
     actionStatus: z.enum(["known", "unknown_action", "unknown_service", "not_loaded", "invalid"]).optional(),
     /** Scenario → decision, for depends_on_context. */
     outcomes: z.record(z.string(), decisionSchema).optional(),
+    /** Scenarios that must not be listed (no case of the missing keys yields them). */
+    noOutcome: z.array(z.string()).optional(),
+    /** Scenario → the key values listed as yielding it. */
+    outcomeContexts: z.record(z.string(), z.record(z.string(), contextValueSchema)).optional(),
     derivedContext: z.record(z.string(), z.string()).optional(),
     warningIncludes: z.array(z.string()).optional(),
     noteIncludes: z.array(z.string()).optional(),

@@ -167,7 +167,10 @@ describe("policy variables", () => {
     expect(matchResourcePattern(p, "arn:aws:iam::111111111111:role/red-admin", other).result).toBe(true);
     expect(used).toContain("resource_variable_before_resource_part");
     const sqs = compileResourcePattern("arn:aws:sqs:us-east-2:*:${aws:username}-queue", true);
-    expect(matchCompiled(sqs, "arn:aws:sqs:us-east-2:111111111111:alice-queue", env({ "aws:username": "alice" })).result).toBe(true);
+    expect(
+      matchCompiled(sqs, "arn:aws:sqs:us-east-2:111111111111:alice-queue", env({ "aws:username": "alice" }))
+        .result,
+    ).toBe(true);
   });
 
   it("reports a missing key as unknown (partial context) or a non-match (complete context)", () => {
