@@ -71,7 +71,7 @@ export const READINGS: Readonly<Record<ReadingId, ReadingInfo>> = {
     },
   },
   resource_arn_prefix_case: {
-    subject: "upper-case letters before the resource part of a Resource ARN",
+    subject: "upper case before the resource part of a Resource ARN",
     followed:
       "case-sensitive in every segment, so an upper-case partition, service, region or account never matches the lower-case ARN of a request",
     alternative: "those segments compared without regard to case",
