@@ -217,7 +217,7 @@ export async function runSnapshotCli(argv: readonly string[], deps: SnapshotCliD
     summary =
       `snapshot: organization ${snapshot.organization.id}: ${snapshot.accounts.length} accounts, ` +
       `${snapshot.organizationalUnits.length} OUs, ${snapshot.policies.length} policies ` +
-      `(${captured.length > 0 ? captured.join(", ") : "no policy types enabled"}) in ${seconds} s, ${calls} API calls`;
+      `(${captured.length > 0 ? captured.join(", ") : "no policy types enabled"}) in ${seconds} s, ${calls} AWS API calls`;
   } catch (error) {
     if (error instanceof UserError) {
       stderr(`snapshot: ${error.message}\n`);
