@@ -105,7 +105,11 @@ export function createApp(options: AppOptions): Hono<Env> {
         log(503, "not_ready");
         return c.json(jsonRpcError(-32000, "The server is starting: retry in a few seconds."), 503);
       }
-      const call = direct ? directCallOf(parsedBody) : undefined;
+      // A caller that gave a progress token and reads event streams gets its progress as it happens:
+      // an SSE answer from the SDK transport (src/org/answer-deadline.ts sends the notifications).
+      const streamProgress =
+        wantsProgress(parsedBody) && (c.req.header("accept") ?? "").includes("text/event-stream");
+      const call = direct && !streamProgress ? directCallOf(parsedBody) : undefined;
       if (call && sdkWouldAccept(c.req.raw.headers)) {
         const answer = await answerDirectCall(call, { org, runtime, logger, requestId });
         if (answer) {
@@ -120,8 +124,9 @@ export function createApp(options: AppOptions): Hono<Env> {
       const pooled = servers.acquire({ org, runtime, logger, requestId });
       const { server } = pooled;
       // No sessionIdGenerator: stateless. A platform-supplied Mcp-Session-Id is accepted and ignored.
-      const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
+      const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: !streamProgress });
       let closedCleanly = false;
+      let streaming = false;
       try {
         await server.connect(transport);
         const response = await transport.handleRequest(withJsonAccept(c.req.raw), {
@@ -137,6 +142,19 @@ export function createApp(options: AppOptions): Hono<Env> {
               }
             : {}),
         });
+        if (
+          streamProgress &&
+          response.body &&
+          response.headers.get("content-type")?.includes("text/event-stream")
+        ) {
+          // The server is closed (and pooled again) when the stream ends, not now.
+          streaming = true;
+          log(response.status, "stream");
+          const headers: Record<string, string> = {};
+          response.headers.forEach((value, name) => (headers[name] = value));
+          const body = response.body.pipeThrough(new TransformStream({ flush: () => void closeServer() }));
+          return c.body(body, response.status as ContentfulStatusCode, headers);
+        }
         const text = response.body ? await response.text() : "";
         log(response.status, text ? describeOutcome(text) : response.status === 202 ? "accepted" : "empty");
         // Through c.body, so the headers set earlier (x-request-id) go out too, as on the direct path.
@@ -148,6 +166,9 @@ export function createApp(options: AppOptions): Hono<Env> {
           ? c.body(text, response.status as ContentfulStatusCode, headers)
           : c.body(null, response.status as StatusCode, headers);
       } finally {
+        if (!streaming) await closeServer();
+      }
+      async function closeServer(): Promise<void> {
         // Closing the server closes its transport and leaves it ready to connect to the next one.
         closedCleanly = await server.close().then(
           () => true,
@@ -258,5 +279,15 @@ function sdkWouldAccept(headers: Headers): boolean {
     acceptsJson(headers.get("accept") ?? "") &&
     isJsonContentType(headers.get("content-type")) &&
     (version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+  );
+}
+
+/** A tools/call whose caller asked for progress notifications (params._meta.progressToken). */
+function wantsProgress(body: unknown): boolean {
+  const params = (body as { method?: unknown; params?: { _meta?: { progressToken?: unknown } } } | null)
+    ?.params;
+  return (
+    (body as { method?: unknown } | null)?.method === "tools/call" &&
+    params?._meta?.progressToken !== undefined
   );
 }

@@ -7,6 +7,13 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { toJsonSchemaCompat } from "@modelcontextprotocol/sdk/server/zod-json-schema-compat.js";
 import { UserError } from "../errors.js";
+import {
+  DEFAULT_DEADLINE_MS,
+  answerAge,
+  withinDeadline,
+  type ProgressUpdate,
+} from "../org/answer-deadline.js";
+import { dataAgeSchema } from "../org/store/freshness.js";
 import type { ToolContext } from "./tool-context.js";
 import { jsonSchemaValidator } from "./json-schema-validator.js";
 
@@ -53,13 +60,15 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   def: ToolDefinition<I, O>,
 ): AnyTool {
   type Args = z.infer<z.ZodObject<I>>;
+  // Every answer may say how old its data is (src/org/answer-deadline.ts), whatever the tool.
+  const output: z.ZodRawShape = { ...def.output, dataAge: dataAgeSchema.optional() };
   // What the SDK's McpServer validates input with; built once (the SDK rebuilds it per call).
   const inputSchema = z.object(def.input);
   // The output is checked against the JSON Schema tools/list advertises, as MCP clients check it:
   // compiled once with Ajv, it validates without copying the answer as a zod parse does.
   let outputCheck: ((value: unknown) => { valid: boolean; errorMessage?: string | undefined }) | undefined;
   const checkOutput = (value: unknown): { valid: boolean; errorMessage?: string | undefined } => {
-    outputCheck ??= jsonSchemaValidator().getValidator(checkedOutputSchema(def.output) as never);
+    outputCheck ??= jsonSchemaValidator().getValidator(checkedOutputSchema(output) as never);
     return outputCheck(value);
   };
 
@@ -69,10 +78,18 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
     try {
       const problem = def.refine?.(args);
       if (problem) return errorResult(`Invalid arguments for tool ${def.name}: ${problem}`);
-      const out = await def.handler(args, call);
+      // No call runs past the deadline: a late one says what is done and what is left.
+      const outcome = await withinDeadline(def.handler(args, call), {
+        deadlineMs: call.runtime.toolDeadlineMs ?? DEFAULT_DEADLINE_MS,
+        reader: call.org.reader,
+        ...(call.progress ? { report: call.progress } : {}),
+      });
+      if ("pending" in outcome) return errorResult(outcome.pending);
+      const out = outcome.value;
+      const age = answerAge(call.org.reader);
       return {
-        content: [{ type: "text", text: out.summary }],
-        structuredContent: out.data as Record<string, unknown>,
+        content: [{ type: "text", text: age ? `${out.summary}\n${age.line}` : out.summary }],
+        structuredContent: (age ? { ...out.data, dataAge: age.field } : out.data) as Record<string, unknown>,
       };
     } catch (error) {
       if (error instanceof UserError) {
@@ -92,7 +109,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
 
   return {
     name: def.name,
-    output: def.output,
+    output,
     register(server, ctx) {
       server.registerTool(
         def.name,
@@ -100,11 +117,11 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
           title: def.title,
           description: def.description,
           inputSchema: def.input,
-          outputSchema: def.output,
+          outputSchema: output,
           annotations: { title: def.title, ...READ_ONLY_ANNOTATIONS },
         },
         // The SDK has validated args against `input` before this runs, and checks the output after.
-        ((args: Args) => run(args, ctx)) as never,
+        ((args: Args, extra: ProgressExtra) => run(args, withProgress(ctx, extra))) as never,
       );
     },
     callDirect(args, ctx) {
@@ -152,4 +169,28 @@ export function checkedOutputSchema(output: z.ZodRawShape): unknown {
 /** An isError result, its members in the order the SDK's CallToolResultSchema writes them. */
 export function errorResult(text: string): CallToolResult {
   return { content: [{ type: "text", text }], isError: true };
+}
+
+/** What the SDK passes a tool handler that progress notifications need. */
+interface ProgressExtra {
+  _meta?: { progressToken?: string | number };
+  sendNotification?: (notification: {
+    method: "notifications/progress";
+    params: ProgressUpdate & { progressToken: string | number };
+  }) => Promise<void>;
+}
+
+/** The context, with progress reporting when the caller gave a progress token. */
+function withProgress(ctx: ToolContext, extra: ProgressExtra | undefined): ToolContext {
+  const token = extra?._meta?.progressToken;
+  const send = extra?.sendNotification;
+  if (token === undefined || !send) return ctx;
+  return {
+    ...ctx,
+    progress: (update) => {
+      send({ method: "notifications/progress", params: { progressToken: token, ...update } }).catch(
+        () => undefined,
+      );
+    },
+  };
 }
