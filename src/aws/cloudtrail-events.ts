@@ -13,7 +13,6 @@ import {
 } from "@aws-sdk/client-cloudtrail";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { redactSecrets } from "../org/aws-errors.js";
-import { DEFAULT_ORGANIZATIONS_REGION, ROLE_SESSION_NAME } from "../org/aws-reader.js";
 import { Pacer } from "../org/pacer.js";
 import type { OrganizationsEvent } from "../org/store/change-plan.js";
 import {
@@ -30,6 +29,11 @@ export const LOOKUP_PAGE_SIZE = 50;
 /** LookupEvents: 2 transactions per second per account per region (CloudTrail quotas). */
 export const LOOKUP_RATE_PER_SECOND = 2;
 
+/** Organizations records its events in us-east-1 for the aws partition, where its API is served. */
+const DEFAULT_REGION = "us-east-1";
+/** Shows in CloudTrail as the assumed-role session name, as for the Organizations reader. */
+const ROLE_SESSION_NAME = "aws-organizations-mcp-server";
+
 export interface CloudTrailLookupOptions {
   /** Where Organizations records its events; default us-east-1. */
   region?: string;
@@ -41,7 +45,7 @@ export interface CloudTrailLookupOptions {
 }
 
 export function cloudTrailClientConfig(options: CloudTrailLookupOptions = {}): CloudTrailClientConfig {
-  const region = options.region ?? DEFAULT_ORGANIZATIONS_REGION;
+  const region = options.region ?? DEFAULT_REGION;
   return {
     region,
     retryMode: "adaptive",

@@ -70,10 +70,7 @@ export function createStoredAwsReader(options: StoredAwsReaderOptions): StoredRe
   const openBackends =
     options.openBackends ??
     (async (): Promise<StoreBackends> => {
-      const [{ createS3Store }, { createCloudTrailLookup }] = await Promise.all([
-        import("../../aws/s3-store.js"),
-        import("../../aws/cloudtrail-events.js"),
-      ]);
+      const { createS3Store, createCloudTrailLookup } = await import("../../aws/store-backends.js");
       return {
         store: createS3Store({
           bucket: location.bucket,
