@@ -149,6 +149,16 @@ describe("refresh by change", () => {
     expect(aws.stats().organizationsCalls).toBe(0);
   });
 
+  it("does not read again what the last refresh applied, though the look-back lists it again", async () => {
+    await firstWholeRead();
+    clock += 20 * 60_000;
+    aws.change({ kind: "renameOu", ouId: aws.index.snapshot.organizationalUnits[0]!.id, name: "Once" });
+    clock += 60_000;
+    expect((await refreshNow()).report).toMatchObject({ reason: "1 change", organizationsCalls: 1 });
+    clock += 5 * 60_000; // the next look-back (15 min) still covers the rename
+    expect((await refreshNow()).report).toMatchObject({ reason: "no change", organizationsCalls: 0 });
+  });
+
   it("applies a change CloudTrail delivered late at the next refresh, thanks to the look-back", async () => {
     await firstWholeRead();
     aws.configure({ eventDelaySeconds: 240 });

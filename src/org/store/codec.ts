@@ -28,12 +28,18 @@ export interface StoreMeta {
   refresh: "full" | "by-change";
   /** Until when the root's accounts are listed again at each refresh (an invitation may be accepted). */
   rootAccountsUntil?: string;
+  /**
+   * Events already applied that the next refresh's look-back will list again: not read twice.
+   * Only those within the look-back margin before the capture are kept.
+   */
+  appliedEvents?: string[];
 }
 
 const metaSchema = z.looseObject({
   lastFullReadAt: z.iso.datetime({ offset: true }),
   refresh: z.enum(["full", "by-change"]).catch("full"),
   rootAccountsUntil: z.iso.datetime({ offset: true }).optional(),
+  appliedEvents: z.array(z.string().max(128)).max(100_000).optional().catch(undefined),
 });
 
 export type RejectReason =
@@ -106,6 +112,7 @@ export function decodeStoredSnapshot(
           lastFullReadAt: meta.data.lastFullReadAt,
           refresh: meta.data.refresh,
           ...(meta.data.rootAccountsUntil ? { rootAccountsUntil: meta.data.rootAccountsUntil } : {}),
+          ...(meta.data.appliedEvents ? { appliedEvents: meta.data.appliedEvents } : {}),
         }
       : // Written by hand or by `npm run snapshot` to a file and copied up: a full read as of its capture.
         { lastFullReadAt: rest.capturedAt, refresh: "full" },

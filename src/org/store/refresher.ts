@@ -196,7 +196,9 @@ async function refreshByChange(deps: RefreshDeps, base: StoredSnapshot, started:
     if (error instanceof LookupRefused) return { full: error.message, pages: error.pages };
     throw error;
   }
-  const plan: ChangePlan = planChanges(events.events);
+  // The look-back lists again what the last refresh already applied: those are not read twice.
+  const applied = new Set(meta.appliedEvents ?? []);
+  const plan: ChangePlan = planChanges(events.events.filter((e) => !applied.has(e.id)));
   if (plan.full !== undefined) return { full: plan.full, pages: events.pages };
   const until = [
     plan.rootAccountsUntil?.getTime(),
@@ -205,22 +207,27 @@ async function refreshByChange(deps: RefreshDeps, base: StoredSnapshot, started:
     .filter((t): t is number => t !== undefined && t > started)
     .sort((a, b) => b - a)[0];
   const capturedAt = new Date(started).toISOString();
-  const applied = await applyChanges(
+  const result = await applyChanges(
     snapshot,
     plan,
     deps.reader,
     capturedAt,
     plan.relistRootAccounts || until !== undefined,
   );
-  if ("full" in applied) return { full: applied.full, pages: events.pages };
+  if ("full" in result) return { full: result.full, pages: events.pages };
+  const overlap = started - margin;
+  const appliedEvents = events.events
+    .filter((e) => !e.readOnly && e.errorCode === undefined && e.time.getTime() >= overlap)
+    .map((e) => e.id);
   const nextMeta: StoreMeta = {
     lastFullReadAt: meta.lastFullReadAt,
     refresh: "by-change",
     ...(until !== undefined ? { rootAccountsUntil: new Date(until).toISOString() } : {}),
+    ...(appliedEvents.length > 0 ? { appliedEvents } : {}),
   };
   const reason = plan.changes === 0 ? "no change" : `${plan.changes} change${plan.changes === 1 ? "" : "s"}`;
   return {
-    stored: { snapshot: applied.snapshot, meta: nextMeta },
+    stored: { snapshot: result.snapshot, meta: nextMeta },
     reason,
     changes: plan.changes,
     pages: events.pages,
