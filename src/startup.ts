@@ -117,5 +117,8 @@ export async function startUp(
   runtime.config = loaded;
   runtime.org = org;
   runtime.ready = true;
+  // A snapshot store's clients load now, after /healthz answers 200, not in the first question.
+  const prepare = (reader as { prepare?: () => void }).prepare;
+  if (prepare) setImmediate(() => prepare.call(reader));
   return { loaded, org, verifier };
 }

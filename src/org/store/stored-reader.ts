@@ -106,6 +106,8 @@ export interface StoredReader extends OrganizationReader {
   storeStatus(): StoreStatus;
   freshness(): DataFreshness;
   progress(): ReadProgress | undefined;
+  /** Loads the store's clients' code in the background, once start-up is done; reads nothing. */
+  prepare(): void;
   /** Resolves once no background work of this session is running (tests, benchmarks). */
   settled(): Promise<void>;
 }
@@ -248,13 +250,24 @@ export function createStoredReader(options: StoredReaderOptions): StoredReader {
   async function readObject(
     ifNoneMatch?: string,
   ): Promise<"installed" | "missing" | "refused" | "unchanged"> {
+    const started = performance.now();
     const { store } = await storeBackends();
+    const loaded = performance.now();
     const got = await store.get(key(), ifNoneMatch);
     if (got === "not-modified") return "unchanged";
     if (got === "missing") return "missing";
+    const fetched = performance.now();
     try {
       const stored = decodeStoredSnapshot(got.body, organizationId ?? "", where());
       install(stored, got.etag);
+      logger.info("organization snapshot read from the store", {
+        object: where(),
+        capturedAt: stored.snapshot.capturedAt,
+        bytes: got.body.length,
+        clientsMs: Math.round(loaded - started),
+        getMs: Math.round(fetched - loaded),
+        decodeMs: Math.round(performance.now() - fetched),
+      });
       return "installed";
     } catch (error) {
       if (!(error instanceof StoredSnapshotRejected)) throw error;
@@ -530,21 +543,38 @@ export function createStoredReader(options: StoredReaderOptions): StoredReader {
 
   // --- The reader interface: each method goes where its answer is. ---
 
+  /**
+   * The snapshot's reader when one is held (the hot path: a whole-organization answer makes tens of
+   * thousands of reader calls at XL, so no await of its own), else the route's promise.
+   */
+  const heldReader = (): OrganizationReader | undefined => {
+    if (!held || !opened) return undefined;
+    if (now() >= nextCheckAt) {
+      nextCheckAt = now() + 1000; // staleness needs no finer check than a second
+      tend();
+    }
+    return held.reader;
+  };
+  let nextCheckAt = 0;
   const chain =
     <A extends unknown[], R>(call: (r: OrganizationReader, ...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> =>
-      call(await route("chain"), ...args);
+    (...args: A): Promise<R> => {
+      const direct = heldReader();
+      return direct ? call(direct, ...args) : route("chain").then((r) => call(r, ...args));
+    };
   const whole =
     <A extends unknown[], R>(call: (r: OrganizationReader, ...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> =>
-      call(await route("whole"), ...args);
+    (...args: A): Promise<R> => {
+      const direct = heldReader();
+      return direct ? call(direct, ...args) : route("whole").then((r) => call(r, ...args));
+    };
 
   const listChildrenWith = async <T>(
     parentId: string,
     fromHeld: (h: Held) => readonly T[],
     fromLive: ((id: string) => Promise<T[]>) | undefined,
   ): Promise<T[]> => {
-    const target = await route("whole");
+    const target = heldReader() ?? (await route("whole"));
     if (held && target === held.reader) {
       await held.reader.listChildren(parentId, "ACCOUNT"); // not_found for an unknown container
       return fromHeld(held) as T[];
@@ -567,7 +597,7 @@ export function createStoredReader(options: StoredReaderOptions): StoredReader {
     // A customer policy's targets are a page or two; an AWS-managed one (FullAWSAccess) is attached
     // everywhere, a whole-organization read of its own.
     listTargetsForPolicy: async (id) => {
-      const first = await route("chain");
+      const first = heldReader() ?? (await route("chain"));
       if (first !== live) return first.listTargetsForPolicy(id);
       const policy = await live.describePolicy(id);
       return (policy.awsManaged ? await route("whole") : first).listTargetsForPolicy(id);
@@ -676,6 +706,11 @@ export function createStoredReader(options: StoredReaderOptions): StoredReader {
     },
 
     progress,
+
+    prepare: () => {
+      // Loads the S3 and CloudTrail clients' code ahead of the first question (nothing is read).
+      storeBackends().catch(() => undefined);
+    },
 
     settled: async () => {
       for (;;) {
