@@ -79,14 +79,15 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       const problem = def.refine?.(args);
       if (problem) return errorResult(`Invalid arguments for tool ${def.name}: ${problem}`);
       // No call runs past the deadline: a late one says what is done and what is left.
+      const reader = call.org?.reader;
       const outcome = await withinDeadline(def.handler(args, call), {
-        deadlineMs: call.runtime.toolDeadlineMs ?? DEFAULT_DEADLINE_MS,
-        reader: call.org.reader,
+        deadlineMs: call.runtime?.toolDeadlineMs ?? DEFAULT_DEADLINE_MS,
+        ...(reader ? { reader } : {}),
         ...(call.progress ? { report: call.progress } : {}),
       });
       if ("pending" in outcome) return errorResult(outcome.pending);
       const out = outcome.value;
-      const age = answerAge(call.org.reader);
+      const age = reader ? answerAge(reader) : undefined;
       return {
         content: [{ type: "text", text: age ? `${out.summary}\n${age.line}` : out.summary }],
         structuredContent: (age ? { ...out.data, dataAge: age.field } : out.data) as Record<string, unknown>,

@@ -21,7 +21,8 @@ export interface ProgressUpdate {
 
 export interface DeadlineOptions {
   deadlineMs: number;
-  reader: OrganizationReader;
+  /** Whose progress a late answer reports. */
+  reader?: OrganizationReader;
   /** Sends a progress notification (the caller gave a progressToken). */
   report?: (update: ProgressUpdate) => void;
 }
@@ -57,7 +58,7 @@ export async function withinDeadline<T>(
   if (report) {
     let last = -1;
     ticker = setInterval(() => {
-      const p = readProgress(options.reader);
+      const p = options.reader ? readProgress(options.reader) : undefined;
       if (!p || p.done <= last) return; // progress must increase (MCP)
       last = p.done;
       report({
@@ -70,7 +71,8 @@ export async function withinDeadline<T>(
   try {
     const winner = await Promise.race([work.then((value) => ({ value })), late]);
     if (winner !== "late") return winner;
-    return { pending: describePending(readProgress(options.reader), options.deadlineMs / 1000) };
+    const progress = options.reader ? readProgress(options.reader) : undefined;
+    return { pending: describePending(progress, options.deadlineMs / 1000) };
   } finally {
     clearTimeout(timer);
     clearInterval(ticker);
