@@ -344,7 +344,8 @@ async function inProcessSession(
     logger,
     organizationId,
     now,
-    pacing: { ratePerSecond: 10_000, burst: 10_000, maxConcurrency: 16 },
+    // The production defaults: what the page budget and the progress answers are computed from.
+    pacing: { ratePerSecond: 8, burst: 40, maxConcurrency: 8 },
   });
   const runtime: RuntimeState = { version: "bench", startedAt: new Date(), ready: false };
   await startUp(

@@ -105,12 +105,14 @@ export function estimateFullReadCalls(snapshot: Snapshot): number {
 
 /**
  * Pages of events worth reading before a whole read is cheaper: half the time a whole read takes
- * at the Organizations rate, at LookupEvents' 2 pages a second (at least 20). A whole read's own
- * read events always fit, so a refresh after one never falls back to another.
+ * at the Organizations rate, at LookupEvents' 2 pages a second (at least 20). Never fewer than a
+ * whole read's own read events fill (50 a page, with room to spare), or with a fast Organizations
+ * rate every refresh after a whole read would find too many pages and read whole again.
  */
 export function pageBudget(snapshot: Snapshot, organizationsRatePerSecond: number): number {
-  const seconds = estimateFullReadCalls(snapshot) / organizationsRatePerSecond;
-  return Math.max(20, Math.floor((seconds / 2) * LOOKUP_RATE_PER_SECOND));
+  const calls = estimateFullReadCalls(snapshot);
+  const seconds = calls / organizationsRatePerSecond;
+  return Math.max(20, Math.ceil((calls / 50) * 1.5), Math.floor((seconds / 2) * LOOKUP_RATE_PER_SECOND));
 }
 
 const totalCalls = (reader: OrganizationReader): number =>
