@@ -1,12 +1,15 @@
 /**
  * Every tool is declared through defineTool: zod input and output schemas, read-only annotations,
  * `structuredContent` plus a short text summary, and errors turned into `isError` results. The SDK
- * advertises both schemas in tools/list and checks every call's arguments and answer against them.
+ * advertises both schemas in tools/list and checks every call's arguments and answer against them;
+ * arguments it refuses (an unknown one among them) are an `isError` result too, as MCP asks of input
+ * validation errors, so the model can correct the call.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { UserError } from "../errors.js";
+import { strictObject } from "./strict-input.js";
 import type { ToolContext } from "./tool-context.js";
 
 export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {
@@ -48,7 +51,8 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   // Built once and shared by every request's server. Given a raw shape, the SDK builds a new object
   // schema per registration, that is per request, and zod compiles a fast parser for each object
   // schema the first time it parses with it: every call would pay that compile again.
-  const inputSchema = z.object(def.input);
+  // Strict: an argument the tool does not declare is refused, naming the closest valid one.
+  const inputSchema = strictObject(def.input, def.name);
   const outputSchema = z.object(def.output);
 
   const run = async (args: Args, ctx: ToolContext): Promise<CallToolResult> => {

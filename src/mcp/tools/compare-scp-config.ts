@@ -2,7 +2,7 @@ import { z } from "zod";
 import { baselineFromRequest, type LoadedBaseline } from "../../audit/baseline-source.js";
 import { computeDrift } from "../../audit/drift.js";
 import { ConfigError, errorMessage, invalidInput, UserError } from "../../errors.js";
-import { accountIdSchema, ouOrRootIdSchema } from "../../model/ids.js";
+import { targetIdSchema } from "../../model/ids.js";
 import { BaselineValidationError } from "../../policy/baseline-schema.js";
 import { DRIFT_KINDS, type DriftFinding } from "../../policy/diff.js";
 import { atLeast, DIRECTIONS } from "../../policy/findings.js";
@@ -75,8 +75,7 @@ export const compareScpConfig = defineTool({
       .max(128)
       .optional()
       .describe("only this policy: its name or organization id (p-...)"),
-    scopeId: z
-      .union([ouOrRootIdSchema, accountIdSchema])
+    scopeId: targetIdSchema
       .optional()
       .describe("only differences reaching this OU, account or root (inside the allowed scope)"),
     baseline: z

@@ -5,6 +5,7 @@ import { countBySeverity, SEVERITIES } from "../../policy/findings.js";
 import { LINT_RULE_IDS, type LintFinding, type LintResult } from "../../policy/lint.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
+import { strictObject } from "../strict-input.js";
 import { policyTypeSchema } from "../schemas.js";
 import { MAX_OU_DEPTH, POLICIES_PER_TARGET_TEXT, POLICY_SIZE_LIMITS } from "../../policy/quotas.js";
 
@@ -73,8 +74,8 @@ export const lintScpPolicy = defineTool({
       .optional()
       .describe("a policy document, as JSON text or an object, to lint without the organization"),
     policyType: policyTypeSchema.default("SERVICE_CONTROL_POLICY").describe("the type of `document`"),
-    limits: z
-      .object({
+    limits: strictObject(
+      {
         scpSize: positive
           .optional()
           .describe(`SCP size quota in characters (default ${POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY})`),
@@ -85,7 +86,9 @@ export const lintScpPolicy = defineTool({
           .optional()
           .describe(`policies of the linted type per target (default ${POLICIES_PER_TARGET_TEXT})`),
         ouDepth: positive.optional().describe(`OU nesting levels (default ${MAX_OU_DEPTH})`),
-      })
+      },
+      "limits",
+    )
       .optional()
       .describe("override the quotas, e.g. after AWS raises one"),
   },

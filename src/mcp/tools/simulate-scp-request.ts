@@ -39,7 +39,7 @@ export const simulateScpRequest = defineTool({
       .string()
       .regex(
         /^arn:aws[a-z-]*:(iam|sts)::\d{12}:.+$/,
-        "expected an IAM role/user ARN or an STS assumed-role ARN",
+        "expected an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/Developer, or an STS assumed-role ARN, e.g. arn:aws:sts::123456789012:assumed-role/Developer/alice",
       )
       .optional()
       .describe("the caller: an IAM role or user ARN, or an assumed-role session ARN"),
