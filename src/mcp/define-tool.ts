@@ -9,6 +9,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { UserError } from "../errors.js";
+import { compactSchema } from "./compact-schema.js";
 import { strictObject } from "./strict-input.js";
 import type { ToolContext } from "./tool-context.js";
 
@@ -33,6 +34,8 @@ export interface ToolOutput<T> {
 // Erased form, so tools of different shapes can share one list.
 export interface AnyTool {
   name: string;
+  /** The answer's full shape, as declared; tools/list advertises it cut (compact-schema.ts). */
+  output: z.ZodObject;
   /** Registers the tool on a request's server, its handler bound to that request's context. */
   register(server: McpServer, ctx: ToolContext): void;
 }
@@ -44,6 +47,15 @@ export const READ_ONLY_ANNOTATIONS = {
   openWorldHint: true,
 } as const;
 
+/**
+ * Keys the SDK's JSON Schema would carry at the root of every input and output schema, left out:
+ * `$schema` (52 characters in each of 18 schemas; MCP reads a schema without one as JSON Schema
+ * 2020-12, and every construct used here means the same in draft-07) and, for outputs,
+ * `additionalProperties: false` (an answer may gain fields; inputs stay strict).
+ */
+const INPUT_ROOT = { $schema: undefined } as Record<string, unknown>;
+const OUTPUT_ROOT = { $schema: undefined, additionalProperties: undefined } as Record<string, unknown>;
+
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   def: ToolDefinition<I, O>,
 ): AnyTool {
@@ -52,8 +64,9 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   // schema per registration, that is per request, and zod compiles a fast parser for each object
   // schema the first time it parses with it: every call would pay that compile again.
   // Strict: an argument the tool does not declare is refused, naming the closest valid one.
-  const inputSchema = strictObject(def.input, def.name);
-  const outputSchema = z.object(def.output);
+  const inputSchema = strictObject(def.input, def.name).meta(INPUT_ROOT);
+  // Advertised (and checked by the SDK) cut below the top level: tools/list stays small.
+  const outputSchema = compactSchema(z.object(def.output)).meta(OUTPUT_ROOT);
 
   const run = async (args: Args, ctx: ToolContext): Promise<CallToolResult> => {
     try {
@@ -82,6 +95,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
 
   return {
     name: def.name,
+    output: z.object(def.output),
     register(server, ctx) {
       server.registerTool(
         def.name,
@@ -90,7 +104,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
           description: def.description,
           inputSchema,
           outputSchema,
-          annotations: { title: def.title, ...READ_ONLY_ANNOTATIONS },
+          annotations: READ_ONLY_ANNOTATIONS,
         },
         // The SDK has validated args against `input` before this runs, and checks the output after.
         ((args: Args) => run(args, ctx)) as never,

@@ -3,12 +3,27 @@ import { lintDocument } from "../../audit/lint-policy.js";
 import { policyIdSchema } from "../../model/ids.js";
 import type { PolicyType } from "../../model/policy-type.js";
 import { defineTool } from "../define-tool.js";
+import { clip } from "../text.js";
 import { deepFreeze } from "../../org/freeze.js";
 import { Recent } from "../recent.js";
 import { requireOrg } from "../require-org.js";
-import { policySizeSchema, policyTypeSchema, visibleTargetSchema } from "../schemas.js";
-import { documentViewSchema, policySize, viewDocument } from "../policy-view.js";
-import { describeLintFinding, lintViewSchema, viewLint } from "./lint-scp-policy.js";
+import { count, policySizeSchema, policyTypeSchema, visibleTargetSchema } from "../schemas.js";
+import { describeStatements, documentViewSchema, policySize, viewDocument } from "../policy-view.js";
+import {
+  bySeveritySchema,
+  describeLintFinding,
+  lintFindingSchema,
+  viewLint,
+  type lintViewSchema,
+} from "./lint-scp-policy.js";
+
+/** Lint findings shown here, the most severe first; lint_scp_policy pages through them all. */
+const MAX_LINT_SHOWN = 10;
+/** Characters of the text the statements take at most; the structured document has them all. */
+const STATEMENT_TEXT_BUDGET = 6_000;
+/** Targets listed here; get_scp_targets pages through them all. */
+const MAX_TARGETS_SHOWN = 10;
+const TARGET_ORDER = { ROOT: 0, ORGANIZATIONAL_UNIT: 1, ACCOUNT: 2 } as const;
 
 type LintView = z.infer<typeof lintViewSchema>;
 
@@ -33,9 +48,9 @@ export const getScpDetail = defineTool({
   name: "get_scp_detail",
   title: "Show one SCP or RCP",
   description:
-    "Shows one policy by id (p-...): its metadata, the document (raw text and parsed statements), its size " +
-    "against the quota, where it is attached, and its lint findings (mistakes that silently weaken it). Use it to " +
-    "read what a guardrail actually says.",
+    "Shows one policy by id (p-...): its metadata, the document (raw text and parsed statements, and each statement " +
+    "in one line of the text), its size against the quota, where it is attached, and its most severe lint findings " +
+    "(mistakes that silently weaken it). Use it to read what a guardrail actually says.",
   input: { policyId: policyIdSchema.describe("the policy id, e.g. p-FullAWSAccess or p-abcd1234") },
   output: {
     policy: z.object({
@@ -48,27 +63,49 @@ export const getScpDetail = defineTool({
     }),
     document: documentViewSchema,
     size: policySizeSchema,
-    targets: z.array(visibleTargetSchema),
-    hiddenTargetCount: z.number().int().describe("attachments outside the allowed scope, not shown"),
-    lint: lintViewSchema.describe(
-      "lint_scp_policy findings on the document (quotas of its targets: lint_scp_policy)",
-    ),
+    targets: z
+      .array(visibleTargetSchema)
+      .describe(`the first ${MAX_TARGETS_SHOWN}, root and OUs first; get_scp_targets pages them all`),
+    targetCount: count,
+    hiddenTargetCount: count.describe("attachments outside the allowed scope, not shown"),
+    lint: z
+      .object({
+        findings: z
+          .array(lintFindingSchema)
+          .describe(`the ${MAX_LINT_SHOWN} most severe; lint_scp_policy gives them all, a page at a time`),
+        findingCount: count,
+        bySeverity: bySeveritySchema,
+        skipped: z.array(z.string()),
+      })
+      .describe("lint_scp_policy's findings on the document (quotas of its targets: lint_scp_policy)"),
   },
   handler: async ({ policyId }, ctx) => {
     const { org } = requireOrg(ctx);
-    const { policy, targets, hiddenTargetCount } = await org.policyWithTargets(policyId, false);
+    const found = await org.policyWithTargets(policyId, false);
+    const { policy, hiddenTargetCount } = found;
+    const targets = [...found.targets]
+      .sort((a, b) => TARGET_ORDER[a.type] - TARGET_ORDER[b.type] || a.path.localeCompare(b.path))
+      .slice(0, MAX_TARGETS_SHOWN);
     const document = viewDocument(policy.content);
     const size = policySize(policy);
     const lint = await lintViewOf(policy.content, policy.type);
+    const shownLint = lint.findings.slice(0, MAX_LINT_SHOWN);
     const summary = [
       `${policy.name} (${policy.id}), ${policy.type}${policy.awsManaged ? ", AWS managed" : ""}`,
-      policy.description ? `Description: ${policy.description}` : undefined,
+      policy.description ? `Description: ${clip(policy.description, 512)}` : undefined,
       `${document.statements.length} statement(s); ${size.characters} of ${size.limit} characters (${size.percentOfLimit}%)`,
-      document.parseError ? `The document does not parse as JSON: ${document.parseError}` : undefined,
-      `Attached to: ${targets.map((t) => `${t.path} (${t.id})`).join(", ") || "nothing"}` +
-        (hiddenTargetCount ? ` and ${hiddenTargetCount} target(s) outside the scope` : ""),
+      document.parseError
+        ? `The document does not parse as JSON: ${clip(document.parseError, 300)}`
+        : undefined,
+      ...describeStatements(document.statements, STATEMENT_TEXT_BUDGET),
+      `Attached to: ${targets.map((t) => `${clip(t.path, 120)} (${t.id})`).join(", ") || "nothing"}` +
+        (found.targets.length > targets.length
+          ? ` and ${found.targets.length - targets.length} more (get_scp_targets lists them)`
+          : "") +
+        (hiddenTargetCount ? `; ${hiddenTargetCount} target(s) outside the scope` : ""),
       lint.findings.length
-        ? `Lint: ${lint.findings.length} finding(s)\n${lint.findings.map((f) => `- ${describeLintFinding(f)}`).join("\n")}`
+        ? `Lint: ${lint.findings.length} finding(s)${lint.findings.length > shownLint.length ? `, the ${shownLint.length} most severe below (lint_scp_policy with policyId "${policy.id}" gives them all)` : ""}\n` +
+          shownLint.map((f) => `- ${describeLintFinding(f)}`).join("\n")
         : "Lint: no findings",
     ]
       .filter(Boolean)
@@ -87,8 +124,14 @@ export const getScpDetail = defineTool({
         document,
         size,
         targets,
+        targetCount: found.targets.length,
         hiddenTargetCount,
-        lint,
+        lint: {
+          findings: shownLint,
+          findingCount: lint.findings.length,
+          bySeverity: lint.bySeverity,
+          skipped: lint.skipped,
+        },
       },
     };
   },

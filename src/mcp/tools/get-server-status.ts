@@ -8,12 +8,10 @@ export const getServerStatus = defineTool({
   name: "get_server_status",
   title: "Server and data source status",
   description:
-    "Shows which organization this server reads (organization id, management account), where the data comes from " +
-    "(live AWS, a snapshot file or the bundled demo) and how old it is, the OUs it is allowed to inspect, which " +
-    "policy types are enabled, and API/cache figures. Call it first when unsure which organization or scope you are talking to. " +
-    "With refresh: true it first drops every cached AWS answer, so the next questions read the organization afresh " +
-    "(use it after changing policies or moving accounts; cached answers otherwise live for cacheTtlSeconds). " +
-    "A refresh runs at most once a minute; a refused one says when the next can run.",
+    "Shows which organization this server reads (id, management account), where the data comes from (live AWS, " +
+    "a snapshot file or the bundled demo) and how old it is, the OUs it may inspect, the enabled policy types, and " +
+    "API/cache figures. Call it first when unsure which organization or scope you are talking to. refresh: true " +
+    "drops every cached AWS answer first (after changing policies or moving accounts), at most once a minute.",
   input: {
     refresh: z
       .boolean()
