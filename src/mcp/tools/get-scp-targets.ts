@@ -35,9 +35,19 @@ export const getScpTargets = defineTool({
   },
   handler: async ({ policyId, limit, cursor }, ctx) => {
     const { org } = requireOrg(ctx);
-    const { policy, targets, hiddenTargetCount } = await org.policyWithTargets(policyId, true);
-    const reached = new Set<string>();
-    for (const t of targets) for (const a of await org.accountsInScopeUnder(t.id)) reached.add(a);
+    const found = await org.policyWithTargets(policyId, false);
+    const { policy, hiddenTargetCount } = found;
+    const under = await Promise.all(found.targets.map((t) => org.accountsInScopeUnder(t.id)));
+    // SCPs and RCPs never apply to the management account: it is not reached, as compare_scp_config
+    // does not count it among the affected accounts either.
+    const all = new Set(under.flat());
+    const management = all.size ? (await org.describeOrganization()).managementAccountId : undefined;
+    const reachedOf = (ids: readonly string[]): string[] => ids.filter((a) => a !== management);
+    const reached = new Set(reachedOf([...all]));
+    const targets = found.targets.map((t, i) => ({
+      ...t,
+      accountsReached: reachedOf(under[i] ?? []).length,
+    }));
     const order = { ROOT: 0, ORGANIZATIONAL_UNIT: 1, ACCOUNT: 2 } as const;
     targets.sort((a, b) => order[a.type] - order[b.type] || a.path.localeCompare(b.path));
     const counts = { ROOT: 0, ORGANIZATIONAL_UNIT: 0, ACCOUNT: 0 };
@@ -49,7 +59,11 @@ export const getScpTargets = defineTool({
     );
     const summary = [
       `${policy.name} (${policy.id}) is attached to ${targets.length} target(s) ` +
-        `(${counts.ROOT} root, ${counts.ORGANIZATIONAL_UNIT} OUs, ${counts.ACCOUNT} accounts) and reaches ${reached.size} account(s) in scope:`,
+        `(${counts.ROOT} root, ${counts.ORGANIZATIONAL_UNIT} OUs, ${counts.ACCOUNT} accounts) and reaches ${reached.size} account(s) in scope` +
+        (management !== undefined && all.has(management)
+          ? ` (the management account ${management} is not counted: SCPs and RCPs never apply to it)`
+          : "") +
+        ":",
       ...paged.items.map(targetLine),
       hiddenTargetCount ? `(${hiddenTargetCount} more attachment(s) outside the allowed scope)` : undefined,
       pageLine(paged, "targets"),
