@@ -79,6 +79,18 @@ const LARGEST: Array<[string, () => Client, () => Record<string, unknown>]> = [
     () => client,
     () => ({ text: Array.from({ length: 1000 }, (_, i) => denialLine(heavy.deepAccountId, i)).join("") }),
   ],
+  [
+    "analyze_error_log",
+    () => demo,
+    // 25 denials, each with a 19,000-character encoded message: the largest facts a paste can give.
+    () => ({
+      text: Array.from(
+        { length: 25 },
+        (_, i) =>
+          `${denialLine("230000000001", i).trimEnd()}. Encoded authorization failure message: ${"A".repeat(19_000)}\n`,
+      ).join(""),
+    }),
+  ],
   ["lint_scp_policy", () => demo, () => ({ document: draft(400) })],
   ["compare_scp_config", () => demo, () => ({ baseline: draftBaseline(300) })],
 ];

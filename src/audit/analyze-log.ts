@@ -21,8 +21,11 @@ import { blockersInTurn } from "./what-if.js";
  * paste holds.
  */
 export const MAX_EVALUATED_DENIALS = 25;
-/** Longest encoded message written into the decode command (real ones are one or two kilobytes). */
-const MAX_INLINE_ENCODED = 4096;
+/**
+ * Longest encoded message written into the decode command (real ones are one or two kilobytes);
+ * the answer's facts give a longer one cut to this length (analyze_error_log).
+ */
+export const MAX_INLINE_ENCODED = 4096;
 
 export type Attribution =
   "service control policy" | "resource control policy" | "other policy" | "undetermined";
@@ -650,7 +653,7 @@ function decodeRemediation(facts: DeniedRequest): Remediation {
       ? "<the encoded message, complete, from the original output>"
       : message.length <= MAX_INLINE_ENCODED
         ? message
-        : "<the encodedMessage above>";
+        : `<the encoded message as pasted, all ${message.length} characters>`;
   return remediation(
     "decode_message",
     `Decode the encoded authorization failure message to see the decision, the matched statements and the request's context keys: ` +

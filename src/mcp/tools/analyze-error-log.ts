@@ -3,6 +3,7 @@ import { count } from "../schemas.js";
 import {
   analyzeDenial,
   MAX_EVALUATED_DENIALS,
+  MAX_INLINE_ENCODED,
   readLog,
   type DenialAnalysis,
 } from "../../audit/analyze-log.js";
@@ -222,7 +223,9 @@ function viewDenial(d: DenialAnalysis) {
       sdkOperation: d.facts.sdkOperation,
       errorCode: d.facts.errorCode,
       requestId: d.facts.requestId,
-      encodedMessage: d.facts.encodedMessage,
+      // A longer one is the caller's own paste, and the decode command says to use it as pasted.
+      encodedMessage:
+        d.facts.encodedMessage === null ? null : clip(d.facts.encodedMessage, MAX_INLINE_ENCODED),
       requestContext: d.facts.requestContext,
       line: d.facts.line,
       rawMessage: clip(d.facts.rawMessage, MAX_RAW_MESSAGE),
