@@ -4,7 +4,7 @@ import type { Policy } from "../../model/organization.js";
 import { accountIdSchema, ouOrRootIdSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
-import { ANSWER_BUDGET, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
+import { ANSWER_BUDGET, digest, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
 import { count, policyTypeSchema, targetSchema } from "../schemas.js";
 import { describeStatements, statementsViewSchema, viewStatements } from "../policy-view.js";
 import { clip } from "../text.js";
@@ -184,7 +184,7 @@ export const getEffectiveScps = defineTool({
         what: "policy documents",
       },
       {
-        key: ({ policy: p, attachedAt }) => `${p.id}@${attachedAt.join(",")}:${p.content.length}`,
+        key: ({ policy: p, attachedAt }) => `${p.id}@${attachedAt.join(",")}:${digest(p.content)}`,
         view: itemOf,
         cost: ({ data, lines }) => sizeOf(data, lines),
         budget: room,
