@@ -4,6 +4,7 @@ import { count } from "./schemas.js";
 import type { ConditionExplanation } from "../policy/conditions.js";
 import type { EvaluationResult, StatementEvaluation, StatementRef } from "../policy/evaluate.js";
 import type { Tri } from "../policy/tri.js";
+import { clip, listText } from "./text.js";
 
 export const decisionSchema = z
   .enum(["allowed", "explicitly_denied", "implicitly_denied", "depends_on_context"])
@@ -212,4 +213,45 @@ export function viewEvaluation(r: EvaluationResult): EvaluationView {
 export function describeLocation(s: StatementLocation): string {
   const where = s.targetType === "ROOT" ? "root" : s.targetType === "ACCOUNT" ? "account" : "OU";
   return `${s.effect} statement ${s.sid ? `"${s.sid}" ` : ""}(#${s.statementIndex}) of ${s.policyName} (${s.policyId}) attached to ${where} ${s.targetName} (${s.targetId})`;
+}
+
+/** Undecided statements said in the text, at most; `undecided` in the structured answer has them all. */
+const MAX_UNDECIDED_LINES = 5;
+
+/** The engine's outcomes said shortly, the statements they name being listed just above. */
+const OUTCOME_TEXT: Readonly<Record<string, string>> = {
+  missing_keys_absent: "if the request carries none of the missing keys",
+  undecided_deny_matches: "if any undecided Deny statement applies",
+  undecided_statements_favourable:
+    "if no undecided Deny applies (and an undecided Allow, where one is needed)",
+};
+
+const contextText = (v: string | string[]): string =>
+  typeof v === "string" ? JSON.stringify(clip(v, 120)) : listText(v, 4);
+
+/**
+ * For an answer that depends on the request context, what a model needs to say so: the statements
+ * that cannot be decided and the conditions that leave them open, and each possible outcome with key
+ * values that give it when the engine found some. Empty for a decided answer.
+ */
+export function undecidedLines(view: EvaluationView, indent: string): string[] {
+  if (view.decision !== "depends_on_context") return [];
+  const lines = view.undecided.slice(0, MAX_UNDECIDED_LINES).map((s) => {
+    const open = s.conditions
+      .filter((c) => c.result === "unknown")
+      .map((c) => `${c.operator} ${clip(c.key, 128)} ${listText(c.policyValues, 4)}`);
+    const resource = s.missingKeys.includes("(request resource)") ? ["the resource"] : [];
+    const needs = [...open, ...resource];
+    return `${indent}undecided: ${describeLocation(s)}${needs.length ? `, open on ${needs.join(" and ")}` : ""}`;
+  });
+  if (view.undecided.length > MAX_UNDECIDED_LINES)
+    lines.push(`${indent}... ${view.undecided.length - MAX_UNDECIDED_LINES} more undecided statement(s)`);
+  for (const o of view.outcomes) {
+    const when = OUTCOME_TEXT[o.scenario] ?? clip(o.description, 200);
+    const values = Object.entries(o.context ?? {}).map(([k, v]) => `${clip(k, 128)}=${contextText(v)}`);
+    lines.push(
+      `${indent}outcome: ${o.decision.replace(/_/g, " ")} ${when}${values.length ? ` (e.g. ${values.join(", ")})` : ""}`,
+    );
+  }
+  return lines;
 }

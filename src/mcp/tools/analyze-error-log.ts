@@ -10,7 +10,7 @@ import {
 import { MAX_LOG_CHARS, MAX_LOG_EVENTS, thousands } from "../../logs/limits.js";
 import { accountIdSchema, awsRegionSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
-import { decisionSchema, evaluationViewSchema, viewEvaluation } from "../evaluation-view.js";
+import { decisionSchema, evaluationViewSchema, undecidedLines, viewEvaluation } from "../evaluation-view.js";
 import { pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
 import { requireOrg } from "../require-org.js";
 import { clip } from "../text.js";
@@ -260,6 +260,7 @@ function denialLines(d: ReturnType<typeof viewDenial>): string[] {
         `   denied by ${s.policyName} (${s.policyId}) statement ${s.sid ? `"${s.sid}" ` : ""}#${s.statementIndex} at ${s.targetName} (${s.targetId})`,
       );
     for (const m of view?.missingAllowAt ?? []) lines.push(`   no Allow at ${m.targetName} (${m.targetId})`);
+    if (view) lines.push(...undecidedLines(view, "   "));
     for (const c of view?.caveats ?? []) lines.push(`   caveat: ${c.message}`);
   }
   if (

@@ -8,6 +8,7 @@ import {
   evaluationViewSchema,
   viewEvaluation,
   type EvaluationView,
+  undecidedLines,
 } from "../evaluation-view.js";
 import { ANSWER_BUDGET, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
 import { requireOrg } from "../require-org.js";
@@ -213,6 +214,7 @@ function detailLines(r: ResultView): string[] {
         `  no Allow at ${m.targetType === "ACCOUNT" ? "account" : m.targetType === "ROOT" ? "root" : "OU"} ${m.targetName} (${m.targetId})`,
       );
     if (view.missingContextKeys.length) lines.push(`  depends on: ${view.missingContextKeys.join(", ")}`);
+    lines.push(...undecidedLines(view, "  "));
     if (view.exemption) lines.push(`  ${view.exemption.reason}`);
     for (const c of view.caveats ?? []) lines.push(`  caveat: ${c.message}`);
   }
