@@ -110,16 +110,32 @@ describe("the largest answers at the default limit", () => {
     expect(full.error?.issues ?? []).toEqual([]);
   });
 
-  it("get_scp_detail of a policy at the size quota stays bounded by the document", async () => {
-    const { result, data } = await callTool(client, "get_scp_detail", { policyId: heavy.widePolicyId });
+  it("get_scp_detail of a policy at the size quota fits too: the exact text whole, the parsed statements that fit", async () => {
+    const { result, data, text } = await callTool(client, "get_scp_detail", { policyId: heavy.widePolicyId });
     expect(result.isError).toBeFalsy();
-    // The document three times (its text, its statements, one line each in the text), the quota-bound part.
-    expect(sizeOf(result)).toBeLessThanOrEqual(3 * 10_240 + 12_000);
+    expect(sizeOf(result)).toBeLessThanOrEqual(ANSWER_LIMIT);
+    const policy = heavy.snapshot.policies.find((p) => p.id === heavy.widePolicyId)!;
+    const all = (JSON.parse(policy.content) as { Statement: unknown[] }).Statement.length;
+    // The exact text is whole; the parsed statements left out are counted, and are in it.
+    expect(data?.document.raw).toBe(policy.content);
+    expect(data?.document.statements.length + data?.document.omittedStatements).toBe(all);
+    expect(data?.document.omittedStatements).toBeGreaterThan(0);
+    // The text still says what the statements do.
+    expect(text).toContain('#0 "Deny');
     // 999 targets and hundreds of lint findings are counted, not listed.
     expect(data?.targetCount).toBe(wideTargets());
-    expect(data?.targets).toHaveLength(10);
+    expect(data?.targets.length).toBeGreaterThan(0);
+    expect(data?.targets.length).toBeLessThanOrEqual(10);
     expect(data?.lint.findingCount).toBeGreaterThan(10);
-    expect(data?.lint.findings).toHaveLength(10);
+    expect(data?.lint.findings.length).toBeGreaterThan(0);
+    expect(data?.lint.findings.length).toBeLessThanOrEqual(10);
+    expect(text).toContain(`and ${wideTargets() - data?.targets.length} more (get_scp_targets lists them)`);
+  });
+
+  it("get_scp_detail of a demo policy gives every statement parsed when the answer has room", async () => {
+    const { data } = await callTool(demo, "get_scp_detail", { policyId: "p-protectsec1" });
+    expect(data?.document.omittedStatements).toBe(0);
+    expect(data?.document.statements).toHaveLength(1);
   });
 });
 

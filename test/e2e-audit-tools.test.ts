@@ -238,7 +238,13 @@ describe("get_scp_detail", () => {
     expect(data?.document.parseError).toBeNull();
     expect(JSON.parse(data?.document.raw).Statement[0].Sid).toBe("DenyAllOutsideEU");
     // Once as text and once as statements: no third copy as parsed JSON.
-    expect(Object.keys(data?.document).sort()).toEqual(["parseError", "raw", "statements"]);
+    expect(Object.keys(data?.document).sort()).toEqual([
+      "omittedStatements",
+      "parseError",
+      "raw",
+      "statements",
+    ]);
+    expect(data?.document.omittedStatements).toBe(0);
     expect(statement).not.toHaveProperty("principal");
     expect(data?.size.characters).toBe(data?.document.raw.length);
     expect(data?.size.limit).toBe(10240);

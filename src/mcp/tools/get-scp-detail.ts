@@ -3,6 +3,7 @@ import { lintDocument } from "../../audit/lint-policy.js";
 import { policyIdSchema } from "../../model/ids.js";
 import type { PolicyType } from "../../model/policy-type.js";
 import { defineTool } from "../define-tool.js";
+import { ANSWER_BUDGET, sizeOf } from "../paging.js";
 import { clip } from "../text.js";
 import { deepFreeze } from "../../org/freeze.js";
 import { Recent } from "../recent.js";
@@ -19,10 +20,21 @@ import {
 
 /** Lint findings shown here, the most severe first; lint_scp_policy pages through them all. */
 const MAX_LINT_SHOWN = 10;
-/** Characters of the text the statements take at most; the structured document has them all. */
+/** Characters (text and JSON) the lint findings shown may take; at least one is shown. */
+const LINT_BUDGET = 3_000;
+/** Characters of the text the statements take at most, and at least when the answer is full. */
 const STATEMENT_TEXT_BUDGET = 6_000;
+const MIN_STATEMENT_TEXT = 1_500;
 /** Targets listed here; get_scp_targets pages through them all. */
 const MAX_TARGETS_SHOWN = 10;
+/** Characters (text and JSON) the targets shown may take; at least one is shown. */
+const TARGETS_BUDGET = 1_500;
+/**
+ * What the whole answer stays within. The exact text (up to the quota) comes first, then the
+ * statements in the text, the lint findings and targets; the parsed statements take what is left,
+ * since `raw` holds them all.
+ */
+const DETAIL_BUDGET = ANSWER_BUDGET + 3_500;
 const TARGET_ORDER = { ROOT: 0, ORGANIZATIONAL_UNIT: 1, ACCOUNT: 2 } as const;
 
 type LintView = z.infer<typeof lintViewSchema>;
@@ -61,18 +73,26 @@ export const getScpDetail = defineTool({
       awsManaged: z.boolean(),
       arn: z.string().nullable(),
     }),
-    document: documentViewSchema,
+    document: documentViewSchema.extend({
+      omittedStatements: count.describe(
+        "statements left out of `statements` to keep the answer small; `raw` holds them all",
+      ),
+    }),
     size: policySizeSchema,
     targets: z
       .array(visibleTargetSchema)
-      .describe(`the first ${MAX_TARGETS_SHOWN}, root and OUs first; get_scp_targets pages them all`),
+      .describe(
+        `the first ones (at most ${MAX_TARGETS_SHOWN}), root and OUs first; get_scp_targets pages them all`,
+      ),
     targetCount: count,
     hiddenTargetCount: count.describe("attachments outside the allowed scope, not shown"),
     lint: z
       .object({
         findings: z
           .array(lintFindingSchema)
-          .describe(`the ${MAX_LINT_SHOWN} most severe; lint_scp_policy gives them all, a page at a time`),
+          .describe(
+            `the most severe (at most ${MAX_LINT_SHOWN}); lint_scp_policy gives them all, a page at a time`,
+          ),
         findingCount: count,
         bySeverity: bySeveritySchema,
         skipped: z.array(z.string()),
@@ -83,45 +103,70 @@ export const getScpDetail = defineTool({
     const { org } = requireOrg(ctx);
     const found = await org.policyWithTargets(policyId, false);
     const { policy, hiddenTargetCount } = found;
-    const targets = [...found.targets]
-      .sort((a, b) => TARGET_ORDER[a.type] - TARGET_ORDER[b.type] || a.path.localeCompare(b.path))
-      .slice(0, MAX_TARGETS_SHOWN);
+    const sorted = [...found.targets].sort(
+      (a, b) => TARGET_ORDER[a.type] - TARGET_ORDER[b.type] || a.path.localeCompare(b.path),
+    );
+    const targetText = (t: (typeof sorted)[number]): string => `${clip(t.path, 120)} (${t.id})`;
+    const targets = within(sorted.slice(0, MAX_TARGETS_SHOWN), TARGETS_BUDGET, (t) =>
+      sizeOf(t, [targetText(t)]),
+    );
     const document = viewDocument(policy.content);
     const size = policySize(policy);
     const lint = await lintViewOf(policy.content, policy.type);
-    const shownLint = lint.findings.slice(0, MAX_LINT_SHOWN);
-    const summary = [
+    const lintLine = (f: (typeof lint.findings)[number]): string => `- ${describeLintFinding(f)}`;
+    const shownLint = within(lint.findings.slice(0, MAX_LINT_SHOWN), LINT_BUDGET, (f) =>
+      sizeOf(f, [lintLine(f)]),
+    );
+    const head = [
       `${policy.name} (${policy.id}), ${policy.type}${policy.awsManaged ? ", AWS managed" : ""}`,
       policy.description ? `Description: ${clip(policy.description, 512)}` : undefined,
       `${document.statements.length} statement(s); ${size.characters} of ${size.limit} characters (${size.percentOfLimit}%)`,
       document.parseError
         ? `The document does not parse as JSON: ${clip(document.parseError, 300)}`
         : undefined,
-      ...describeStatements(document.statements, STATEMENT_TEXT_BUDGET),
-      `Attached to: ${targets.map((t) => `${clip(t.path, 120)} (${t.id})`).join(", ") || "nothing"}` +
+    ].filter((l) => l !== undefined);
+    const tail = [
+      `Attached to: ${targets.map(targetText).join(", ") || "nothing"}` +
         (found.targets.length > targets.length
           ? ` and ${found.targets.length - targets.length} more (get_scp_targets lists them)`
           : "") +
         (hiddenTargetCount ? `; ${hiddenTargetCount} target(s) outside the scope` : ""),
       lint.findings.length
         ? `Lint: ${lint.findings.length} finding(s)${lint.findings.length > shownLint.length ? `, the ${shownLint.length} most severe below (lint_scp_policy with policyId "${policy.id}" gives them all)` : ""}\n` +
-          shownLint.map((f) => `- ${describeLintFinding(f)}`).join("\n")
+          shownLint.map(lintLine).join("\n")
         : "Lint: no findings",
-    ]
-      .filter(Boolean)
-      .join("\n");
+    ];
+    const policyData = {
+      id: policy.id,
+      name: policy.name,
+      description: policy.description,
+      type: policy.type,
+      awsManaged: policy.awsManaged,
+      arn: policy.arn ?? null,
+    };
+    // The parts always shown, then the statements: first in the text, then parsed in what is left.
+    let used = sizeOf({ policyData, raw: document.raw, size, targets, shownLint }, [...head, ...tail]) + 200;
+    const statementLines = describeStatements(
+      document.statements,
+      Math.min(STATEMENT_TEXT_BUDGET, Math.max(MIN_STATEMENT_TEXT, DETAIL_BUDGET - used)),
+    );
+    used += statementLines.reduce((n, l) => n + l.length + 1, 0);
+    const statements = within(
+      document.statements,
+      DETAIL_BUDGET - used,
+      (st) => JSON.stringify(st).length + 1,
+      0,
+    );
+    const summary = [...head, ...statementLines, ...tail].join("\n");
     return {
       summary,
       data: {
-        policy: {
-          id: policy.id,
-          name: policy.name,
-          description: policy.description,
-          type: policy.type,
-          awsManaged: policy.awsManaged,
-          arn: policy.arn ?? null,
+        policy: policyData,
+        document: {
+          ...document,
+          statements,
+          omittedStatements: document.statements.length - statements.length,
         },
-        document,
         size,
         targets,
         targetCount: found.targets.length,
@@ -136,3 +181,19 @@ export const getScpDetail = defineTool({
     };
   },
 });
+
+/**
+ * The first of `items` whose costs add up to at most `budget`, and never fewer than `least` (one by
+ * default: the budget keeps a long list from growing the answer, not a short one from being said).
+ */
+function within<T>(items: readonly T[], budget: number, cost: (item: T) => number, least = 1): T[] {
+  const kept: T[] = [];
+  let used = 0;
+  for (const item of items) {
+    const c = cost(item);
+    if (kept.length >= least && used + c > budget) break;
+    kept.push(item);
+    used += c;
+  }
+  return kept;
+}
