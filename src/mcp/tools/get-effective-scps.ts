@@ -144,7 +144,7 @@ export const getEffectiveScps = defineTool({
     const distinct = [...policies.values()];
     // The chain is in every page; the documents share what is left. One policy alone never takes
     // more than that: past it, its statements are cut, and get_scp_detail gives them all.
-    const room = Math.max(2_500, ANSWER_BUDGET - sizeOf(levels, head));
+    const room = Math.max(2_000, ANSWER_BUDGET - sizeOf(levels, head));
     const itemOf = ({ policy: p, attachedAt }: { policy: Policy; attachedAt: string[] }) => {
       const { parseError, statements } = viewStatements(p.content);
       const kept: typeof statements = [];
