@@ -59,6 +59,8 @@ Commands:
   audit      compare the organization's SCPs and RCPs with a baseline (drift)
   lint       lint policy files, baseline files, or organization policies by id
   snapshot   capture an AWS organization into a snapshot file (see: snapshot --help)
+  --stdio    serve the MCP tools over stdio, for desktop clients (also: serve --stdio); configured
+             as the HTTP server is (RUNTIME_CONFIG_FILE, RUNTIME_CONFIG_SECRET_ID, .env.example)
 
 Organization (audit; lint of policy ids):
   --snapshot FILE          an organization snapshot file (offline)
