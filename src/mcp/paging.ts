@@ -28,6 +28,13 @@ export const ANSWER_BUDGET = 15_500;
 export const ANSWER_SIZE_TEXT = "20 KB";
 const MAX_CURSOR_CHARS = 512;
 
+/** Page sizes by what a page holds: long entries (a policy's statements, an action's details), findings, one-line listings. */
+export const PAGE_SIZES = {
+  details: { defaultLimit: 10, maxLimit: 50 },
+  findings: { defaultLimit: 25, maxLimit: 100 },
+  listings: { defaultLimit: 50, maxLimit: 200 },
+} as const satisfies Record<string, PageLimits>;
+
 export interface PageLimits {
   defaultLimit: number;
   maxLimit: number;

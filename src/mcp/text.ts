@@ -18,3 +18,8 @@ export function collapseRepeats(lines: readonly string[]): string[] {
   for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
   return [...counts].map(([line, n]) => (n > 1 ? `${line} (x${n})` : line));
 }
+
+/** A tool's text answer: its lines, the absent ones left out. */
+export function textLines(lines: readonly (string | undefined)[]): string {
+  return lines.filter((l) => l !== undefined).join("\n");
+}

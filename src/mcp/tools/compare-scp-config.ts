@@ -7,7 +7,7 @@ import { BaselineValidationError } from "../../policy/baseline-schema.js";
 import { DRIFT_KINDS, type DriftFinding } from "../../policy/diff.js";
 import { atLeast, DIRECTIONS } from "../../policy/findings.js";
 import { defineTool } from "../define-tool.js";
-import { pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
+import { PAGE_SIZES, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
 import { requireOrg } from "../require-org.js";
 import { count, policyTypeSchema, targetSchema } from "../schemas.js";
 import { severitySchema } from "./lint-scp-policy.js";
@@ -56,8 +56,6 @@ export function describeDriftFinding(f: DriftFinding): string {
   }`;
 }
 
-const PAGE = { defaultLimit: 25, maxLimit: 100 };
-
 export const compareScpConfig = defineTool({
   name: "compare_scp_config",
   title: "Compare the SCPs and RCPs with the baseline",
@@ -89,7 +87,7 @@ export const compareScpConfig = defineTool({
       .default(false)
       .describe("re-read the configured baseline from its source (secret or file) before comparing"),
     minSeverity: severitySchema.default("info").describe("leave out findings below this severity"),
-    ...pagingInput("findings", PAGE),
+    ...pagingInput("findings", PAGE_SIZES.findings),
   },
   output: {
     baseline: z.object({

@@ -4,12 +4,20 @@ import type { Policy } from "../../model/organization.js";
 import { accountIdSchema, ouOrRootIdSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
-import { ANSWER_BUDGET, digest, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
+import {
+  ANSWER_BUDGET,
+  digest,
+  PAGE_SIZES,
+  pageLine,
+  pageSchema,
+  paginate,
+  pagingInput,
+  sizeOf,
+} from "../paging.js";
 import { count, policyTypeSchema, targetSchema } from "../schemas.js";
 import { describeStatements, statementsViewSchema, viewStatements } from "../policy-view.js";
-import { clip } from "../text.js";
+import { clip, textLines } from "../text.js";
 
-const PAGE = { defaultLimit: 10, maxLimit: 50 };
 /** Characters of text one policy's statements take at most; the structured statements have them all. */
 const STATEMENT_TEXT_BUDGET = 3_000;
 
@@ -44,7 +52,7 @@ export const getEffectiveScps = defineTool({
       .describe(
         "also read names not yet known (an AWS call per unnamed level); by default such levels are shown by id",
       ),
-    ...pagingInput("policy documents", PAGE),
+    ...pagingInput("policy documents", PAGE_SIZES.details),
   },
   refine: ({ accountId, ouId }) =>
     (accountId === undefined) === (ouId === undefined) ? "give exactly one of accountId or ouId" : undefined,
@@ -190,14 +198,12 @@ export const getEffectiveScps = defineTool({
         budget: room,
       },
     );
-    const summary = [
+    const summary = textLines([
       ...head,
       ...(paged.items.length ? ["Statements of each policy (what it allows or denies):"] : []),
       ...paged.items.flatMap((v) => v.lines),
       pageLine(paged, "policy documents"),
-    ]
-      .filter((l) => l !== undefined)
-      .join("\n");
+    ]);
     return {
       summary,
       data: {

@@ -2,11 +2,9 @@ import { z } from "zod";
 import { policyIdSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
-import { pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
+import { PAGE_SIZES, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
 import { count, policyTypeSchema, visibleTargetSchema } from "../schemas.js";
-import { clip } from "../text.js";
-
-const PAGE = { defaultLimit: 50, maxLimit: 200 };
+import { clip, textLines } from "../text.js";
 
 type Target = z.infer<typeof visibleTargetSchema>;
 const targetLine = (t: Target): string =>
@@ -21,7 +19,7 @@ export const getScpTargets = defineTool({
     "blast radius of changing or detaching a policy.",
   input: {
     policyId: policyIdSchema.describe("the policy id, e.g. p-abcd1234"),
-    ...pagingInput("targets", PAGE),
+    ...pagingInput("targets", PAGE_SIZES.listings),
   },
   output: {
     policy: z.object({ id: z.string(), name: z.string(), type: policyTypeSchema }),
@@ -57,7 +55,7 @@ export const getScpTargets = defineTool({
       { tool: "get_scp_targets", args: { policyId }, limit, cursor, what: "targets" },
       { key: (t) => `${t.id}:${t.accountsReached}`, view: (t) => t, cost: (t) => sizeOf(t, [targetLine(t)]) },
     );
-    const summary = [
+    const summary = textLines([
       `${policy.name} (${policy.id}) is attached to ${targets.length} target(s) ` +
         `(${counts.ROOT} root, ${counts.ORGANIZATIONAL_UNIT} OUs, ${counts.ACCOUNT} accounts) and reaches ${reached.size} account(s) in scope` +
         (management !== undefined && all.has(management)
@@ -67,9 +65,7 @@ export const getScpTargets = defineTool({
       ...paged.items.map(targetLine),
       hiddenTargetCount ? `(${hiddenTargetCount} more attachment(s) outside the allowed scope)` : undefined,
       pageLine(paged, "targets"),
-    ]
-      .filter((l) => l !== undefined)
-      .join("\n");
+    ]);
     return {
       summary,
       data: {

@@ -3,8 +3,9 @@ import { lintDocument, lintOrganizationPolicy } from "../../audit/lint-policy.js
 import { policyIdSchema } from "../../model/ids.js";
 import { countBySeverity, SEVERITIES } from "../../policy/findings.js";
 import { LINT_RULE_IDS, type LintFinding, type LintResult } from "../../policy/lint.js";
+import { textLines } from "../text.js";
 import { defineTool } from "../define-tool.js";
-import { pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
+import { PAGE_SIZES, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
 import { requireOrg } from "../require-org.js";
 import { strictObject } from "../strict-input.js";
 import { count, policyTypeSchema } from "../schemas.js";
@@ -57,7 +58,6 @@ export function describeLintFinding(f: LintFinding): string {
 }
 
 const positive = z.number().int().min(1).max(1_000_000);
-const PAGE = { defaultLimit: 25, maxLimit: 100 };
 
 export const lintScpPolicy = defineTool({
   name: "lint_scp_policy",
@@ -93,7 +93,7 @@ export const lintScpPolicy = defineTool({
     )
       .optional()
       .describe("override the quotas, e.g. after AWS raises one"),
-    ...pagingInput("findings", PAGE),
+    ...pagingInput("findings", PAGE_SIZES.findings),
   },
   refine: (args) =>
     (args.policyId === undefined) === (args.document === undefined)
@@ -168,14 +168,12 @@ export const lintScpPolicy = defineTool({
       .sort((a, b) => b[1] - a[1])
       .map(([rule, n]) => `${rule} ${n}`)
       .join(", ");
-    const summary = [
+    const summary = textLines([
       `${head}: ${result.findings.length} finding(s)${result.findings.length ? ` (${severities}; by rule: ${rules})` : ""}; ${result.size} of ${result.sizeLimit} characters.`,
       ...paged.items.map((v) => v.line),
       ...(result.skipped.length ? [`Skipped: ${result.skipped.join("; ")}`] : []),
       pageLine(paged, "findings"),
-    ]
-      .filter((l) => l !== undefined)
-      .join("\n");
+    ]);
     return {
       summary,
       data: {

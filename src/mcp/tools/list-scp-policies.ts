@@ -3,10 +3,9 @@ import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
 import { count, policyTypeSchema } from "../schemas.js";
 import { policySize } from "../policy-view.js";
-import { pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
-import { clip } from "../text.js";
+import { PAGE_SIZES, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
+import { clip, textLines } from "../text.js";
 
-const PAGE = { defaultLimit: 50, maxLimit: 200 };
 /** Share of the quota at which a policy is said to be near it. */
 const NEAR_QUOTA = 0.9;
 
@@ -45,7 +44,7 @@ export const listScpPolicies = defineTool({
     policyType: policyTypeSchema
       .default("SERVICE_CONTROL_POLICY")
       .describe("SERVICE_CONTROL_POLICY (SCPs, the default) or RESOURCE_CONTROL_POLICY (RCPs)"),
-    ...pagingInput("policies", PAGE),
+    ...pagingInput("policies", PAGE_SIZES.listings),
   },
   output: {
     policyType: policyTypeSchema,
@@ -97,7 +96,7 @@ export const listScpPolicies = defineTool({
       notAttached: all.filter((p) => p.attachmentCount === 0).length,
     };
     const label = policyType === "SERVICE_CONTROL_POLICY" ? "SCP" : "RCP";
-    const summary = [
+    const summary = textLines([
       `${all.length} ${label}${all.length === 1 ? "" : "s"}${needle ? ` matching "${nameContains}"` : ""}` +
         (all.length
           ? ` (${counts.awsManaged} AWS managed, ${counts.notAttached} attached to nothing, ${counts.nearSizeQuota} at ${NEAR_QUOTA * 100}% of the size quota or more` +
@@ -111,9 +110,7 @@ export const listScpPolicies = defineTool({
           : "."),
       ...paged.items.map(rowLine),
       pageLine(paged, "policies"),
-    ]
-      .filter((l) => l !== undefined)
-      .join("\n");
+    ]);
     return {
       summary,
       data: { policyType, count: all.length, counts, policies: paged.items, page: paged.page },

@@ -10,12 +10,11 @@ import {
   type EvaluationView,
   undecidedLines,
 } from "../evaluation-view.js";
-import { ANSWER_BUDGET, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
+import { ANSWER_BUDGET, PAGE_SIZES, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
 import { requireOrg } from "../require-org.js";
 import { count } from "../schemas.js";
-import { clip, collapseRepeats } from "../text.js";
+import { clip, collapseRepeats, textLines } from "../text.js";
 
-const PAGE = { defaultLimit: 10, maxLimit: 50 };
 /** The order of the results: what blocks first, then what might, then what is allowed. */
 const IMPORTANCE = ["explicitly_denied", "implicitly_denied", "depends_on_context", "allowed"] as const;
 
@@ -64,7 +63,7 @@ export const simulateScpRequest = defineTool({
     resourceAccountId: accountIdSchema
       .optional()
       .describe("the account that owns the resource, when its ARN does not say (S3 buckets)"),
-    ...pagingInput("actions' details", PAGE),
+    ...pagingInput("actions' details", PAGE_SIZES.details),
   },
   output: {
     accountId: z.string(),
@@ -171,15 +170,13 @@ export const simulateScpRequest = defineTool({
         [...new Set([view.scp, view.rcp].flatMap((e) => e?.notes ?? []))].map((n) => `note: ${n}`),
       ),
     );
-    const summary = [
+    const summary = textLines([
       ...head,
       ...(results.length > 1 && paged.items.length ? ["Details:"] : []),
       ...paged.items.flatMap((v) => v.lines),
       ...notes,
       pageLine(paged, "actions"),
-    ]
-      .filter((l) => l !== undefined)
-      .join("\n");
+    ]);
     return {
       summary,
       data: {
