@@ -3,6 +3,7 @@
  * a malformed variable stops start-up with its name in the message.
  */
 import { z } from "zod";
+import { DEFAULT_CALL_BUDGET_MS } from "../audit/budget.js";
 import { ConfigError } from "../errors.js";
 import { describeIssues } from "../errors.js";
 
@@ -73,6 +74,11 @@ export const envSchema = z.object({
   REQUEST_TIMEOUT_MS: int.pipe(z.number().min(500).max(3_600_000)).default(30_000),
   /** Time to receive the request head; at most REQUEST_TIMEOUT_MS. */
   HEADERS_TIMEOUT_MS: int.pipe(z.number().min(500).max(3_600_000)).default(10_000),
+  /**
+   * Each tool call's time budget for its own computation (engine, linter, log parser, comparison),
+   * in ms; waiting for AWS is not counted. Work over it stops and the answer says what was not done.
+   */
+  CALL_BUDGET_MS: int.pipe(z.number().min(100).max(600_000)).default(DEFAULT_CALL_BUDGET_MS),
   AWS_REGION: z.string().optional(),
   AWS_DEFAULT_REGION: z.string().optional(),
   // Runtime configuration sources, in order of precedence.

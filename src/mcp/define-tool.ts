@@ -6,8 +6,9 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { CallBudget } from "../audit/budget.js";
 import { UserError } from "../errors.js";
-import type { ToolContext } from "./tool-context.js";
+import type { CallContext, ToolContext } from "./tool-context.js";
 
 export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   name: string;
@@ -18,7 +19,7 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   output: O;
   /** Checks across fields that a JSON schema cannot say (e.g. exactly one of two). */
   refine?: (args: z.infer<z.ZodObject<I>>) => string | undefined;
-  handler: (args: z.infer<z.ZodObject<I>>, ctx: ToolContext) => Promise<ToolOutput<z.infer<z.ZodObject<O>>>>;
+  handler: (args: z.infer<z.ZodObject<I>>, ctx: CallContext) => Promise<ToolOutput<z.infer<z.ZodObject<O>>>>;
 }
 
 export interface ToolOutput<T> {
@@ -55,7 +56,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
     try {
       const problem = def.refine?.(args);
       if (problem) return errorResult(`Invalid arguments for tool ${def.name}: ${problem}`);
-      const out = await def.handler(args, ctx);
+      const out = await def.handler(args, { ...ctx, budget: new CallBudget(ctx.callBudgetMs) });
       return {
         content: [{ type: "text", text: out.summary }],
         structuredContent: out.data as Record<string, unknown>,

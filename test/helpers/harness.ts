@@ -39,6 +39,7 @@ export async function startHarness(
     maxBodyBytes,
     verifier: () => verifier,
     allowedHosts: parseEnv(env).ALLOWED_HOSTS ?? [],
+    callBudgetMs: parseEnv(env).CALL_BUDGET_MS,
   });
   // As a client over a socket would, the request names its host (the DNS-rebinding guard reads it).
   const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { lintDocument } from "../../audit/lint-policy.js";
+import { lintDocument, MAX_FINDINGS_PER_RULE } from "../../audit/lint-policy.js";
 import { policyIdSchema } from "../../model/ids.js";
 import type { PolicyType } from "../../model/policy-type.js";
 import { defineTool } from "../define-tool.js";
@@ -20,8 +20,8 @@ const lintViews = new Recent<Promise<LintView>>(256);
 function lintViewOf(content: string, type: PolicyType): Promise<LintView> {
   const key = `${type}\u0000${content}`;
   return lintViews.get(key, () => {
-    const view = lintDocument(content, type).then((result) =>
-      deepFreeze(JSON.parse(JSON.stringify(viewLint(result))) as LintView),
+    const view = lintDocument(content, type, {}, [], { maxFindingsPerRule: MAX_FINDINGS_PER_RULE }).then(
+      (result) => deepFreeze(JSON.parse(JSON.stringify(viewLint(result))) as LintView),
     );
     // A failure is not kept: the next call lints again.
     view.catch(() => lintViews.delete(key));

@@ -1,9 +1,19 @@
 import { z } from "zod";
-import { lintDocument, lintOrganizationPolicy } from "../../audit/lint-policy.js";
+import { incomplete } from "../../audit/budget.js";
+import { lintDocument, lintOrganizationPolicy, MAX_FINDINGS_PER_RULE } from "../../audit/lint-policy.js";
 import { policyIdSchema } from "../../model/ids.js";
-import { countBySeverity, SEVERITIES } from "../../policy/findings.js";
+import { SEVERITIES } from "../../policy/findings.js";
 import { LINT_RULE_IDS, type LintFinding, type LintResult } from "../../policy/lint.js";
+import {
+  count,
+  MAX_CONDITION_KEYS,
+  MAX_CONDITION_VALUES,
+  MAX_DOCUMENT_CHARS,
+  MAX_ELEMENT_ENTRIES,
+  MAX_STATEMENTS,
+} from "../../policy/limits.js";
 import { defineTool } from "../define-tool.js";
+import { describeIncomplete, incompleteSchema } from "../incomplete.js";
 import { requireOrg } from "../require-org.js";
 import { policyTypeSchema } from "../schemas.js";
 import { MAX_OU_DEPTH, POLICIES_PER_TARGET_TEXT, POLICY_SIZE_LIMITS } from "../../policy/quotas.js";
@@ -35,14 +45,33 @@ const bySeveritySchema = z.object({
 
 /** The lint part of a policy's view (also shown by get_scp_detail). */
 export const lintViewSchema = z.object({
-  findings: z.array(lintFindingSchema),
-  bySeverity: bySeveritySchema,
+  findings: z
+    .array(lintFindingSchema)
+    .describe(`most severe first; at most ${MAX_FINDINGS_PER_RULE} per rule (omitted counts the others)`),
+  bySeverity: bySeveritySchema.describe("every finding, listed or not"),
+  omitted: z.record(z.string(), z.number().int()).describe("findings not listed, by rule id"),
   skipped: z.array(z.string()).describe("checks skipped because the IAM catalogue data was not available"),
 });
 
 export function viewLint(result: LintResult): z.infer<typeof lintViewSchema> {
-  return { findings: result.findings, bySeverity: countBySeverity(result.findings), skipped: result.skipped };
+  return {
+    findings: result.findings,
+    bySeverity: result.bySeverity,
+    omitted: { ...result.omitted },
+    skipped: result.skipped,
+  };
 }
+
+/** "… and 12 more unknown_action findings" lines for the findings not listed. */
+export function describeOmitted(result: Pick<LintResult, "omitted">): string[] {
+  return Object.entries(result.omitted).map(
+    ([rule, n]) => `- ... and ${n} more ${rule} finding(s), not listed`,
+  );
+}
+
+/** Every finding, listed or not. */
+export const totalFindings = (result: Pick<LintResult, "bySeverity">): number =>
+  Object.values(result.bySeverity).reduce((a, b) => a + b, 0);
 
 export function describeLintFinding(f: LintFinding): string {
   const where =
@@ -69,9 +98,23 @@ export const lintScpPolicy = defineTool({
   input: {
     policyId: policyIdSchema.optional().describe("an organization policy id (p-...)"),
     document: z
-      .union([z.string().min(1).max(200_000), z.record(z.string(), z.unknown())])
+      .union([
+        z
+          .string()
+          .min(1)
+          .max(
+            MAX_DOCUMENT_CHARS,
+            `document is longer than ${count(MAX_DOCUMENT_CHARS)} characters, the limit of lint_scp_policy: a policy is at most ${count(10_240)} characters in AWS; send the policy itself, or split the draft`,
+          ),
+        z.record(z.string(), z.unknown()),
+      ])
       .optional()
-      .describe("a policy document, as JSON text or an object, to lint without the organization"),
+      .describe(
+        `a policy document, as JSON text or an object, to lint without the organization. Limits, the same for text and object: ` +
+          `${count(MAX_DOCUMENT_CHARS)} characters (an object's compact JSON), ${count(MAX_STATEMENTS)} statements, ` +
+          `${count(MAX_ELEMENT_ENTRIES)} entries per Action, NotAction, Resource or NotResource, ${count(MAX_CONDITION_KEYS)} condition keys per statement ` +
+          `and ${count(MAX_CONDITION_VALUES)} values per key; a document over one is refused with an error naming it`,
+      ),
     policyType: policyTypeSchema.default("SERVICE_CONTROL_POLICY").describe("the type of `document`"),
     limits: z
       .object({
@@ -102,6 +145,9 @@ export const lintScpPolicy = defineTool({
     size: z.object({ characters: z.number().int(), limit: z.number().int() }),
     ...lintViewSchema.shape,
     targetsChecked: z.number().int().describe("targets whose quotas were checked (policyId only)"),
+    incomplete: incompleteSchema.describe(
+      "null when every rule ran; else the rules run on the whole document and those not run, stopped at the call's time budget",
+    ),
   },
   handler: async (args, ctx) => {
     const { org } = requireOrg(ctx);
@@ -116,22 +162,28 @@ export const lintScpPolicy = defineTool({
     } | null = null;
     let result: LintResult;
     let targetsChecked = 0;
+    const options = { budget: ctx.budget, maxFindingsPerRule: MAX_FINDINGS_PER_RULE };
     if (args.policyId !== undefined) {
-      const report = await lintOrganizationPolicy(org, args.policyId, limits);
+      const report = await lintOrganizationPolicy(org, args.policyId, limits, true, options);
       policy = report.policy;
       result = report.result;
       targetsChecked = report.targetsChecked;
     } else {
-      result = await lintDocument(args.document ?? "", args.policyType, limits);
+      result = await lintDocument(args.document ?? "", args.policyType, limits, [], options);
     }
     const view = viewLint(result);
+    const stopped = result.stopped
+      ? incomplete(ctx.budget.describe(), result.stopped.rulesRun, result.stopped.rulesNotRun)
+      : null;
     const head = policy
       ? `${policy.name} (${policy.id})`
       : `The ${result.type === "RESOURCE_CONTROL_POLICY" ? "RCP" : "SCP"} document`;
     const summary = [
-      `${head}: ${result.findings.length} finding(s); ${result.size} of ${result.sizeLimit} characters.`,
+      `${head}: ${totalFindings(result)} finding(s); ${result.size} of ${result.sizeLimit} characters.`,
       ...result.findings.map((f) => `- ${describeLintFinding(f)}`),
+      ...describeOmitted(result),
       ...(result.skipped.length ? [`Skipped: ${result.skipped.join("; ")}`] : []),
+      ...(stopped ? [describeIncomplete(stopped, "Rules run", "Rules not run")] : []),
     ].join("\n");
     return {
       summary,
@@ -141,6 +193,7 @@ export const lintScpPolicy = defineTool({
         size: { characters: result.size, limit: result.sizeLimit },
         ...view,
         targetsChecked,
+        incomplete: stopped,
       },
     };
   },

@@ -1,0 +1,119 @@
+/**
+ * A call's time budget (issue 15): the server's own work on one tool call (the engine, the linter,
+ * the log parser, the comparison), not the time spent waiting for AWS, which has its own deadline.
+ * Work over the budget stops at the next unit (an action, a rule, a denial, a baseline policy) and
+ * the answer says what was finished and what was not.
+ *
+ * Work on the event loop runs in slices: a loop asks its Meter between units, and the meter yields
+ * to the event loop once the slice has run SLICE_MS, so health probes and other requests get a turn.
+ * Time spent waiting between slices is not charged to the call.
+ */
+
+/** Longest stretch of work a meter lets run before yielding to the event loop. */
+export const SLICE_MS = 20;
+
+/** The budget when none is configured (CALL_BUDGET_MS). */
+export const DEFAULT_CALL_BUDGET_MS = 10_000;
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class CallBudget {
+  private spent = 0;
+
+  constructor(readonly limitMs: number = DEFAULT_CALL_BUDGET_MS) {}
+
+  spentMs(): number {
+    return this.spent;
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.limitMs - this.spent);
+  }
+
+  exhausted(): boolean {
+    return this.spent >= this.limitMs;
+  }
+
+  /** Adds work done elsewhere (a worker thread's job) to the call's account. */
+  charge(ms: number): void {
+    this.spent += Math.max(0, ms);
+  }
+
+  /** Starts metering work on the event loop; stop() the meter when the work is done. */
+  meter(): Meter {
+    return new Meter(this);
+  }
+
+  /** Why work stopped, for answers: the budget and the setting that changes it. */
+  describe(): string {
+    return `the time budget of ${formatSeconds(this.limitMs)} for one call's computation ran out (CALL_BUDGET_MS)`;
+  }
+}
+
+export class Meter {
+  private started = performance.now();
+  private stopped = false;
+
+  constructor(private readonly budget: CallBudget) {}
+
+  /**
+   * Call between units of work. Yields to the event loop when the current slice has run long enough;
+   * true when the budget is spent and the work should stop.
+   */
+  async next(): Promise<boolean> {
+    const ran = performance.now() - this.started;
+    if (ran >= SLICE_MS) {
+      this.budget.charge(ran);
+      await yieldToLoop();
+      this.started = performance.now();
+      return this.budget.exhausted();
+    }
+    return this.budget.spentMs() + ran >= this.budget.limitMs;
+  }
+
+  /** Charges the current slice; the meter can be started again with resume(). */
+  stop(): void {
+    if (this.stopped) return;
+    this.budget.charge(performance.now() - this.started);
+    this.stopped = true;
+  }
+
+  /** Starts a new slice after stop(), e.g. once a read from AWS has come back. */
+  resume(): void {
+    this.started = performance.now();
+    this.stopped = false;
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * What an answer says when the budget stopped the work: why, and what was and was not finished
+ * (names; the counts say how many when the lists are shortened).
+ */
+export interface Incomplete {
+  reason: string;
+  finished: string[];
+  notFinished: string[];
+  finishedCount: number;
+  notFinishedCount: number;
+}
+
+/** Longest list of finished or unfinished items an answer names. */
+export const MAX_LISTED_ITEMS = 50;
+
+export function incomplete(
+  reason: string,
+  finished: readonly string[],
+  notFinished: readonly string[],
+): Incomplete {
+  return {
+    reason,
+    finished: finished.slice(0, MAX_LISTED_ITEMS),
+    notFinished: notFinished.slice(0, MAX_LISTED_ITEMS),
+    finishedCount: finished.length,
+    notFinishedCount: notFinished.length,
+  };
+}
