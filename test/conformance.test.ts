@@ -8,7 +8,8 @@
  * uses this Node when it is 22 or later, else the binary NODE22_BIN names, for example:
  *   npm install --prefix /tmp/node22 node@22
  *   NODE22_BIN=/tmp/node22/node_modules/node/bin/node npx vitest run test/conformance.test.ts
- * Without one it is skipped, and says so on stderr.
+ * Without one it is skipped, and says so on stderr; with REQUIRE_CONFORMANCE=1 (.ci/run sets it and
+ * installs the binary) it fails instead.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -35,6 +36,11 @@ const cli = join(
   "dist/index.js",
 );
 
+if (!node && process.env["REQUIRE_CONFORMANCE"] === "1") {
+  throw new Error(
+    "REQUIRE_CONFORMANCE=1 but no Node 22 binary: set NODE22_BIN (see the comment at the top of this file).",
+  );
+}
 if (!node) {
   process.stderr.write(
     `\n*** SKIPPED: the MCP conformance suite (test/conformance.test.ts) needs Node 22 and this is Node ${process.versions.node}.\n` +

@@ -372,11 +372,35 @@ describe("authentication through the app", () => {
   );
 
   it.each([
+    ["without Content-Type or Accept", {}, { jsonrpc: "2.0", method: "ping", id: 7 }],
+    [
+      'with "params": null (neo4j/mcp issue 173)',
+      { "content-type": "application/json", accept: "application/json" },
+      { jsonrpc: "2.0", method: "ping", params: null, id: 7 },
+    ],
+    [
+      'with empty "params"',
+      { "content-type": "application/json", accept: "application/json" },
+      { jsonrpc: "2.0", method: "ping", params: {}, id: 7 },
+    ],
+  ])("answers a probe %s, without a token", async (_what, headers, body) => {
+    const res = await authed.fetch("http://localhost/mcp", {
+      method: "POST",
+      headers,
+      // Bytes, so that fetch adds no Content-Type of its own.
+      body: new TextEncoder().encode(JSON.stringify(body)),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ jsonrpc: "2.0", id: 7, result: {} });
+  });
+
+  it.each([
     ["a batch of pings", [{ jsonrpc: "2.0", method: "ping", id: 1 }]],
     ["another method", { jsonrpc: "2.0", method: "tools/list", id: 1 }],
     ["initialize", JSON.parse(initialize)],
     ["a ping notification (no id)", { jsonrpc: "2.0", method: "ping" }],
-    ["a ping with params", { jsonrpc: "2.0", method: "ping", id: 1, params: {} }],
+    ["a ping with params that carry something", { jsonrpc: "2.0", method: "ping", id: 1, params: { x: 1 } }],
+    ["a ping with array params", { jsonrpc: "2.0", method: "ping", id: 1, params: [] }],
     ["a ping with another member", { jsonrpc: "2.0", method: "ping", id: 1, extra: "x" }],
     ["a ping with a null id", { jsonrpc: "2.0", method: "ping", id: null }],
     [

@@ -3,7 +3,8 @@
  *
  * Captures the whole organization through the AWS reader into a snapshot file (formatVersion 1)
  * that the server can audit offline. Credentials come from the SDK's own chain.
- * Exit codes: 0 done, 1 AWS or write failure, 2 usage error.
+ * Exit codes as for audit and lint (src/cli/main.ts): 0 done, 2 any error (usage, AWS, file). 1 means
+ * findings there, which a capture never has, so a failed capture cannot pass for one.
  */
 import { rename, unlink, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -33,7 +34,10 @@ Options:
   --concurrency N        API calls in flight at once, 1-16 (default 4)
   -h, --help             show this help
 
-Exit codes: 0 done, 1 AWS or file error, 2 usage error.`;
+Exit codes: 0 done; 2 an error (usage, AWS or file), as for audit and lint, where 1 means findings.`;
+
+/** The CLI's exit code for every error (src/cli/main.ts); 1 means findings, which a capture never has. */
+const EXIT_ERROR = 2;
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
 
@@ -169,7 +173,7 @@ export async function runSnapshotCli(argv: readonly string[], deps: SnapshotCliD
   } catch (error) {
     if (error instanceof UsageError) {
       stderr(`snapshot: ${error.message}\n\n${USAGE}\n`);
-      return 2;
+      return EXIT_ERROR;
     }
     throw error;
   }
@@ -198,7 +202,7 @@ export async function runSnapshotCli(argv: readonly string[], deps: SnapshotCliD
       stderr(
         `snapshot: the captured organization does not fit the snapshot format:\n  ${issues.join("\n  ")}\n`,
       );
-      return 1;
+      return EXIT_ERROR;
     }
     const wanted = args.policyTypes ?? POLICY_TYPES;
     const captured = enabledPolicyTypes(snapshot.roots, wanted);
@@ -213,14 +217,14 @@ export async function runSnapshotCli(argv: readonly string[], deps: SnapshotCliD
     summary =
       `snapshot: organization ${snapshot.organization.id}: ${snapshot.accounts.length} accounts, ` +
       `${snapshot.organizationalUnits.length} OUs, ${snapshot.policies.length} policies ` +
-      `(${captured.length > 0 ? captured.join(", ") : "no policy types enabled"}) in ${seconds} s, ${calls} API calls`;
+      `(${captured.length > 0 ? captured.join(", ") : "no policy types enabled"}) in ${seconds} s, ${calls} AWS API calls`;
   } catch (error) {
     if (error instanceof UserError) {
       stderr(`snapshot: ${error.message}\n`);
-      return 1;
+      return EXIT_ERROR;
     }
     stderr(`snapshot: capture failed: ${errorMessage(error)}\n`);
-    return 1;
+    return EXIT_ERROR;
   }
 
   try {
@@ -228,7 +232,7 @@ export async function runSnapshotCli(argv: readonly string[], deps: SnapshotCliD
     else await (deps.writeOutput ?? writeAtomically)(args.out, text);
   } catch (error) {
     stderr(`snapshot: could not write ${args.out}: ${errorMessage(error)}\n`);
-    return 1;
+    return EXIT_ERROR;
   }
   stderr(`${summary}${args.out === "-" ? "" : ` -> ${args.out}`}\n`);
   return 0;
@@ -243,7 +247,7 @@ if (invokedDirectly) {
     },
     (error: unknown) => {
       process.stderr.write(`snapshot: unexpected error: ${errorMessage(error)}\n`);
-      process.exitCode = 1;
+      process.exitCode = EXIT_ERROR;
     },
   );
 }

@@ -16,7 +16,13 @@ import type { RuntimeState } from "../runtime.js";
 import { bearerAuth, type AuthVariables, type TokenVerifier } from "./auth.js";
 import { healthResponse, pingResponse } from "./health.js";
 import { hostGuard } from "./host-guard.js";
-import { describeMessages, describeOutcome, isBarePing, jsonRpcError } from "./json-rpc.js";
+import {
+  describeMessages,
+  describeOutcome,
+  isBarePing,
+  jsonRpcError,
+  withoutNullParams,
+} from "./json-rpc.js";
 
 export interface AppOptions {
   runtime: RuntimeState;
@@ -93,7 +99,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       let parsedBody: unknown;
       try {
         // A large body is parsed and checked on the worker thread (src/offload/json.ts).
-        parsedBody = await parseJsonBounded(await c.req.text());
+        parsedBody = withoutNullParams(await parseJsonBounded(await c.req.text()));
       } catch (error) {
         if (error instanceof JsonTooLargeError) {
           log(413, "too_large");
@@ -290,14 +296,18 @@ async function smallBody(c: Context<Env>, max: number): Promise<string | undefin
 
 /**
  * The SDK insists on `Accept: application/json, text/event-stream`, but several real clients send
- * only application/json. Every answer here is JSON, so a client that accepts JSON is served.
+ * only application/json. Every answer here is JSON, so a client that accepts JSON is served; a
+ * request without Content-Type is read as JSON (it has been parsed as such).
  */
 function withJsonAccept(request: Request): Request {
   const accept = request.headers.get("accept") ?? "";
-  if (accept.includes("text/event-stream") && accept.includes("application/json")) return request;
-  if (!acceptsJson(accept)) return request;
+  const type = request.headers.get("content-type");
+  const acceptOk = accept.includes("text/event-stream") && accept.includes("application/json");
+  // The body has already been parsed as JSON: a missing Content-Type (a bare health probe) is JSON.
+  if ((acceptOk || !acceptsJson(accept)) && type !== null) return request;
   const headers = new Headers(request.headers);
-  headers.set("accept", "application/json, text/event-stream");
+  if (!acceptOk && acceptsJson(accept)) headers.set("accept", "application/json, text/event-stream");
+  if (type === null) headers.set("content-type", "application/json");
   return new Request(request.url, { method: request.method, headers });
 }
 

@@ -117,6 +117,10 @@ export const getServerStatus = defineTool({
     // live AWS data's age follows the same reads.
     const withheld = !wholeOrganization;
     if (withheld) ctx.logger.info("organization reader stats", { requestId: ctx.requestId, ...stats });
+    // Snapshot and demo readers count their reads from memory under the operations' names: none of
+    // them is an AWS call, so they are not reported as AWS API calls.
+    const awsApiCalls = org.reader.kind === "aws" ? stats.apiCalls : {};
+    const totalAwsApiCalls = Object.values(awsApiCalls).reduce((a, b) => a + b, 0);
     const now = Date.now();
     const dataAsOf = withheld && org.reader.kind === "aws" ? null : stats.dataAsOf;
     const dataAgeSeconds = dataAsOf ? Math.max(0, Math.round((now - Date.parse(dataAsOf)) / 1000)) : null;
@@ -159,8 +163,8 @@ export const getServerStatus = defineTool({
         ...(withheld
           ? {}
           : {
-              apiCalls: stats.apiCalls,
-              totalApiCalls: Object.values(stats.apiCalls).reduce((a, b) => a + b, 0),
+              apiCalls: awsApiCalls,
+              totalApiCalls: totalAwsApiCalls,
               cacheHits: stats.cacheHits,
               cacheMisses: stats.cacheMisses,
               cacheEntries: stats.cacheEntries,
@@ -193,7 +197,9 @@ export const getServerStatus = defineTool({
       `Enabled policy types: ${data.roots.flatMap((r) => r.enabledPolicyTypes).join(", ") || "none"}`,
       (withheld
         ? "API call and cache counts are not shown: with part of the organization in scope they depend on what lies outside it"
-        : `AWS API calls: ${data.cache.totalApiCalls ?? 0}, cache hits: ${stats.cacheHits}`) +
+        : org.reader.kind === "aws"
+          ? `AWS API calls: ${totalAwsApiCalls}, cache hits: ${stats.cacheHits}`
+          : `AWS API calls: none (the ${org.reader.kind} data is read from memory)`) +
         (refresh ? " (cache dropped first: refreshed)" : ""),
     ].join("\n");
     return { summary, data };
