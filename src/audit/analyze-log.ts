@@ -6,7 +6,9 @@ import { fixedRequestRegion } from "../policy/global-services.js";
 import { UserError, errorMessage, invalidInput } from "../errors.js";
 import type { DeniedRequest, LimitExceeded, ParseResult } from "../logs/types.js";
 import { thousands } from "../logs/limits.js";
-import { parseErrorLog } from "../logs/parse-error-log.js";
+import { JobStopped, offload } from "../offload/pool.js";
+import type { CallBudget } from "./budget.js";
+import { digestLog, type LogDigest } from "./log-digest.js";
 import { accountOfArn } from "../model/ids.js";
 import type { OrganizationService } from "../org/service.js";
 import type { Decision, EvaluationResult, StatementEvaluation } from "../policy/evaluate.js";
@@ -77,32 +79,83 @@ export interface DenialAnalysis {
 }
 
 export interface LogAnalysis {
+  /** The parse, with only the most important denials (`found` counts them all). */
   parse: ParseResult;
+  /** Distinct denials found. */
+  found: number;
   /** The most important distinct denials, at most MAX_EVALUATED_DENIALS, each evaluated. */
   denials: DenialAnalysis[];
   /** Distinct denials found but not listed. */
   omitted: number;
+  /** Positions in `denials` of those listed but not evaluated because the call's time budget ran out. */
+  stoppedByBudget: number[];
   /** Distinct denials found, by the policy type their message names ("not named" when none). */
   byPolicyType: Record<string, number>;
 }
+
+/** Pastes up to this length are read on the event loop; longer ones on the worker thread. */
+const INLINE_LOG_CHARS = 64 * 1024;
+/** Extra time the worker gets past the budget before the read is stopped by force. */
+const HARD_STOP_GRACE_MS = 2_000;
 
 export async function analyzeLog(
   org: OrganizationService,
   text: string,
   hints: { accountId?: string; region?: string },
+  budget?: CallBudget,
 ): Promise<LogAnalysis> {
-  const parse = parseErrorLog(text, hints);
+  const { parse, found, byPolicyType } = await readLog(text, hints, budget);
   if (parse.limitExceeded) throw overLimit(parse.limitExceeded);
-  const ranked = [...parse.denials].sort(byImportance);
   const denials: DenialAnalysis[] = [];
-  for (const facts of ranked.slice(0, MAX_EVALUATED_DENIALS))
-    denials.push(await analyzeOne(org, facts, hints));
-  const byPolicyType: Record<string, number> = {};
-  for (const d of parse.denials) {
-    const type = d.policyType ?? "not named";
-    byPolicyType[type] = (byPolicyType[type] ?? 0) + 1;
+  const stoppedByBudget: number[] = [];
+  for (const facts of parse.denials) {
+    // Within the budget, each denial is evaluated; past it, the rest are listed unevaluated.
+    const analysis = budget?.exhausted()
+      ? unevaluated(facts, budgetReason(budget))
+      : await analyzeOne(org, facts, hints, budget);
+    if (
+      analysis.notEvaluatedReason !== null &&
+      budget &&
+      analysis.notEvaluatedReason === budgetReason(budget)
+    )
+      stoppedByBudget.push(denials.length);
+    denials.push(analysis);
   }
-  return { parse, denials, omitted: ranked.length - denials.length, byPolicyType };
+  return { parse, found, denials, omitted: found - denials.length, stoppedByBudget, byPolicyType };
+}
+
+function budgetReason(budget: CallBudget): string {
+  return `${budget.describe()}: ask about this denial in a separate call`;
+}
+
+/** The parse's digest: on the event loop for a short paste, else on the worker thread. */
+async function readLog(
+  text: string,
+  hints: { accountId?: string; region?: string },
+  budget: CallBudget | undefined,
+): Promise<LogDigest> {
+  if (text.length <= INLINE_LOG_CHARS) {
+    const started = performance.now();
+    const digest = digestLog(text, hints, MAX_EVALUATED_DENIALS);
+    budget?.charge(performance.now() - started);
+    return digest;
+  }
+  const budgetMs = budget?.remainingMs() ?? 60_000;
+  try {
+    const { value, ms } = await offload("digestLog", [text, hints, MAX_EVALUATED_DENIALS], {
+      timeoutMs: budgetMs + HARD_STOP_GRACE_MS,
+      maxWaitMs: Math.max(budgetMs, 1_000),
+    });
+    budget?.charge(ms);
+    return value;
+  } catch (error) {
+    if (error instanceof JobStopped) {
+      throw invalidInput(
+        `The log could not be read within the call's time budget (stopped after ${Math.round(error.afterMs / 100) / 10} s): paste the part of the log around the failure.`,
+      );
+    }
+    throw error;
+  }
 }
 
 function overLimit(limit: LimitExceeded): UserError {
@@ -116,22 +169,6 @@ function overLimit(limit: LimitExceeded): UserError {
     `The log holds more than ${thousands(limit.max)} events (CloudTrail events, error messages, decoded messages), over the limit of ${thousands(limit.max)} events for analyze_error_log. ` +
       "Paste the part of the log around the failure, or keep only the denied CloudTrail events (errorCode AccessDenied or UnauthorizedOperation).",
   );
-}
-
-/**
- * The order of the answer: denials the message blames on an SCP or RCP first, then those that name
- * no policy (the organization may explain them), then other policy types, then those without an
- * action; within each, explicit before implicit, the most frequent first, then the earliest.
- */
-function byImportance(a: DeniedRequest, b: DeniedRequest): number {
-  const tier = (d: DeniedRequest): number => {
-    if (d.action === null) return 3;
-    if (d.policyType === "service control policy" || d.policyType === "resource control policy") return 0;
-    return d.policyType === null ? 1 : 2;
-  };
-  const kind = (d: DeniedRequest): number =>
-    d.denyKind === "explicit" ? 0 : d.denyKind === "implicit" ? 1 : 2;
-  return tier(a) - tier(b) || kind(a) - kind(b) || b.occurrences - a.occurrences || a.line - b.line;
 }
 
 /** The decoded message's condition keys as the engine takes them: one value a string, several a list. */
@@ -163,6 +200,7 @@ async function analyzeOne(
   org: OrganizationService,
   facts: DeniedRequest,
   hints: { accountId?: string; region?: string },
+  budget: CallBudget | undefined,
 ): Promise<DenialAnalysis> {
   const accountId = facts.accountId ?? hints.accountId ?? accountOfArn(facts.principalArn);
   if (!facts.action) return unevaluated(facts, "the log does not say which action was denied");
@@ -188,6 +226,7 @@ async function analyzeOne(
         ...(principalArn ? { principalArn } : {}),
         ...(region ? { region } : {}),
         ...(context ? { context } : {}),
+        ...(budget ? { budget } : {}),
       })
     ).results[0];
   try {
@@ -207,7 +246,9 @@ async function analyzeOne(
     rcpSkipped = `The RCPs of the resource's account were not evaluated: ${error.message}`;
     if (sim) sim.rcpNote = rcpSkipped;
   }
-  if (!sim) return unevaluated(facts, "nothing to evaluate");
+  if (!sim) {
+    return unevaluated(facts, budget?.exhausted() ? budgetReason(budget) : "nothing to evaluate");
+  }
 
   const attribution = attribute(facts, sim);
   const check = checkMessagePolicy(facts, sim);

@@ -32,6 +32,16 @@ export interface JobOutcome<T> {
   ms: number;
 }
 
+/** A job stopped by force: it ran past its time limit. */
+export class JobStopped extends UserError {
+  constructor(readonly afterMs: number) {
+    super(
+      "invalid_input",
+      `The work on this call was stopped after ${Math.round(afterMs / 100) / 10} s, over its time budget (CALL_BUDGET_MS): send a smaller input.`,
+    );
+  }
+}
+
 interface Pending {
   request: JobRequest;
   options: JobOptions;
@@ -98,14 +108,10 @@ class Pool {
     clearTimeout(pending.waitTimer);
     const worker = this.ensureWorker();
     worker.ref();
-    const timer = setTimeout(() => {
-      this.fail(
-        new UserError(
-          "invalid_input",
-          `The work on this call was stopped after ${Math.round(pending.options.timeoutMs / 100) / 10} s, over its time budget (CALL_BUDGET_MS): send a smaller input.`,
-        ),
-      );
-    }, pending.options.timeoutMs);
+    const timer = setTimeout(
+      () => this.fail(new JobStopped(pending.options.timeoutMs)),
+      pending.options.timeoutMs,
+    );
     this.running = { ...pending, timer };
     worker.postMessage(pending.request);
   }

@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { analyzeLog, MAX_EVALUATED_DENIALS } from "../../audit/analyze-log.js";
+import { incomplete } from "../../audit/budget.js";
 import { MAX_LOG_CHARS, MAX_LOG_EVENTS, thousands } from "../../logs/limits.js";
 import { accountIdSchema, awsRegionSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
 import { decisionSchema, evaluationViewSchema, viewEvaluation } from "../evaluation-view.js";
+import { describeIncomplete, incompleteSchema } from "../incomplete.js";
 import { requireOrg } from "../require-org.js";
 
 const blastRadiusSchema = z.object({
@@ -64,6 +66,9 @@ export const analyzeErrorLog = defineTool({
         .record(z.string(), z.number().int())
         .describe('distinct denials by the policy type their message names ("not named" when none)'),
     }),
+    incomplete: incompleteSchema.describe(
+      "null unless the call's time budget stopped the work: then the listed denials evaluated and not",
+    ),
     denials: z.array(
       z.object({
         facts: z.object({
@@ -133,10 +138,12 @@ export const analyzeErrorLog = defineTool({
   },
   handler: async ({ text, accountId, region }, ctx) => {
     const { org } = requireOrg(ctx);
-    const analysis = await analyzeLog(org, text, {
-      ...(accountId ? { accountId } : {}),
-      ...(region ? { region } : {}),
-    });
+    const analysis = await analyzeLog(
+      org,
+      text,
+      { ...(accountId ? { accountId } : {}), ...(region ? { region } : {}) },
+      ctx.budget,
+    );
     const denials = analysis.denials.map((d) => ({
       facts: {
         principalArn: d.facts.principalArn,
@@ -223,16 +230,25 @@ export const analyzeErrorLog = defineTool({
         .map(([type, n]) => `${thousands(n)} ${type}`)
         .join(", ");
       lines.push(
-        `(${thousands(analysis.omitted)} more distinct denials not listed; all ${thousands(analysis.parse.denials.length)} by policy type: ${types})`,
+        `(${thousands(analysis.omitted)} more distinct denials not listed; all ${thousands(analysis.found)} by policy type: ${types})`,
       );
     }
+    const name = (i: number): string => `${i + 1}. ${denials[i]?.facts.action ?? "(unknown action)"}`;
+    const stopped = analysis.stoppedByBudget.length
+      ? incomplete(
+          ctx.budget.describe(),
+          denials.flatMap((d, i) => (d.evaluated ? [name(i)] : [])),
+          analysis.stoppedByBudget.map(name),
+        )
+      : null;
+    if (stopped) lines.push(describeIncomplete(stopped, "Denials evaluated", "Denials not evaluated"));
     if (denials.length > 0 && analysis.parse.warnings.length > 0)
       lines.push(`warnings: ${analysis.parse.warnings.join(" ")}`);
     const c = analysis.parse.counts;
     return {
       summary: lines.join("\n"),
       data: {
-        found: analysis.parse.denials.length,
+        found: analysis.found,
         evaluated: denials.filter((d) => d.evaluated).length,
         omitted: analysis.omitted,
         warnings: analysis.parse.warnings,
@@ -244,6 +260,7 @@ export const analyzeErrorLog = defineTool({
           denials: c.denials,
           byPolicyType: analysis.byPolicyType,
         },
+        incomplete: stopped,
         denials,
       },
     };

@@ -1,15 +1,31 @@
 import { z } from "zod";
-import { baselineFromRequest, type LoadedBaseline } from "../../audit/baseline-source.js";
+import type { LoadedBaseline } from "../../audit/baseline-source.js";
+import { incomplete, type CallBudget } from "../../audit/budget.js";
 import { computeDrift } from "../../audit/drift.js";
-import { ConfigError, errorMessage, invalidInput, UserError } from "../../errors.js";
+import { errorMessage, invalidInput, UserError } from "../../errors.js";
 import { accountIdSchema, ouOrRootIdSchema } from "../../model/ids.js";
-import { BaselineValidationError } from "../../policy/baseline-schema.js";
+import { JsonTooLargeError, parseJsonBounded } from "../../offload/json.js";
+import { BaselineValidationError, parseBaselineSliced } from "../../policy/baseline-schema.js";
 import { DRIFT_KINDS, type DriftFinding } from "../../policy/diff.js";
 import { atLeast, DIRECTIONS } from "../../policy/findings.js";
+import {
+  compactJsonLength,
+  count,
+  MAX_BASELINE_CHARS,
+  MAX_BASELINE_POLICIES,
+  MAX_BASELINE_TARGETS,
+  MAX_POLICY_TARGETS,
+} from "../../policy/limits.js";
 import { defineTool } from "../define-tool.js";
+import { describeIncomplete, incompleteSchema } from "../incomplete.js";
 import { requireOrg } from "../require-org.js";
 import { policyTypeSchema, targetSchema } from "../schemas.js";
 import { severitySchema } from "./lint-scp-policy.js";
+
+/** What one finding shows at most: targets, list entries, characters of a value. */
+const MAX_SHOWN_TARGETS = 50;
+const MAX_SHOWN_ITEMS = 50;
+const MAX_SHOWN_CHARS = 1_000;
 
 const statementRefSchema = z.object({ index: z.number().int(), sid: z.string().nullable() }).nullable();
 
@@ -47,7 +63,46 @@ export const driftFindingSchema = z.object({
     .number()
     .int()
     .describe("accounts in scope the difference reaches (never the management account)"),
+  targetsNotListed: z
+    .number()
+    .int()
+    .optional()
+    .describe(`targets concerned beyond the ${MAX_SHOWN_TARGETS} listed`),
 });
+
+/** A finding's values as shown: long lists and strings shortened, with a marker saying how much. */
+function shown(value: unknown, depth = 0): unknown {
+  if (typeof value === "string")
+    return value.length > MAX_SHOWN_CHARS
+      ? `${value.slice(0, MAX_SHOWN_CHARS)}...[${value.length - MAX_SHOWN_CHARS} more characters]`
+      : value;
+  if (Array.isArray(value)) {
+    const head = value.slice(0, MAX_SHOWN_ITEMS).map((v) => shown(v, depth + 1));
+    return value.length > head.length ? [...head, `...[${value.length - head.length} more]`] : head;
+  }
+  if (value !== null && typeof value === "object") {
+    if (depth >= 8) return "[...]";
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shown(v, depth + 1)]));
+  }
+  return value;
+}
+
+/**
+ * A finding bounded whatever the baseline holds: a statement of 900 actions made one finding
+ * 17 KB, a policy expected on \`Root/**\` of a large organization lists every target.
+ */
+function viewFinding(f: DriftFinding): z.infer<typeof driftFindingSchema> {
+  return {
+    ...f,
+    targets: f.targets.slice(0, MAX_SHOWN_TARGETS),
+    ...(f.targets.length > MAX_SHOWN_TARGETS
+      ? { targetsNotListed: f.targets.length - MAX_SHOWN_TARGETS }
+      : {}),
+    expected: shown(f.expected),
+    actual: shown(f.actual),
+    difference: shown(f.difference) as string[],
+  };
+}
 
 export function describeDriftFinding(f: DriftFinding): string {
   return `[${f.severity}, ${f.direction}] ${f.kind}: ${f.explanation}${
@@ -80,10 +135,21 @@ export const compareScpConfig = defineTool({
       .optional()
       .describe("only differences reaching this OU, account or root (inside the allowed scope)"),
     baseline: z
-      .union([z.string().min(1).max(2_000_000), z.record(z.string(), z.unknown())])
+      .union([
+        z
+          .string()
+          .min(1)
+          .max(
+            MAX_BASELINE_CHARS,
+            `baseline is longer than ${count(MAX_BASELINE_CHARS)} characters, the limit of compare_scp_config: compare part of it (policy) or split it`,
+          ),
+        z.record(z.string(), z.unknown()),
+      ])
       .optional()
       .describe(
-        "a baseline document (JSON object or text) to use instead of the configured one, e.g. a draft",
+        "a baseline document (JSON object or text) to use instead of the configured one, e.g. a draft. Limits, the same for text and object: " +
+          `${count(MAX_BASELINE_CHARS)} characters (an object's compact JSON), ${count(MAX_BASELINE_POLICIES)} policies, ` +
+          `${count(MAX_POLICY_TARGETS)} targets per policy and ${count(MAX_BASELINE_TARGETS)} in all, and each document within lint_scp_policy's limits`,
       ),
     reloadBaseline: z
       .boolean()
@@ -103,7 +169,9 @@ export const compareScpConfig = defineTool({
       byDirection: z.record(z.string(), z.number().int()),
       byKind: z.record(z.string(), z.number().int()),
     }),
-    findings: z.array(driftFindingSchema).describe("ranked: weakening first, then by severity and reach"),
+    findings: z
+      .array(driftFindingSchema)
+      .describe("ranked: weakening first, then by severity and reach; long values shortened"),
     truncated: z
       .boolean()
       .describe(`true when more than ${MAX_FINDINGS} findings were found; narrow the request`),
@@ -116,6 +184,9 @@ export const compareScpConfig = defineTool({
       matchedPolicies: z.number().int(),
     }),
     notes: z.array(z.string()),
+    incomplete: incompleteSchema.describe(
+      "null when every baseline policy was compared; else those compared and not, stopped at the call's time budget",
+    ),
   },
   handler: async (args, ctx) => {
     const { org } = requireOrg(ctx);
@@ -125,13 +196,7 @@ export const compareScpConfig = defineTool({
         throw invalidInput(
           "reloadBaseline applies to the configured baseline: leave it out when passing `baseline`.",
         );
-      try {
-        loaded = baselineFromRequest(args.baseline);
-      } catch (error) {
-        if (error instanceof BaselineValidationError || error instanceof ConfigError)
-          throw invalidInput(error.message);
-        throw error;
-      }
+      loaded = await baselineFromArgument(args.baseline, ctx.budget);
     } else if (args.reloadBaseline) {
       if (!ctx.runtime.reloadBaseline) throw noBaseline();
       try {
@@ -152,9 +217,13 @@ export const compareScpConfig = defineTool({
       baseline: loaded.baseline,
       ...(args.policy !== undefined ? { policy: args.policy } : {}),
       ...(args.scopeId !== undefined ? { scopeId: args.scopeId } : {}),
+      budget: ctx.budget,
     });
     const kept = report.findings.filter((f) => atLeast(f.severity, args.minSeverity));
     const findings = kept.slice(0, MAX_FINDINGS);
+    const stopped = report.notCompared.length
+      ? incomplete(ctx.budget.describe(), report.comparedPolicies, report.notCompared)
+      : null;
     const lines = [
       `Baseline from ${loaded.origin}: ${loaded.baseline.policies.length} policies; ${report.summary.total} difference(s)` +
         (report.summary.total
@@ -168,6 +237,7 @@ export const compareScpConfig = defineTool({
       ...findings.slice(0, 25).map((f) => `- ${describeDriftFinding(f)}`),
       ...(findings.length > 25 ? [`... and ${findings.length - 25} more in structuredContent.findings`] : []),
       ...report.notes.map((n) => `Note: ${n}`),
+      ...(stopped ? [describeIncomplete(stopped, "Baseline policies compared", "Not compared")] : []),
     ];
     return {
       summary: lines.join("\n"),
@@ -178,16 +248,64 @@ export const compareScpConfig = defineTool({
           loadedAt: loaded.loadedAt.toISOString(),
         },
         summary: report.summary,
-        findings,
+        findings: findings.map(viewFinding),
         truncated: kept.length > findings.length,
         scopeId: report.scopeId,
         accountsInScope: report.accountsInScope,
         compared: report.compared,
         notes: report.notes,
+        incomplete: stopped,
       },
     };
   },
 });
+
+/**
+ * A baseline passed in the call, held to the same limits as text or as an object: its size, its
+ * JSON values (a large text is parsed on the worker thread), then the schema, policy by policy in
+ * slices of the call's budget.
+ */
+async function baselineFromArgument(
+  raw: string | Record<string, unknown>,
+  budget: CallBudget,
+): Promise<LoadedBaseline> {
+  let doc: unknown = raw;
+  if (typeof raw === "string") {
+    try {
+      doc = await parseJsonBounded(raw);
+    } catch (error) {
+      if (error instanceof SyntaxError)
+        throw invalidInput(
+          `Baseline in the request is not valid JSON (${error.message}): send one JSON object.`,
+        );
+      if (error instanceof JsonTooLargeError)
+        throw invalidInput(`The baseline is too large: ${error.problem}.`);
+      throw error;
+    }
+  } else if (compactJsonLength(raw, MAX_BASELINE_CHARS) === undefined) {
+    throw invalidInput(
+      `baseline is more than ${count(MAX_BASELINE_CHARS)} characters as compact JSON, the limit of compare_scp_config: compare part of it (policy) or split it.`,
+    );
+  }
+  const meter = budget.meter();
+  try {
+    const baseline = await parseBaselineSliced(
+      doc,
+      "the request",
+      () => meter.next(),
+      () =>
+        invalidInput(
+          `Checking the baseline used up the call's time budget (${budget.describe()}): send a smaller baseline.`,
+        ),
+    );
+    return { baseline, source: "request", origin: "the request", loadedAt: new Date() };
+  } catch (error) {
+    if (error instanceof BaselineValidationError) throw invalidInput(error.message);
+    throw error;
+  } finally {
+    meter.stop();
+  }
+}
 
 function noBaseline(): UserError {
   return new UserError(
