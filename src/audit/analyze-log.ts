@@ -6,8 +6,9 @@ import { fixedRequestRegion } from "../policy/global-services.js";
 import { UserError, errorMessage, invalidInput } from "../errors.js";
 import type { DeniedRequest, LimitExceeded, ParseResult } from "../logs/types.js";
 import { thousands } from "../logs/limits.js";
+import { textToBytes, transferable } from "../offload/bytes.js";
 import { JobStopped, offload } from "../offload/pool.js";
-import type { CallBudget } from "./budget.js";
+import { Slicer, type CallBudget } from "./budget.js";
 import { digestLog, type LogDigest } from "./log-digest.js";
 import { accountOfArn } from "../model/ids.js";
 import type { OrganizationService } from "../org/service.js";
@@ -108,7 +109,10 @@ export async function analyzeLog(
   if (parse.limitExceeded) throw overLimit(parse.limitExceeded);
   const denials: DenialAnalysis[] = [];
   const stoppedByBudget: number[] = [];
+  // Each denial is a few milliseconds of work: the loop yields to the event loop between slices.
+  const slicer = new Slicer();
   for (const facts of parse.denials) {
+    await slicer.next();
     // Within the budget, each denial is evaluated; past it, the rest are listed unevaluated.
     const analysis = budget?.exhausted()
       ? unevaluated(facts, budgetReason(budget))
@@ -142,9 +146,12 @@ async function readLog(
   }
   const budgetMs = budget?.remainingMs() ?? 60_000;
   try {
-    const { value, ms } = await offload("digestLog", [text, hints, MAX_EVALUATED_DENIALS], {
+    // As bytes, handed over without a copy (the request's own, when it was a large body: bytes.ts).
+    const paste = await textToBytes(text);
+    const { value, ms } = await offload("digestLog", [paste, hints, MAX_EVALUATED_DENIALS], {
       timeoutMs: budgetMs + HARD_STOP_GRACE_MS,
       maxWaitMs: Math.max(budgetMs, 1_000),
+      transfer: transferable(paste.bytes),
     });
     budget?.charge(ms);
     return value;

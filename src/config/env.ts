@@ -59,8 +59,12 @@ export const envSchema = z.object({
    * authentication is off) and in Origin (always): the DNS-rebinding guard (src/http/host-guard.ts).
    */
   ALLOWED_HOSTS: list.pipe(z.array(hostName)).optional(),
-  /** Largest accepted POST /mcp body; larger bodies get 413. */
-  MAX_REQUEST_BODY_BYTES: int.pipe(z.number().min(1024)).default(16 * 1024 * 1024),
+  /**
+   * Largest accepted POST /mcp body; larger bodies get 413, judged by Content-Length before any is
+   * read. It follows the largest input a tool takes (an 8,000,000-character log, with room for JSON's
+   * escapes): receiving and parsing a body costs the event loop in proportion (docs/reliability.md).
+   */
+  MAX_REQUEST_BODY_BYTES: int.pipe(z.number().min(1024)).default(10 * 1024 * 1024),
   /** Largest request head (request line and headers); larger ones get 431 from Node before any handler runs. */
   MAX_HEADER_BYTES: int
     .pipe(

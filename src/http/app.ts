@@ -11,7 +11,8 @@ import { bodyLimit } from "hono/body-limit";
 import { UserError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
 import { connectForRequest, createMcpServer } from "../mcp/server.js";
-import { JsonTooLargeError, parseJsonBounded } from "../offload/json.js";
+import { JsonTooLargeError, parseJsonBody } from "../offload/json.js";
+import { readBodyBytes } from "./read-body.js";
 import type { RuntimeState } from "../runtime.js";
 import { bearerAuth, type AuthVariables, type TokenVerifier } from "./auth.js";
 import { healthResponse, pingResponse } from "./health.js";
@@ -99,7 +100,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       let parsedBody: unknown;
       try {
         // A large body is parsed and checked on the worker thread (src/offload/json.ts).
-        parsedBody = withoutNullParams(await parseJsonBounded(await c.req.text()));
+        parsedBody = withoutNullParams(await parseJsonBody(await readBodyBytes(c)));
       } catch (error) {
         if (error instanceof JsonTooLargeError) {
           log(413, "too_large");

@@ -121,9 +121,9 @@ export function locate(s: StatementRef): StatementLocation {
  * The caller's context is echoed in every condition it meets, for every action: shortened, so an
  * answer does not grow with a large context (issue 15).
  */
-const MAX_ECHOED_VALUES = 10;
-const MAX_ECHOED_CHARS = 256;
-const MAX_REASON_CHARS = 1_000;
+const MAX_ECHOED_VALUES = 5;
+const MAX_ECHOED_CHARS = 200;
+const MAX_REASON_CHARS = 500;
 
 const shorten = (text: string, max: number): string =>
   text.length <= max ? text : `${text.slice(0, max)}...[${text.length - max} more characters]`;

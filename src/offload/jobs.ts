@@ -5,9 +5,23 @@
  */
 import { digestLog } from "../audit/log-digest.js";
 import { lintNow } from "../audit/lint-policy.js";
-import { parseChecked } from "./json.js";
+import type { ParseHints } from "../logs/types.js";
+import { bytesToText, type TextBytes } from "./bytes.js";
+import { liftedBuffers, parseBytesChecked, type JsonParseOutcome } from "./json.js";
 
-export const JOBS = { parseJson: parseChecked, digestLog, lint: lintNow };
+export const JOBS = {
+  parseJson: parseBytesChecked,
+  /** The paste arrives as bytes (bytes.ts). */
+  digestLog: (text: TextBytes, hints: ParseHints, keep: number) => digestLog(bytesToText(text), hints, keep),
+  lint: lintNow,
+};
+
+/** Buffers a job's result hands back to the event loop rather than copying. */
+export const TRANSFERS: {
+  [N in keyof typeof JOBS]?: (value: ReturnType<(typeof JOBS)[N]>) => ArrayBuffer[];
+} = {
+  parseJson: (value: JsonParseOutcome) => liftedBuffers(value),
+};
 
 export type Jobs = typeof JOBS;
 export type JobName = keyof Jobs;

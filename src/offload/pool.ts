@@ -24,6 +24,8 @@ export interface JobOptions {
   timeoutMs: number;
   /** Longest the job may wait for the worker before it is refused (retryable). */
   maxWaitMs: number;
+  /** Buffers handed to the worker rather than copied (the caller must not use them after). */
+  transfer?: ArrayBuffer[];
 }
 
 export interface JobOutcome<T> {
@@ -113,7 +115,7 @@ class Pool {
       pending.options.timeoutMs,
     );
     this.running = { ...pending, timer };
-    worker.postMessage(pending.request);
+    worker.postMessage(pending.request, pending.options.transfer ?? []);
   }
 
   private ensureWorker(): Worker {

@@ -4,7 +4,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { UserError } from "../errors.js";
-import { JOBS, type JobName } from "./jobs.js";
+import { JOBS, TRANSFERS, type JobName } from "./jobs.js";
 
 export interface JobRequest {
   id: number;
@@ -29,7 +29,13 @@ if (port) {
     Promise.resolve()
       .then(() => run(...request.args))
       .then(
-        (value) => port.postMessage({ id: request.id, ok: true, value, ms: performance.now() - started }),
+        (value) => {
+          const transfer = (TRANSFERS[request.job] as ((v: unknown) => ArrayBuffer[]) | undefined)?.(value);
+          port.postMessage(
+            { id: request.id, ok: true, value, ms: performance.now() - started },
+            transfer ?? [],
+          );
+        },
         (error: unknown) =>
           port.postMessage({
             id: request.id,

@@ -159,7 +159,20 @@ const FAMILY_TYPES: Partial<Record<string, readonly string[]>> = {
 };
 
 const hasWildcard = (v: string): boolean => /[*?]/.test(v.replace(/\$\{[*?$]\}/g, ""));
-const list = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(", ");
+/** Values named in a message: the first few, then how many more (a message must not grow with a statement). */
+const MAX_NAMED = 8;
+const names = (values: readonly string[], quote = false): string => {
+  const shown = values.slice(0, MAX_NAMED).map((v) => (quote ? `"${v}"` : v));
+  return `${shown.join(", ")}${values.length > shown.length ? ` and ${values.length - shown.length} more` : ""}`;
+};
+const list = (values: readonly string[]): string => names(values, true);
+
+/** Longest message or fix: they quote the document, whose values can be long. */
+const MAX_MESSAGE_CHARS = 2_000;
+const shorten = (text: string): string =>
+  text.length <= MAX_MESSAGE_CHARS
+    ? text
+    : `${text.slice(0, MAX_MESSAGE_CHARS)}...[${text.length - MAX_MESSAGE_CHARS} more characters]`;
 
 /** A suggested fix, or a function that works it out (a did-you-mean search), run only for listed findings. */
 type Fix = string | null | (() => string | null);
@@ -246,10 +259,11 @@ class Collector {
 
   private materialise(d: Draft): LintFinding {
     const pos = d.position ?? this.locate(d.path);
+    const fix = typeof d.fix === "function" ? d.fix() : d.fix;
     return {
       ruleId: d.ruleId,
       severity: d.severity,
-      message: d.message,
+      message: shorten(d.message),
       location: {
         statementIndex: d.statementIndex,
         sid: d.sid,
@@ -258,7 +272,7 @@ class Collector {
         line: pos?.line ?? null,
         column: pos?.column ?? null,
       },
-      suggestedFix: typeof d.fix === "function" ? d.fix() : d.fix,
+      suggestedFix: fix === null ? null : shorten(fix),
     };
   }
 
@@ -807,7 +821,7 @@ function checkKeyNotSent(check: ConditionCheck): void {
   out.add(
     "condition_key_not_sent",
     where,
-    `none of the statement's actions (${s.action.values.join(", ")}) sends ${c.key}, so ${label} ${
+    `none of the statement's actions (${names(s.action.values)}) sends ${c.key}, so ${label} ${
       s.effect === "Deny" && positive
         ? "is never true and the Deny never applies"
         : "always takes its absent-key branch"
@@ -1003,7 +1017,7 @@ function checkRegionDeny(out: Collector, s: ParsedStatement): void {
   out.add(
     "region_deny_missing_global_services",
     { statement: s, element: s.action.element, path: `${s.path}.${s.action.element}` },
-    `this region deny (outside ${allowed.join(", ")}) does not exempt global services, which AWS authorizes in ${regions.join(
+    `this region deny (outside ${names(allowed)}) does not exempt global services, which AWS authorizes in ${regions.join(
       " or ",
     )} whatever the caller's region: ${shown.join(", ")}${
       missing.length > shown.length ? ` and ${missing.length - shown.length} more` : ""
@@ -1045,7 +1059,7 @@ function checkExemption(out: Collector, s: ParsedStatement): void {
     out.add(
       "deny_without_exemption",
       where,
-      `denies ${s.action.element === "NotAction" ? "everything except " : ""}${s.action.values.join(", ")} with no condition: nobody, not even a break-glass role, can ever do it in the accounts below`,
+      `denies ${s.action.element === "NotAction" ? "everything except " : ""}${names(s.action.values)} with no condition: nobody, not even a break-glass role, can ever do it in the accounts below`,
       fix,
     );
     return;
@@ -1054,7 +1068,7 @@ function checkExemption(out: Collector, s: ParsedStatement): void {
     out.add(
       "deny_without_exemption",
       where,
-      `a broad Deny (${s.action.element} ${s.action.values.join(", ")}) with no condition on aws:PrincipalArn: no administrator or break-glass role is exempt`,
+      `a broad Deny (${s.action.element} ${names(s.action.values)}) with no condition on aws:PrincipalArn: no administrator or break-glass role is exempt`,
       fix,
     );
   }

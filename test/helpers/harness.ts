@@ -27,7 +27,7 @@ const noSecrets: ConfigDeps = {
 export async function startHarness(
   env: Record<string, string> = {},
   deps: StartupDeps = {},
-  maxBodyBytes = 16 * 1024 * 1024,
+  maxBodyBytes = parseEnv(env).MAX_REQUEST_BODY_BYTES,
 ): Promise<Harness> {
   const logger = createMemoryLogger("debug");
   const runtime: RuntimeState = { version: "test", startedAt: new Date(), ready: false };
