@@ -82,7 +82,7 @@ export const envSchema = z.object({
    * Each tool call's time budget for its own computation (engine, linter, log parser, comparison),
    * in ms; waiting for AWS is not counted. Work over it stops and the answer says what was not done.
    */
-  CALL_BUDGET_MS: int.pipe(z.number().min(100).max(600_000)).default(DEFAULT_CALL_BUDGET_MS),
+  CALL_BUDGET_MS: int.pipe(z.number().min(1).max(600_000)).default(DEFAULT_CALL_BUDGET_MS),
   AWS_REGION: z.string().optional(),
   AWS_DEFAULT_REGION: z.string().optional(),
   // Runtime configuration sources, in order of precedence.

@@ -74,7 +74,7 @@ function valuesAtLeast(text: string): number {
 /** Parses and checks a text (on the worker, or inline for a short text). */
 export function parseChecked(text: string): JsonParseOutcome {
   if (text.length > INLINE_JSON_BYTES && valuesAtLeast(text) > MAX_INPUT_ELEMENTS) {
-    // Only a JSON text that parses gets this answer: a broken one is still a parse error.
+    // Too many values whether or not it parses: refused before JSON.parse builds them.
     return { ok: false, tooLarge: TOO_MANY };
   }
   let value: unknown;

@@ -61,16 +61,15 @@ export function setWorkerFile(file: string): void {
 
 /**
  * The bundle's worker file, or under tsx (development, tests) the TypeScript entry beside this
- * module, imported once tsx's loader is registered in the new thread (`--import tsx` in a worker's
- * execArgv does not reach its entry on Node 20). tsx is found from the working directory, the
- * repository's, as for `npx tsx`.
+ * module, loaded by tsx-worker.mjs once tsx's loader is registered in the new thread.
  */
 function spawnWorker(options: { resourceLimits: { maxOldGenerationSizeMb: number } }): Worker {
   if (workerFile !== undefined) return new Worker(workerFile, { ...options, execArgv: [] });
   const here = import.meta.url;
-  const entry = new URL("./worker.ts", here).href;
-  const boot = `import("tsx/esm/api").then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { ...options, eval: true });
+  return new Worker(new URL("./tsx-worker.mjs", here), {
+    ...options,
+    workerData: { entry: new URL("./worker.ts", here).href },
+  });
 }
 
 class Pool {

@@ -20,9 +20,12 @@ import {
 } from "../evaluation-view.js";
 import { requireOrg } from "../require-org.js";
 
+const contextString = z
+  .string()
+  .max(MAX_CONTEXT_VALUE_CHARS, `at most ${count(MAX_CONTEXT_VALUE_CHARS)} characters per context value`);
 const contextValue = z.union([
-  z.string().max(MAX_CONTEXT_VALUE_CHARS),
-  z.array(z.string().max(MAX_CONTEXT_VALUE_CHARS)).max(MAX_CONTEXT_VALUES),
+  contextString,
+  z.array(contextString).max(MAX_CONTEXT_VALUES, `at most ${MAX_CONTEXT_VALUES} values per context key`),
 ]);
 
 /**
@@ -35,10 +38,20 @@ const contextSchema = z
       if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
       let keys = 0;
       for (const key in value) {
-        if (Object.prototype.hasOwnProperty.call(value, key) && ++keys > MAX_CONTEXT_KEYS) {
+        if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+        if (++keys > MAX_CONTEXT_KEYS) {
           ctx.addIssue({
             code: "custom",
             message: `context has more than ${MAX_CONTEXT_KEYS} keys, the limit: give only the condition keys the policies test`,
+          });
+          return z.NEVER;
+        }
+        // Said here: a union's own message for a list too long would only be "Invalid input".
+        const values: unknown = (value as Record<string, unknown>)[key];
+        if (Array.isArray(values) && values.length > MAX_CONTEXT_VALUES) {
+          ctx.addIssue({
+            code: "custom",
+            message: `context key ${key.slice(0, 128)} has ${values.length} values: at most ${MAX_CONTEXT_VALUES} values per context key`,
           });
           return z.NEVER;
         }
