@@ -88,7 +88,9 @@ export const CASES: Case[] = [
           Effect: "Deny",
           Action: [`ec2:DescribeInstancez${i}`, "s3:GetObjekt", "iam:*"],
           Resource: `arn:AWS:s3:::b${i}/*`,
-          Condition: { StringEquals: { "aws:PrincipalArn": `arn:aws:sts::111111111111:assumed-role/r${i}/s` } },
+          Condition: {
+            StringEquals: { "aws:PrincipalArn": `arn:aws:sts::111111111111:assumed-role/r${i}/s` },
+          },
         })),
       }),
     }),
