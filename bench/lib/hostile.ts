@@ -3,6 +3,10 @@
  * and just over them, sent to the bundled server (demo organization) as a hostile client would. For
  * each: the call's time, /healthz and ping latency during it (probed from another process), the
  * server's peak RSS and the answer's bytes. Each case runs in a fresh server, so the peak is its own.
+ *
+ * Each figure has a reference measured on the same server just before the case (machines are shared
+ * and noisy): the same tool on a small input (its second call: the first compiles and loads), the
+ * largest /healthz latency in the idle second before the call, and the server's RSS then.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -17,7 +21,7 @@ import {
   MAX_POLICY_TARGETS,
   MAX_SIMULATED_ACTIONS,
 } from "../../src/policy/limits.js";
-import { freePort, percentile, startChild, waitForHealth } from "./processes.js";
+import { freePort, percentile, rssMb, startChild, waitForHealth } from "./processes.js";
 
 export interface HostileCase {
   name: string;
@@ -46,6 +50,10 @@ export interface HostileResult {
   probes: number;
   /** /healthz's largest latency in the second before the call, the same server idle: the machine's noise. */
   idleHealthzMaxMs: number;
+  /** The same tool on a small input, on the same server just before (its second call). */
+  referenceCallMs: number;
+  /** The server's RSS after initialize and the reference calls, before the case. */
+  idleRssMb: number;
   peakRssMb: number;
   answerBytes: number;
 }
@@ -171,6 +179,23 @@ function baseline(
     })),
   };
 }
+
+/** A small input of each tool: the reference call a case is compared with. */
+const REFERENCE_ARGS: Record<string, Record<string, unknown>> = {
+  lint_scp_policy: {
+    document: doc([{ Effect: "Deny", Action: ["ec2:DescribeInstancez", "s3:GetObject"], Resource: "*" }]),
+  },
+  simulate_scp_request: { accountId: "230000000001", region: "us-east-1", actions: ["s3:GetObject"] },
+  analyze_error_log: { text: denial(0) },
+  compare_scp_config: {
+    baseline: baseline(
+      1,
+      1,
+      () => "FullAWSAccess",
+      () => "Root",
+    ),
+  },
+};
 
 export const HOSTILE_CASES: HostileCase[] = [
   {
@@ -359,6 +384,30 @@ export const HOSTILE_CASES: HostileCase[] = [
     rawBody: () =>
       `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"lint_scp_policy","arguments":{"document":{"Statement":[${"[],".repeat(5_500_000)}[]]}}}}`,
   },
+  {
+    name: "body: 10 MB of tiny JSON values (within the body limit)",
+    about: "the values limit, on the worker thread",
+    expect: "refused",
+    tool: "lint_scp_policy",
+    args: () => [],
+    rawBody: () =>
+      `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"lint_scp_policy","arguments":{"document":{"Statement":[${"[],".repeat(3_450_000)}[]]}}}}`,
+  },
+  {
+    name: "simulate: a context of 300,000 keys (within the body limit)",
+    about: "the members limit, before any tool reads it",
+    expect: "refused",
+    tool: "simulate_scp_request",
+    args: () => [
+      {
+        accountId: "230000000001",
+        actions: ["s3:GetObject"],
+        context: Object.fromEntries(
+          Array.from({ length: 300_000 }, (_, i) => [`aws:PrincipalTag/k${i}`, "v"]),
+        ),
+      },
+    ],
+  },
 ];
 
 // --- Running a case ---
@@ -434,6 +483,12 @@ function peakRssMb(pid: number | undefined): number {
   }
 }
 
+/** The largest finite value, NaN when there is none (no probe fell within a very short call). */
+const maxOf = (values: readonly number[]): number => {
+  const finite = values.filter(Number.isFinite);
+  return finite.length > 0 ? Math.max(...finite) : Number.NaN;
+};
+
 type Probes = { healthz: [number, number][]; ping: [number, number][] };
 
 function startProber(port: number): { stop: () => Promise<Probes> } {
@@ -484,6 +539,11 @@ export async function runHostileCase(
         }),
       ),
     );
+    // The reference: the same tool on a small input, twice (the first call compiles and loads).
+    const referenceBody = Buffer.from(callBody(c.tool, REFERENCE_ARGS[c.tool] ?? {}, 2));
+    await send(port, referenceBody);
+    const referenceCallMs = (await send(port, referenceBody)).ms;
+    const idleRssMb = rssMb(child.process.pid);
     const prober = startProber(port);
     await new Promise((r) => setTimeout(r, 2500)); // the prober's tsx start, then a quiet second
     const from = Date.now();
@@ -514,14 +574,16 @@ export async function runHostileCase(
       callMs,
       healthzP99Ms: percentile(healthz, 99),
       healthzMaxMs: healthz.at(-1) ?? Number.NaN,
-      pingMaxMs: Math.max(...probes.ping.filter(Number.isFinite)),
+      pingMaxMs: maxOf(probes.ping),
       probes: probes.healthz.length,
-      idleHealthzMaxMs: Math.max(...idle.filter(Number.isFinite)),
+      idleHealthzMaxMs: maxOf(idle),
+      referenceCallMs,
+      idleRssMb,
       peakRssMb: rss,
       answerBytes: Math.max(...answers.map((a) => Buffer.byteLength(a.text))),
     };
     log(
-      `${c.name}: ${result.outcome} in ${Math.round(callMs)} ms; /healthz p99 ${result.healthzP99Ms.toFixed(1)} max ${result.healthzMaxMs.toFixed(1)} ms (idle max ${result.idleHealthzMaxMs.toFixed(1)}), ping max ${result.pingMaxMs.toFixed(1)} ms; peak RSS ${Math.round(rss)} MB; answer ${result.answerBytes} B; ${result.message.slice(0, 100)}`,
+      `${c.name}: ${result.outcome} in ${Math.round(callMs)} ms (reference ${referenceCallMs.toFixed(1)} ms); /healthz p99 ${result.healthzP99Ms.toFixed(1)} max ${result.healthzMaxMs.toFixed(1)} ms (idle max ${result.idleHealthzMaxMs.toFixed(1)}), ping max ${result.pingMaxMs.toFixed(1)} ms; peak RSS ${Math.round(rss)} MB (idle ${Math.round(idleRssMb)}); answer ${result.answerBytes} B; ${result.message.slice(0, 100)}`,
     );
     return result;
   } finally {
