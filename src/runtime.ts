@@ -14,6 +14,8 @@ export interface RuntimeState {
   org?: OrganizationService;
   /** The expected-policy baseline compare_scp_config uses by default; absent when none is configured. */
   baseline?: LoadedBaseline;
+  /** No tool call runs longer (TOOL_DEADLINE_SECONDS): a late answer says what is done and what is left. */
+  toolDeadlineMs?: number;
   /** Reads the baseline again from its source (compare_scp_config reloadBaseline); keeps the old one on failure. */
   reloadBaseline?: () => Promise<LoadedBaseline>;
 }

@@ -12,6 +12,7 @@ import { fakeAwsEnv } from "./aws-integration/helpers.js";
 import { generateOrganization } from "./fake-aws/generate-org.js";
 import { OrgIndex } from "./fake-aws/org-index.js";
 import { startFakeAws } from "./fake-aws/organizations-server.js";
+import { startFakeS3 } from "./fake-aws/s3-server.js";
 import { startHarness } from "./helpers/harness.js";
 import { CASES, clockless, postCase, type Answer } from "./helpers/mcp-cases.js";
 
@@ -233,6 +234,8 @@ describe("the bundle the Dockerfile builds", () => {
       expect(linted.result.isError).toBeFalsy();
       expect(server.output()).toMatch(/iam-data/);
       expect(server.output()).not.toMatch(/node:http2/);
+      // Without a snapshot store, its S3 and CloudTrail clients are never loaded.
+      expect(server.output()).not.toMatch(/store-backends/);
     } finally {
       server.child.kill("SIGKILL");
     }
@@ -319,6 +322,54 @@ describe("the bundle the Dockerfile builds", () => {
     } finally {
       server.child.kill("SIGKILL");
       await fake.close();
+    }
+  }, 60_000);
+
+  it("with a snapshot store, loads its S3 and CloudTrail clients from dist/store-backends.cjs and reads and fills the store", async () => {
+    const snapshot = generateOrganization("S", 8);
+    const bucket = "bundle-store";
+    const config = {
+      organization: {
+        source: "aws",
+        snapshotStore: { uri: `s3://${bucket}/orgs/`, organizationId: snapshot.organization.id },
+      },
+      allowedOuIds: [snapshot.roots[0]!.id],
+    };
+    const fake = await startFakeAws({ snapshot, secrets: { "mcp/config": JSON.stringify(config) } });
+    const s3 = await startFakeS3({ buckets: [bucket] });
+    const env = {
+      ...fakeAwsEnv(fake.endpoint, "mcp/config"),
+      // The SDK's own variables; a custom S3 endpoint makes the server address buckets by path.
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_CLOUDTRAIL: fake.endpoint,
+    };
+    const sessions: ReturnType<typeof start>[] = [];
+    try {
+      // The first session ever: the store is empty, so it reads the organization and writes it.
+      let port = await freePort();
+      sessions.push(start({ PORT: String(port), ...env }));
+      await waitForHealth(port);
+      expect(s3.requests().GetObject).toBe(0); // nothing read at start-up
+      const first = await callTool(port, "list_scp_policies", {});
+      expect(first.isError).toBeFalsy();
+      expect(first.structuredContent.dataAge).toMatchObject({ source: "store", stale: false });
+      expect(await s3.object(bucket, `orgs/${snapshot.organization.id}.json.gz`)).toBeDefined();
+
+      // A new session: one GetObject, no Organizations call.
+      fake.reset();
+      s3.resetCounts();
+      port = await freePort();
+      sessions.push(start({ PORT: String(port), ...env }));
+      await waitForHealth(port);
+      const second = await callTool(port, "get_scp_targets", { policyId: "p-FullAWSAccess" });
+      expect(second.isError).toBeFalsy();
+      expect(second.content[0].text).toContain("Data: the shared organization snapshot captured");
+      expect(fake.stats().organizationsCalls).toBe(0);
+      expect(s3.requests().GetObject).toBe(1);
+    } finally {
+      for (const s of sessions) s.child.kill("SIGKILL");
+      await fake.close();
+      await s3.close();
     }
   }, 60_000);
 

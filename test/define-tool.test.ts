@@ -15,7 +15,13 @@ import { defineTool } from "../src/mcp/define-tool.js";
 import type { ToolContext } from "../src/mcp/tool-context.js";
 
 const logger = createMemoryLogger();
-const ctx = { logger, requestId: "req-1" } as unknown as ToolContext;
+// A reader that reports no freshness (as the demo's), so answers carry no data-age line.
+const ctx = {
+  logger,
+  requestId: "req-1",
+  org: { reader: { kind: "demo" } },
+  runtime: { version: "test", startedAt: new Date(), ready: true },
+} as unknown as ToolContext;
 
 /** Calls a tool whose handler does `handler`, registered on its own server, as a client would. */
 async function callProbe(handler: () => Promise<unknown>, args: Record<string, unknown> = {}) {

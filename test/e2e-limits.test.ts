@@ -397,3 +397,36 @@ describe("the call budget (CALL_BUDGET_MS)", () => {
     expect(data?.incomplete.finishedCount + data?.incomplete.notFinishedCount).toBeGreaterThanOrEqual(14);
   });
 });
+
+describe("the call budget and the tool deadline (TOOL_DEADLINE_SECONDS) together", () => {
+  it("stops the computation a little before the deadline, so a call that waited for AWS answers what it did", async () => {
+    const h = await startHarness({ CALL_BUDGET_MS: "600000" });
+    h.runtime.toolDeadlineMs = 3000;
+    const org = h.runtime.org;
+    if (!org) throw new Error("no organization");
+    // AWS slow to answer: the chain comes 2.8 s into the call, past the budget's stop (2.7 s), before the deadline.
+    const effectiveChain = org.effectiveChain.bind(org);
+    let delayed = false;
+    org.effectiveChain = async (...args: Parameters<typeof effectiveChain>) => {
+      if (!delayed) await new Promise((resolve) => setTimeout(resolve, 2800));
+      delayed = true;
+      return effectiveChain(...args);
+    };
+    const slow = await connect(h);
+    try {
+      const { data, text } = await answered(
+        await callTool(slow, "simulate_scp_request", {
+          accountId: "230000000001",
+          actions: ["s3:GetObject", "iam:CreateUser"],
+        }),
+      );
+      expect(data?.incomplete.reason).toMatch(
+        /deadline of 3 s, waiting for AWS included \(TOOL_DEADLINE_SECONDS\)/,
+      );
+      expect(data?.incomplete.notFinished).toEqual(["s3:GetObject", "iam:CreateUser"]);
+      expect(text).toMatch(/Stopped early/);
+    } finally {
+      await slow.close();
+    }
+  });
+});

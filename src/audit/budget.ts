@@ -7,6 +7,11 @@
  * Work on the event loop runs in slices: a loop asks its Meter between units, and the meter yields
  * to the event loop once the slice has run SLICE_MS, so health probes and other requests get a turn.
  * Time spent waiting between slices is not charged to the call.
+ *
+ * A call also has a deadline in wall-clock time (TOOL_DEADLINE_SECONDS, src/org/answer-deadline.ts),
+ * waiting for AWS included, past which it answers "not ready yet". The budget ends its work a little
+ * before that deadline too, so a call that waited long for AWS still answers what it finished rather
+ * than nothing, and no computation carries on in the background after a late answer.
  */
 
 /** Longest stretch of work a meter lets run before yielding to the event loop. */
@@ -17,21 +22,48 @@ export const DEFAULT_CALL_BUDGET_MS = 10_000;
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** How long before the call's deadline the budget stops work: room to build and send the answer. */
+export function deadlineMargin(deadlineMs: number): number {
+  return Math.min(1000, deadlineMs / 10);
+}
+
 export class CallBudget {
   private spent = 0;
+  /** performance.now() at which work stops whatever was spent: a little before the call's deadline. */
+  private readonly stopAt: number;
+  private readonly deadlineMs: number | undefined;
 
-  constructor(readonly limitMs: number = DEFAULT_CALL_BUDGET_MS) {}
+  /**
+   * `limitMs`: the computation the call may spend (CALL_BUDGET_MS). `deadlineMs`: the call's wall-clock
+   * deadline from now (TOOL_DEADLINE_SECONDS), when it has one.
+   */
+  constructor(
+    readonly limitMs: number = DEFAULT_CALL_BUDGET_MS,
+    deadlineMs?: number,
+  ) {
+    this.deadlineMs = deadlineMs;
+    this.stopAt =
+      deadlineMs === undefined
+        ? Number.POSITIVE_INFINITY
+        : performance.now() + deadlineMs - deadlineMargin(deadlineMs);
+  }
 
   spentMs(): number {
     return this.spent;
   }
 
+  /** The computation left: the smaller of the budget left and the time to the deadline's stop. */
   remainingMs(): number {
-    return Math.max(0, this.limitMs - this.spent);
+    return Math.max(0, Math.min(this.limitMs - this.spent, this.stopAt - performance.now()));
   }
 
   exhausted(): boolean {
-    return this.spent >= this.limitMs;
+    return this.spent >= this.limitMs || performance.now() >= this.stopAt;
+  }
+
+  /** Whether the budget is spent once `ms` more (the current slice) is counted. */
+  exhaustedWith(ms: number): boolean {
+    return this.spent + ms >= this.limitMs || performance.now() >= this.stopAt;
   }
 
   /** Adds work done elsewhere (a worker thread's job) to the call's account. */
@@ -46,6 +78,9 @@ export class CallBudget {
 
   /** Why work stopped, for answers: the budget and the setting that changes it. */
   describe(): string {
+    if (this.spent < this.limitMs && this.deadlineMs !== undefined && performance.now() >= this.stopAt) {
+      return `the call reached its deadline of ${formatSeconds(this.deadlineMs)}, waiting for AWS included (TOOL_DEADLINE_SECONDS)`;
+    }
     return `the time budget of ${formatSeconds(this.limitMs)} for one call's computation ran out (CALL_BUDGET_MS)`;
   }
 }
@@ -82,7 +117,7 @@ export class Meter {
       this.started = performance.now();
       return this.budget.exhausted();
     }
-    return this.budget.spentMs() + ran >= this.budget.limitMs;
+    return this.budget.exhaustedWith(ran);
   }
 
   /** Charges the current slice; the meter can be started again with resume(). */

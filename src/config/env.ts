@@ -107,6 +107,15 @@ export const envSchema = z.object({
   ORG_API_RATE_PER_SECOND: positiveNumber.optional(),
   ORG_API_BURST: int.pipe(z.number().min(1)).optional(),
   ORG_API_MAX_CONCURRENCY: int.pipe(z.number().min(1).max(64)).optional(),
+  // The shared organization snapshot store (local use; the runtime configuration's
+  // organization.snapshotStore in production), and the S3 endpoint the SDK reads itself: with a
+  // custom endpoint the S3 client addresses buckets by path (s3rver, other S3-compatible servers).
+  ORG_SNAPSHOT_STORE_URI: z.string().min(1).optional(),
+  ORG_SNAPSHOT_STORE_MAX_AGE_SECONDS: int.optional(),
+  ORG_SNAPSHOT_STORE_ORGANIZATION_ID: z.string().min(1).optional(),
+  AWS_ENDPOINT_URL_S3: z.string().min(1).optional(),
+  /** No tool call runs longer: a call whose data is not ready answers what is done and what is left. */
+  TOOL_DEADLINE_SECONDS: positiveNumber.pipe(z.number().min(1).max(3600)).default(50),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).optional(),
 });
 

@@ -137,6 +137,10 @@ export function createApp(options: AppOptions): Hono<Env> {
         log(503, "not_ready");
         return c.json(jsonRpcError(-32000, "The server is starting: retry in a few seconds."), 503);
       }
+      // A caller that gave a progress token and reads event streams gets its progress as it happens:
+      // an SSE answer from the SDK transport (src/org/answer-deadline.ts sends the notifications).
+      const streamProgress =
+        wantsProgress(parsedBody) && (c.req.header("accept") ?? "").includes("text/event-stream");
       const server = createMcpServer({
         org,
         runtime,
@@ -145,7 +149,8 @@ export function createApp(options: AppOptions): Hono<Env> {
         ...(options.callBudgetMs !== undefined ? { callBudgetMs: options.callBudgetMs } : {}),
       });
       // No sessionIdGenerator: stateless. A platform-supplied Mcp-Session-Id is accepted and ignored.
-      const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
+      const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: !streamProgress });
+      let streaming = false;
       try {
         await connectForRequest(server, transport);
         const response = await transport.handleRequest(withJsonAccept(c.req.raw), {
@@ -161,6 +166,19 @@ export function createApp(options: AppOptions): Hono<Env> {
               }
             : {}),
         });
+        if (
+          streamProgress &&
+          response.body &&
+          response.headers.get("content-type")?.includes("text/event-stream")
+        ) {
+          // The server is closed when the stream ends, not now.
+          streaming = true;
+          log(response.status, "stream");
+          const headers: Record<string, string> = {};
+          response.headers.forEach((value, name) => (headers[name] = value));
+          const body = response.body.pipeThrough(new TransformStream({ flush: () => void closeServer() }));
+          return c.body(body, response.status as ContentfulStatusCode, headers);
+        }
         const text = response.body ? await response.text() : "";
         log(response.status, text ? describeOutcome(text) : response.status === 202 ? "accepted" : "empty");
         // Through c.body, so the headers set earlier (x-request-id) go out too.
@@ -172,6 +190,9 @@ export function createApp(options: AppOptions): Hono<Env> {
           ? c.body(text, response.status as ContentfulStatusCode, headers)
           : c.body(null, response.status as StatusCode, headers);
       } finally {
+        if (!streaming) await closeServer();
+      }
+      async function closeServer(): Promise<void> {
         await server.close().catch((error: unknown) =>
           logger.warn("MCP server did not close cleanly", {
             requestId,
@@ -314,4 +335,14 @@ function withJsonAccept(request: Request): Request {
 
 function acceptsJson(accept: string): boolean {
   return accept === "" || accept.includes("application/json") || accept.includes("*/*");
+}
+
+/** A tools/call whose caller asked for progress notifications (params._meta.progressToken). */
+function wantsProgress(body: unknown): boolean {
+  const params = (body as { method?: unknown; params?: { _meta?: { progressToken?: unknown } } } | null)
+    ?.params;
+  return (
+    (body as { method?: unknown } | null)?.method === "tools/call" &&
+    params?._meta?.progressToken !== undefined
+  );
 }

@@ -8,6 +8,13 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { CallBudget } from "../audit/budget.js";
 import { UserError } from "../errors.js";
+import {
+  DEFAULT_DEADLINE_MS,
+  answerAge,
+  withinDeadline,
+  type ProgressUpdate,
+} from "../org/answer-deadline.js";
+import { dataAgeSchema } from "../org/store/freshness.js";
 import type { CallContext, ToolContext } from "./tool-context.js";
 
 export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {
@@ -46,20 +53,34 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   def: ToolDefinition<I, O>,
 ): AnyTool {
   type Args = z.infer<z.ZodObject<I>>;
+  // Every answer may say how old its data is (src/org/answer-deadline.ts), whatever the tool.
+  const output: z.ZodRawShape = { ...def.output, dataAge: dataAgeSchema.optional() };
   // Built once and shared by every request's server. Given a raw shape, the SDK builds a new object
   // schema per registration, that is per request, and zod compiles a fast parser for each object
   // schema the first time it parses with it: every call would pay that compile again.
   const inputSchema = z.object(def.input);
-  const outputSchema = z.object(def.output);
+  const outputSchema = z.object(output);
 
   const run = async (args: Args, ctx: ToolContext): Promise<CallToolResult> => {
     try {
       const problem = def.refine?.(args);
       if (problem) return errorResult(`Invalid arguments for tool ${def.name}: ${problem}`);
-      const out = await def.handler(args, { ...ctx, budget: new CallBudget(ctx.callBudgetMs) });
+      // No call runs past the deadline: a late one says what is done and what is left. The call's
+      // computation stops at its budget, and a little before the deadline (src/audit/budget.ts).
+      const reader = ctx.org.reader;
+      const deadlineMs = ctx.runtime.toolDeadlineMs ?? DEFAULT_DEADLINE_MS;
+      const budget = new CallBudget(ctx.callBudgetMs, deadlineMs);
+      const outcome = await withinDeadline(def.handler(args, { ...ctx, budget }), {
+        deadlineMs,
+        ...(reader ? { reader } : {}),
+        ...(ctx.progress ? { report: ctx.progress } : {}),
+      });
+      if ("pending" in outcome) return errorResult(outcome.pending);
+      const out = outcome.value;
+      const age = reader ? answerAge(reader) : undefined;
       return {
-        content: [{ type: "text", text: out.summary }],
-        structuredContent: out.data as Record<string, unknown>,
+        content: [{ type: "text", text: age ? `${out.summary}\n${age.line}` : out.summary }],
+        structuredContent: (age ? { ...out.data, dataAge: age.field } : out.data) as Record<string, unknown>,
       };
     } catch (error) {
       if (error instanceof UserError) {
@@ -90,7 +111,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
           annotations: { title: def.title, ...READ_ONLY_ANNOTATIONS },
         },
         // The SDK has validated args against `input` before this runs, and checks the output after.
-        ((args: Args) => run(args, ctx)) as never,
+        ((args: Args, extra: ProgressExtra) => run(args, withProgress(ctx, extra))) as never,
       );
     },
   };
@@ -99,4 +120,28 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
 /** An isError result. */
 function errorResult(text: string): CallToolResult {
   return { content: [{ type: "text", text }], isError: true };
+}
+
+/** What the SDK passes a tool handler that progress notifications need. */
+interface ProgressExtra {
+  _meta?: { progressToken?: string | number };
+  sendNotification?: (notification: {
+    method: "notifications/progress";
+    params: ProgressUpdate & { progressToken: string | number };
+  }) => Promise<void>;
+}
+
+/** The context, with progress reporting when the caller gave a progress token. */
+function withProgress(ctx: ToolContext, extra: ProgressExtra | undefined): ToolContext {
+  const token = extra?._meta?.progressToken;
+  const send = extra?.sendNotification;
+  if (token === undefined || !send) return ctx;
+  return {
+    ...ctx,
+    progress: (update) => {
+      send({ method: "notifications/progress", params: { progressToken: token, ...update } }).catch(
+        () => undefined,
+      );
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import type { CallBudget } from "../audit/budget.js";
 import type { Logger } from "../logging/logger.js";
+import type { ProgressUpdate } from "../org/answer-deadline.js";
 import type { OrganizationService } from "../org/service.js";
 import type { RuntimeState } from "../runtime.js";
 
@@ -9,6 +10,8 @@ export interface ToolContext {
   runtime: RuntimeState;
   logger: Logger;
   requestId: string;
+  /** Sends a progress notification; present when the caller gave a progress token. */
+  progress?: (update: ProgressUpdate) => void;
   /**
    * Each call's time budget for its own computation, in ms (CALL_BUDGET_MS; src/audit/budget.ts
    * has the default). The time spent waiting for AWS is not counted.

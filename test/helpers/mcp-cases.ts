@@ -126,6 +126,8 @@ export const CASES: Case[] = [
   },
   { what: "an extra envelope member", body: call("list_scp_policies", {}, { extra: true }) },
   {
+    // A progress token from a client that reads event streams asks for progress as it happens:
+    // the SDK's transport answers it as a stream (src/http/app.ts).
     what: "a progress token",
     body: {
       ...call("list_scp_policies", {}),
