@@ -333,6 +333,19 @@ describe("request bodies", () => {
     expect((await large.json()).result.structuredContent.counts.characters).toBe(300_000);
   });
 
+  it("answers a body nested 31,000 levels deep with an error naming the argument", async () => {
+    // Found by the fuzz suite: every level once copied its path, and this 62 KB body held the loop 100 s.
+    const depth = 31_000;
+    const body = `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"simulate_scp_request","arguments":{"accountId":"230000000001","actions":["s3:GetObject"],"context":${"[".repeat(depth)}${"]".repeat(depth)}}}}`;
+    const response = await rawPost(harness, body);
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as { result: { isError: boolean; content: { text: string }[] } };
+    expect(answer.result.isError).toBe(true);
+    expect(answer.result.content[0]?.text).toMatch(
+      /simulate_scp_request: .*expected record, received array at context/,
+    );
+  });
+
   it("refuses a body over MAX_REQUEST_BODY_BYTES (10 MiB by default) by its length", async () => {
     const res = await rawPost(harness, "x".repeat(10 * 1024 * 1024 + 1));
     expect(res.status).toBe(413);

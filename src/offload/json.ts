@@ -97,9 +97,12 @@ export function parseBytesChecked(input: TextBytes | Uint8Array): JsonParseOutco
   );
   if (!outcome.ok) return outcome;
   const lifted: LiftedString[] = [];
-  const stack: { node: unknown; path: (string | number)[] }[] = [{ node: outcome.value, path: [] }];
+  // Each node links to its parent: a path is built only for a lifted string, so a value nested
+  // tens of thousands of levels deep costs its size, not its depth squared (a 62 KB body of 31,000
+  // nested arrays held the event loop 100 s when every level copied its path).
+  const stack: Step[] = [{ node: outcome.value, at: "", up: undefined }];
   for (let next = stack.pop(); next; next = stack.pop()) {
-    const { node, path } = next;
+    const { node } = next;
     if (node === null || typeof node !== "object") continue;
     for (const [key, child] of Object.entries(node)) {
       const at = Array.isArray(node) ? Number(key) : key;
@@ -108,13 +111,26 @@ export function parseBytesChecked(input: TextBytes | Uint8Array): JsonParseOutco
         child.length >= LIFT_CHARS &&
         Buffer.byteLength(child, "utf8") === child.length
       ) {
-        lifted.push({ path: [...path, at], bytes: Buffer.from(child, "latin1") });
+        lifted.push({ path: [...pathOf(next), at], bytes: Buffer.from(child, "latin1") });
         setOwn(node, key, "");
-      } else if (child !== null && typeof child === "object")
-        stack.push({ node: child, path: [...path, at] });
+      } else if (child !== null && typeof child === "object") stack.push({ node: child, at, up: next });
     }
   }
   return lifted.length ? { ...outcome, lifted } : outcome;
+}
+
+/** A node met while looking for long strings: its key in its parent, and the parent's step. */
+interface Step {
+  node: unknown;
+  at: string | number;
+  up: Step | undefined;
+}
+
+/** The keys from the root to a step's node. */
+function pathOf(step: Step): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let s: Step | undefined = step; s?.up; s = s.up) path.push(s.at);
+  return path.reverse();
 }
 
 /** Sets an own property, whatever its name (a JSON key may be "__proto__"). */

@@ -64,12 +64,13 @@ describe("strings as bytes", () => {
 
   it("parses a large text with a long string on the worker and gives the string back whole", async () => {
     const text = "é is not ASCII; ".repeat(20_000) + "x".repeat(100_000);
-    const value = (await parseJsonBounded(JSON.stringify({ a: [{ b: text }], c: "x".repeat(70_000) }))) as {
-      a: { b: string }[];
-      c: string;
-    };
+    const deep = { d: [[{ e: "y".repeat(70_000) }]] };
+    const value = (await parseJsonBounded(
+      JSON.stringify({ a: [{ b: text }], c: "x".repeat(70_000), deep }),
+    )) as { a: { b: string }[]; c: string; deep: typeof deep };
     expect(value.a[0]?.b).toBe(text);
     expect(value.c).toBe("x".repeat(70_000));
+    expect(value.deep).toEqual(deep);
   });
 
   it("keeps a __proto__ key's long string as an own property", async () => {
