@@ -373,7 +373,7 @@ describe("the call budget (CALL_BUDGET_MS)", () => {
     expect(stopped.reason).toMatch(/time budget of 1 ms .*CALL_BUDGET_MS/);
     expect(stopped.finishedCount + stopped.notFinishedCount).toBe(MAX_SIMULATED_ACTIONS);
     expect(stopped.notFinishedCount).toBeGreaterThan(0);
-    expect(data?.results).toHaveLength(stopped.finishedCount);
+    expect(data?.decisions).toHaveLength(stopped.finishedCount);
     expect(text).toMatch(/Stopped early: .*Actions not evaluated: \d+/);
   });
 
