@@ -14,14 +14,15 @@ import { z } from "zod";
 /** Objects at this depth (the output object is 0) and deeper are advertised by their signature. */
 export const ADVERTISED_DEPTH = 1;
 /** Levels of nesting a signature spells out below the cut; deeper objects are "object". */
-const SIGNATURE_DEPTH = 1;
+const SIGNATURE_DEPTH = 0;
 /** Enums of more values than this are advertised as strings (stable ids are documented in docs/). */
 const MAX_ENUM_VALUES = 8;
 
 type Any = z.ZodType;
 
 export function compactSchema<T extends Any>(schema: T, maxDepth = ADVERTISED_DEPTH): T {
-  return cut(schema, 0, maxDepth) as T;
+  // One map for the whole output: an object met again under another field is named, not spelled.
+  return cut(schema, 0, maxDepth, new Map(), "") as T;
 }
 
 /**
@@ -62,28 +63,35 @@ function withDescription(schema: Any, original: Any): Any {
   return text && schema.description !== text ? schema.describe(text) : schema;
 }
 
-function cut(schema: Any, depth: number, max: number): Any {
+function cut(schema: Any, depth: number, max: number, seen: Map<Any, string>, key: string): Any {
   if (schema instanceof z.ZodObject) {
     if (depth >= max) {
       const said = schema.description ? `${schema.description}: ` : "";
+      const named = seen.get(schema);
       // Advertised as {"type": "object", "description": signature}; the SDK checks no further.
-      return z
-        .unknown()
-        .meta({ type: "object", description: `${said}${signature(schema, SIGNATURE_DEPTH)}` });
+      return z.unknown().meta({
+        type: "object",
+        description: named ? `${said}as ${named}` : `${said}${signature(schema, SIGNATURE_DEPTH, seen, key)}`,
+      });
     }
     const shape = schema.shape as Record<string, Any>;
-    const inner = Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, cut(v, depth + 1, max)]));
+    const inner = Object.fromEntries(
+      Object.entries(shape).map(([k, v]) => [k, cut(v, depth + 1, max, seen, k)]),
+    );
     return withDescription(z.object(inner), schema);
   }
   // Lists, optional and nullable values and unions take the depth of what holds them.
   if (schema instanceof z.ZodArray)
-    return withDescription(z.array(cut(schema.element as Any, depth, max)), schema);
+    return withDescription(z.array(cut(schema.element as Any, depth, max, seen, key)), schema);
   if (schema instanceof z.ZodOptional)
-    return withDescription(cut(schema.unwrap() as Any, depth, max).optional(), schema);
+    return withDescription(cut(schema.unwrap() as Any, depth, max, seen, key).optional(), schema);
   if (schema instanceof z.ZodNullable)
-    return withDescription(cut(schema.unwrap() as Any, depth, max).nullable(), schema);
+    return withDescription(cut(schema.unwrap() as Any, depth, max, seen, key).nullable(), schema);
   if (schema instanceof z.ZodUnion)
-    return withDescription(z.union((schema.options as Any[]).map((o) => cut(o, depth, max))), schema);
+    return withDescription(
+      z.union((schema.options as Any[]).map((o) => cut(o, depth, max, seen, key))),
+      schema,
+    );
   if (schema instanceof z.ZodEnum && schema.options.length > MAX_ENUM_VALUES) {
     const said = schema.description ? `${schema.description}; ` : "";
     const some = schema.options.slice(0, 3).join(", ");
@@ -91,7 +99,7 @@ function cut(schema: Any, depth: number, max: number): Any {
   }
   if (schema instanceof z.ZodRecord)
     return withDescription(
-      z.record(schema.keyType as z.ZodString, cut(schema.valueType as Any, depth + 1, max)),
+      z.record(schema.keyType as z.ZodString, cut(schema.valueType as Any, depth + 1, max, seen, key)),
       schema,
     );
   return schema;

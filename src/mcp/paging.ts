@@ -49,15 +49,8 @@ export function pagingInput(what: string, { defaultLimit, maxLimit }: PageLimits
       .min(1)
       .max(maxLimit)
       .default(defaultLimit)
-      .describe(
-        `${what} per page (default ${defaultLimit}, at most ${maxLimit}; fewer when the answer nears ${ANSWER_SIZE_TEXT})`,
-      ),
-    cursor: z
-      .string()
-      .min(1)
-      .max(MAX_CURSOR_CHARS)
-      .optional()
-      .describe("nextCursor of the previous answer, for the next page"),
+      .describe(`${what} per page (fewer near ${ANSWER_SIZE_TEXT})`),
+    cursor: z.string().min(1).max(MAX_CURSOR_CHARS).optional().describe("the previous answer's nextCursor"),
   };
 }
 
