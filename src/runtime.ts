@@ -1,6 +1,7 @@
 import type { LoadedBaseline } from "./audit/baseline-source.js";
 import type { LoadedConfig } from "./config/load.js";
 import type { OrganizationService } from "./org/service.js";
+import type { ActivityReaders } from "./preview/sources.js";
 
 /** What the running server knows about itself; /healthz and get_server_status report it. */
 export interface RuntimeState {
@@ -14,4 +15,6 @@ export interface RuntimeState {
   baseline?: LoadedBaseline;
   /** Reads the baseline again from its source (compare_scp_config reloadBaseline); keeps the old one on failure. */
   reloadBaseline?: () => Promise<LoadedBaseline>;
+  /** Readers of recorded activity (trail in S3, Athena), when the configuration names them. */
+  activity?: ActivityReaders;
 }
