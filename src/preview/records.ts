@@ -164,10 +164,12 @@ function contextOf(record: Record<string, unknown>, principal: Principal): Conte
   const attributes = isObject(session["attributes"]) ? session["attributes"] : {};
   const mfa = attributes["mfaAuthenticated"];
   if (mfa === "true" || mfa === "false") ctx["aws:MultiFactorAuthPresent"] = mfa;
-  const principalId = str(identity["principalId"]);
-  if (principalId && !principal.servicePrincipal) ctx["aws:userid"] = principalId;
+  // aws:userid of a session names the session too: it is left unknown for roles, or every session
+  // would be a request of its own; a user's is stable.
   if (str(identity["type"]) === "IAMUser") {
+    const principalId = str(identity["principalId"]);
     const userName = str(identity["userName"]);
+    if (principalId) ctx["aws:userid"] = principalId;
     if (userName) ctx["aws:username"] = userName;
   }
   const tags = requestTags(record["requestParameters"]);

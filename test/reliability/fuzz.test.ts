@@ -32,6 +32,7 @@ const TOOLS = [
   "analyze_error_log",
   "compare_scp_config",
   "lint_scp_policy",
+  "preview_policy_change",
 ];
 const FIELDS = [
   "accountId",
