@@ -272,14 +272,12 @@ describe("laws of the replay", () => {
             policy: policy("p-anydeny0001", [deny]),
             targetId: at,
           })),
-        fc
-          .constantFrom(ROOT.id, OU.id, ...ACCOUNTS)
-          .map((at): PrimitiveChange => ({
-            kind: "detach",
-            policyId: FULL.id,
-            policyType: "SERVICE_CONTROL_POLICY",
-            targetId: at,
-          })),
+        fc.constantFrom(ROOT.id, OU.id, ...ACCOUNTS).map((at): PrimitiveChange => ({
+          kind: "detach",
+          policyId: FULL.id,
+          policyType: "SERVICE_CONTROL_POLICY",
+          targetId: at,
+        })),
         allowListArb.map((allow): PrimitiveChange => ({
           kind: "update",
           policyId: "p-rootdeny01",
