@@ -40,6 +40,7 @@ import {
 import { formatSarif } from "./format/sarif.js";
 import { formatText } from "./format/text.js";
 import { runSnapshotCli, UsageError, type SnapshotCliDeps } from "./snapshot.js";
+import { REVIEW_FORMATTERS, reviewFailing, runReviewPlan } from "./review-plan.js";
 
 export const CLI_USAGE = `Usage: ${SERVER_NAME} <command> [options]
 
@@ -47,6 +48,7 @@ Commands:
   audit      compare the organization's SCPs and RCPs with a baseline (drift)
   lint       lint policy files, baseline files, or organization policies by id
   snapshot   capture an AWS organization into a snapshot file (see: snapshot --help)
+  review-plan PLAN.json   a Terraform plan's SCP/RCP changes for a pull request (docs/preview.md)
 
 Organization (audit; lint of policy ids):
   --snapshot FILE          an organization snapshot file (offline)
@@ -73,6 +75,10 @@ lint [FILE|POLICY_ID ...]:
   --rcp-size-limit N       RCP size quota in characters (default ${POLICY_SIZE_LIMITS.RESOURCE_CONTROL_POLICY})
   --max-policies-per-target N   policies of the linted type per target (default ${POLICIES_PER_TARGET_TEXT})
   --max-ou-depth N              (default ${MAX_OU_DEPTH})
+
+review-plan PLAN.json (terraform show -json plan.out > PLAN.json):
+  --activity FILE          also replay these CloudTrail records (needs --snapshot, --demo or --aws)
+  with an organization, each flipped request is shown on the real chain of an account it reaches
 
 Output:
   --format text|json|markdown|sarif   (default text)
@@ -456,6 +462,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
   if (command === "snapshot") {
     return runSnapshotCli(rest, { ...(deps.snapshot ?? {}), stdout, stderr });
   }
+  if (command === "review-plan") return reviewPlanCommand(rest, deps, readText, stdout, stderr);
   if (command !== "audit" && command !== "lint") {
     stderr(`${SERVER_NAME}: unknown command "${command}"\n\n${CLI_USAGE}\n`);
     return 2;
@@ -516,4 +523,68 @@ if (invokedDirectly) {
       process.exitCode = 2;
     },
   );
+}
+
+async function reviewPlanCommand(
+  argv: readonly string[],
+  deps: CliDeps,
+  readText: (p: string) => Promise<string>,
+  stdout: (t: string) => void,
+  stderr: (t: string) => void,
+): Promise<number> {
+  const command = "review-plan";
+  try {
+    const { values, positionals } = parse(
+      argv,
+      { ...ORG_OPTIONS, ...OUTPUT_OPTIONS, activity: { type: "string" } },
+      true,
+    );
+    if (values.help) {
+      stdout(`${CLI_USAGE}\n`);
+      return 0;
+    }
+    const out = outputOptions(values);
+    const [planFile, ...extra] = positionals;
+    if (planFile === undefined)
+      throw new UsageError("review-plan needs the plan: terraform show -json plan.out > plan.json");
+    if (extra.length) throw new UsageError(`review-plan takes one plan file (got ${positionals.join(" ")})`);
+    const opened = await openOrganization(values, deps, readText);
+    const activityFile = str(values.activity);
+    if (activityFile !== undefined && !opened)
+      throw new UsageError(
+        "--activity needs the organization to replay against: --snapshot FILE, --demo or --aws",
+      );
+    const result = await runReviewPlan({
+      planFile,
+      readText,
+      ...(activityFile !== undefined ? { activityFile } : {}),
+      ...(opened ? { opened } : {}),
+    });
+    const text = REVIEW_FORMATTERS[out.format](result);
+    if (out.output !== undefined) {
+      try {
+        await (deps.writeOutput ?? ((p: string, t: string) => writeFile(p, t, "utf8")))(out.output, text);
+      } catch (error) {
+        stderr(`${command}: cannot write ${out.output}: ${errorMessage(error)}\n`);
+        return 2;
+      }
+    } else stdout(text);
+    const failing = reviewFailing(result, out.failOn);
+    if (out.output !== undefined || out.format !== "text")
+      stderr(
+        `${command}: ${result.review.findings.length} finding(s)${out.failOn === "none" ? "" : `, ${failing} at or above ${out.failOn}`}${out.output ? ` -> ${out.output}` : ""}\n`,
+      );
+    return failing > 0 ? 1 : 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      stderr(`${command}: ${error.message}\n\nRun "${SERVER_NAME} --help" for the options.\n`);
+      return 2;
+    }
+    if (error instanceof ConfigError || error instanceof UserError) {
+      stderr(`${command}: ${error.message}\n`);
+      return 2;
+    }
+    stderr(`${command}: unexpected error: ${errorMessage(error)}\n`);
+    return 2;
+  }
 }
