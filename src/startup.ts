@@ -110,6 +110,11 @@ export async function startUp(
       "authentication is OFF: POST /mcp accepts unauthenticated requests. Enable auth in the runtime configuration outside local use.",
     );
   }
+  if (config.activity && (config.activity.trail || config.activity.athena)) {
+    // Loaded only when configured: the S3 and Athena clients stay out of every other start.
+    const { createActivityReaders } = await import("./aws/activity-readers.js");
+    runtime.activity = createActivityReaders(config.activity);
+  }
   runtime.config = loaded;
   runtime.org = org;
   runtime.ready = true;

@@ -7,6 +7,8 @@ import type { Activity } from "./activity.js";
 
 export interface TrailRequest {
   hours: number;
+  /** The organization's id, in the keys of an organization trail. */
+  organizationId: string;
   /** The accounts whose log files are read (the accounts the change reaches). */
   accounts: readonly string[];
   /** Epoch milliseconds by which reading must stop (what was read by then is used). */
@@ -15,6 +17,8 @@ export interface TrailRequest {
 }
 
 export interface AthenaRequest {
+  /** The organization's id and its accounts in scope: rows of other accounts are skipped. */
+  organizationId: string;
   /** Days of trail to aggregate, ending now; or */
   days?: number;
   /** the id of an aggregation this server started earlier, to read its results. */

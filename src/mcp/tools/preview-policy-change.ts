@@ -242,6 +242,7 @@ export const previewPolicyChange = defineTool({
         throw notConfigured("trail", "activity.trail (bucket and prefix of the organization trail)");
       activity = await trail({
         hours: a.trail.hours,
+        organizationId: (await org.describeOrganization()).id,
         accounts: await reachedAccounts(org, change),
         deadline: started + ACTIVITY_DEADLINE_MS,
         now,
@@ -253,6 +254,7 @@ export const previewPolicyChange = defineTool({
       const accounts = await reachedAccounts(org, change);
       const footprint = await policyFootprint(org, change, accounts);
       const outcome = await athena({
+        organizationId: (await org.describeOrganization()).id,
         ...(a.athena.days !== undefined ? { days: a.athena.days } : {}),
         ...(a.athena.queryExecutionId !== undefined ? { queryExecutionId: a.athena.queryExecutionId } : {}),
         accounts,
