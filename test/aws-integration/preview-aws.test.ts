@@ -94,7 +94,7 @@ async function putLog(
 ): Promise<void> {
   const s3 = new S3Client({
     region: "us-east-1",
-    endpoint: process.env["AWS_ENDPOINT_URL_S3"],
+    endpoint: process.env["AWS_ENDPOINT_URL_S3"] as string,
     forcePathStyle: true,
     credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
     requestChecksumCalculation: "WHEN_REQUIRED",
@@ -127,7 +127,7 @@ beforeAll(async () => {
     directory: join(work, "s3"),
     configureBuckets: [{ name: BUCKET, configs: [] }],
   });
-  const { port } = (await s3rver.run()) as unknown as { port: number };
+  const { port } = await s3rver.run();
   athena = await startFakeAthena({ resultFor: aggregate });
   for (const k of ENV_KEYS) saved[k] = process.env[k];
   Object.assign(process.env, {
