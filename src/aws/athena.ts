@@ -4,6 +4,7 @@
  * at the deadline is returned by id, to be read by a later call; only a query this server started
  * (its first line is the marker) is ever read back.
  */
+import type * as AthenaSdk from "@aws-sdk/client-athena";
 import type { AthenaClient } from "@aws-sdk/client-athena";
 import type { ActivitySourceConfig } from "../config/schema.js";
 import { UserError } from "../errors.js";
@@ -22,7 +23,7 @@ export function createAthenaReader(
   client?: AthenaClient,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
 ): (r: AthenaRequest) => Promise<AthenaOutcome> {
-  let sdk: Promise<typeof import("@aws-sdk/client-athena")> | undefined;
+  let sdk: Promise<typeof AthenaSdk> | undefined;
   let made: AthenaClient | undefined = client;
   const load = () => (sdk ??= import("@aws-sdk/client-athena"));
   return async (request) => {

@@ -5,6 +5,7 @@
  * the call's deadline. What was not read is said, never silently dropped.
  */
 import { gunzipSync } from "node:zlib";
+import type * as S3Sdk from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ActivitySourceConfig } from "../config/schema.js";
 import { addRecords, emptyActivity, type Activity } from "../preview/activity.js";
@@ -48,7 +49,7 @@ export function createTrailReader(
   config: TrailConfig,
   client?: S3Client,
 ): (r: TrailRequest) => Promise<Activity> {
-  let s3: Promise<typeof import("@aws-sdk/client-s3")> | undefined;
+  let s3: Promise<typeof S3Sdk> | undefined;
   let made: S3Client | undefined = client;
   const sdk = () => (s3 ??= import("@aws-sdk/client-s3"));
   const getClient = async (): Promise<S3Client> => {

@@ -7,7 +7,7 @@
  * query says, so the server's SQL and its reading of rows are both exercised.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type Row = Record<string, string | number | null>;
@@ -38,12 +38,7 @@ interface Query {
 export async function startFakeAthena(options: FakeAthenaOptions): Promise<FakeAthena> {
   const queries = new Map<string, Query>();
   const calls: Record<string, number> = {};
-  const send = (
-    res: import("node:http").ServerResponse,
-    status: number,
-    body: unknown,
-    type?: string,
-  ): void => {
+  const send = (res: ServerResponse, status: number, body: unknown, type?: string): void => {
     const text = JSON.stringify(body);
     res.writeHead(status, {
       "Content-Type": "application/x-amz-json-1.1",
