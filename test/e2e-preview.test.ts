@@ -5,6 +5,12 @@
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { previewChange, resolveChange } from "../src/audit/preview-change.js";
+import demoActivity from "../src/org/demo/demo-activity.json" with { type: "json" };
+import { demoSnapshot } from "../src/org/demo/demo-snapshot.js";
+import { OrganizationService } from "../src/org/service.js";
+import { createSnapshotReader } from "../src/org/snapshot-reader.js";
+import { activityFromText } from "../src/preview/activity.js";
 import { cloudTrailRecord, type RecordSpec } from "./fake-aws/cloudtrail-records.js";
 import { callTool, connect, startHarness } from "./helpers/harness.js";
 
@@ -76,6 +82,28 @@ describe("preview_policy_change on the demo organization", () => {
     }
     expect(data!.counts.notReached).toBeGreaterThan(0);
     expect(text).toContain("Newly denied:");
+  });
+
+  it("detaching FullAWSAccess from the root: the management account and service-linked roles stay allowed", async () => {
+    // Every group, not only those the answer's budget lists: through the organization layer itself.
+    const org = new OrganizationService(createSnapshotReader(demoSnapshot(), "demo"), undefined);
+    const change = await resolveChange(org, {
+      kind: "detach",
+      policyId: "p-FullAWSAccess",
+      targetId: "r-a1b2",
+    });
+    const activity = activityFromText(JSON.stringify(demoActivity), "demo", 100_000);
+    const report = await previewChange(org, change, activity, { maxGroups: 1000, budgetBytes: 10_000_000 });
+    const denied = report.replay.newlyDenied;
+    expect(report.replay.omittedGroups.newlyDenied).toBe(0);
+    expect(denied.length).toBeGreaterThan(10);
+    const principals = new Set([...activity.table.values()].map((d) => d.request.principalArn ?? ""));
+    expect([...principals].some((p) => p.includes("/aws-service-role/"))).toBe(true);
+    expect([...activity.table.values()].some((d) => d.request.accountId === "111111111111")).toBe(true);
+    for (const g of denied) {
+      expect(g.accountId).not.toBe("111111111111");
+      expect(g.principal).not.toContain("/aws-service-role/");
+    }
   });
 
   it("adding global services to the region deny newly allows the CloudFront calls it blocked", async () => {
