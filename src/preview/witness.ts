@@ -253,7 +253,12 @@ export function findWitness(
   const resourceFor = (action: string, i: number): string => {
     const service = action.split(":")[0] ?? "";
     const named = d.resources.filter((r) => r.split(":")[2] === service);
-    return named[i % Math.max(1, named.length)] ?? `arn:aws:${service}:us-east-1:${account}:example-resource`;
+    // S3 ARNs carry neither region nor account.
+    const generic =
+      service === "s3"
+        ? "arn:aws:s3:::example-bucket"
+        : `arn:aws:${service}:us-east-1:${account}:example-resource`;
+    return named[i % Math.max(1, named.length)] ?? generic;
   };
   let spent = 0;
   // A sweep of action x principal x region with each key at its first value, then random requests.

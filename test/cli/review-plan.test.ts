@@ -71,6 +71,22 @@ describe("review-plan", () => {
     expect(w.action).toMatch(/^(cloudfront|route53):/);
   });
 
+  it("a condition loosened in a child module: the request it flips is made by the new exemption", async () => {
+    const { code, out } = await json("test/fixtures/plans/exemption-added.json", "--demo");
+    expect(code).toBe(1);
+    expect(out.findings).toHaveLength(1);
+    expect(out.findings[0]).toMatchObject({
+      address: "module.guardrails.aws_organizations_policy.protect_payments",
+      kind: "condition_loosened",
+      direction: "weakens",
+      witness: {
+        principalArn: expect.stringMatching(/:role\/payments-ops$/),
+        before: "explicitly_denied",
+        after: "allowed",
+      },
+    });
+  });
+
   it("Markdown for a pull-request comment, SARIF pointing at the plan's resource, text", async () => {
     const md = await cli("review-plan", PLAN, "--format", "markdown");
     expect(md.stdout).toContain("## SCP and RCP changes in this plan");
