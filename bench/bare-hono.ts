@@ -1,5 +1,5 @@
 /**
- * The reference for the tools/call throughput figure: a bare Hono JSON route on @hono/node-server,
+ * The reference for the warm tools/call figure: a bare Hono JSON route on @hono/node-server,
  * bundled and started exactly like the server (POST, JSON in, JSON out, nothing else).
  */
 import { serve } from "@hono/node-server";

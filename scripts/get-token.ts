@@ -3,6 +3,10 @@
  * endpoint, for an MCP client of the Gateway. Prints only the token, so it can be captured:
  *
  *   export MCP_TOKEN="$(npx tsx scripts/get-token.ts)"
+ *
+ * MCP_TOKEN is the one name for the token everywhere (README, docs/deploy.md, smoke-test.ts). With
+ * --header-json it prints the Authorization header as a JSON object instead, what a client's
+ * headers helper (Claude Code's headersHelper) runs on each connection, so no token is stored.
  */
 import { parseArgs } from "node:util";
 import { CliError, errorText, isMain, runCli, usageError } from "./lib/cli.js";
@@ -17,9 +21,12 @@ Options (each falls back to the environment variable in brackets):
   --client-id ID         the MCP client's app client id (terraform output mcp_client_ids) [MCP_CLIENT_ID]
   --scope SCOPE          scope to request (terraform output oauth_scope) [MCP_SCOPE]
   --json                 print the whole token response (access_token, expires_in, ...) as JSON
+  --header-json          print {"Authorization":"Bearer <token>"}, for a client's headers helper
   -h, --help             show this help
 
 The client secret is read from MCP_CLIENT_SECRET only; it is never accepted as a flag.
+Tokens expire (access_token_validity_minutes, 60 by default): run this again for a fresh one,
+  export MCP_TOKEN="$(npx tsx scripts/get-token.ts)"
 Exit codes: 0 success, 1 the token endpoint refused or failed, 2 wrong usage.`;
 
 export interface TokenRequest {
@@ -140,6 +147,7 @@ export async function main(
         "client-secret": { type: "string" },
         scope: { type: "string" },
         json: { type: "boolean" },
+        "header-json": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -154,9 +162,12 @@ export async function main(
   if (values["client-secret"] !== undefined) {
     throw usageError("--client-secret is not accepted: set MCP_CLIENT_SECRET instead.");
   }
+  if (values.json && values["header-json"]) throw usageError("give --json or --header-json, not both.");
   const request = tokenRequestFrom(values, env);
   const token = await fetchClientCredentialsToken({ ...request, ...(fetchImpl ? { fetchImpl } : {}) });
-  out(values.json ? JSON.stringify(token) : token.access_token);
+  if (values.json) out(JSON.stringify(token));
+  else if (values["header-json"]) out(JSON.stringify({ Authorization: `Bearer ${token.access_token}` }));
+  else out(token.access_token);
   return 0;
 }
 

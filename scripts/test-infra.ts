@@ -14,6 +14,11 @@
  *  6. scripts/push-image.sh parses (bash -n; shellcheck when installed), workflows parse as YAML
  *
  * Fails loudly: the first line of every failure says what failed and how to reproduce it.
+ *
+ * A machine without what the checks need (Terraform >= 1.11 on PATH, a local hashicorp/aws 5.x
+ * plugin directory) skips them with a banner saying what was skipped and how to run them, so
+ * `npm test` passes wherever the README's set-up ran. REQUIRE_INFRA_CHECKS=1 (set by .ci/run)
+ * turns every such skip into a failure.
  */
 import { spawn } from "node:child_process";
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -30,6 +35,7 @@ import {
   findSchemaDir,
   lockFileProblems,
   terraformPlatform,
+  type PluginDir,
 } from "./lib/terraform-env.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -37,6 +43,11 @@ const TERRAFORM_DIR = join(REPO_ROOT, "terraform");
 const MODULE_DIRS = ["modules/org-reader-role"];
 const MIN_TERRAFORM = [1, 11, 0]; // override_during = plan in terraform test
 const SECRET_MARKER = "MOCK-CLIENT-SECRET";
+const REQUIRED = process.env.REQUIRE_INFRA_CHECKS === "1";
+const HOW_TO_RUN =
+  "To run them: put Terraform >= 1.11 on PATH and the hashicorp/aws 5.x provider in a local plugin " +
+  "directory (TF_PLUGIN_DIR, or one filled by `terraform providers mirror`; docs/deploy.md#what-ci-checks), " +
+  "then `npm run test:infra`.";
 
 interface RunResult {
   code: number;
@@ -46,6 +57,9 @@ interface RunResult {
 
 class CheckFailed extends Error {}
 
+/** What this machine lacks for the checks: a skip, or a failure under REQUIRE_INFRA_CHECKS=1. */
+class MissingPrerequisite extends Error {}
+
 let passed = 0;
 let failed = 0;
 const started = Date.now();
@@ -54,10 +68,13 @@ function seconds(since: number): string {
   return `${((Date.now() - since) / 1000).toFixed(1)}s`;
 }
 
+/** What `run` keeps of a stdout it hands line by line to `onLine`: its end, for error messages. */
+const KEPT_STDOUT_CHARS = 64 * 1024;
+
 function run(
   command: string,
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void },
 ): Promise<RunResult> {
   return new Promise((resolveRun) => {
     const child = spawn(command, args, {
@@ -67,7 +84,24 @@ function run(
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    const { onLine } = options;
+    // `terraform test -json -verbose` prints every run's whole plan: more than a string can hold, so
+    // a caller that reads lines gets them as they come and only the output's end is kept.
+    let partial = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => {
+      if (!onLine) {
+        stdout += d;
+        return;
+      }
+      const lines = (partial + d).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+      stdout = (stdout + d).slice(-KEPT_STDOUT_CHARS);
+    });
+    child.stdout.on("end", () => {
+      if (onLine && partial) onLine(partial);
+    });
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", (error) => resolveRun({ code: 127, stdout, stderr: `${stderr}${error.message}` }));
     child.on("close", (code) => resolveRun({ code: code ?? 1, stdout, stderr }));
@@ -104,7 +138,7 @@ function tail(result: RunResult, lines = 60): string {
 async function terraformVersion(env: NodeJS.ProcessEnv): Promise<string> {
   const result = await run("terraform", ["version", "-json"], { cwd: REPO_ROOT, env });
   if (result.code === 127) {
-    throw new Error(
+    throw new MissingPrerequisite(
       "terraform is not installed or not on PATH (Terraform >= 1.11 is needed for the offline checks).",
     );
   }
@@ -119,7 +153,7 @@ async function terraformVersion(env: NodeJS.ProcessEnv): Promise<string> {
     const d = (parts[i] ?? 0) - (MIN_TERRAFORM[i] ?? 0);
     if (d > 0) break;
     if (d < 0)
-      throw new Error(
+      throw new MissingPrerequisite(
         `Terraform ${version} is too old: the offline tests need ${MIN_TERRAFORM.join(".")} or later.`,
       );
   }
@@ -142,54 +176,79 @@ interface Plan {
   output_changes?: Record<string, { after?: unknown; after_sensitive?: unknown; after_unknown?: unknown }>;
 }
 
-function parseTestJson(stdout: string): TestJson {
-  const out: TestJson = { plans: new Map(), diagnostics: [], failedRuns: [] };
-  for (const line of stdout.split("\n")) {
-    if (!line.trim().startsWith("{")) continue;
-    let message: Record<string, unknown>;
-    try {
-      message = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
-    const runName = typeof message["@testrun"] === "string" ? message["@testrun"] : "";
-    const file = typeof message["@testfile"] === "string" ? message["@testfile"] : "";
-    switch (message.type) {
-      case "test_plan":
-        out.plans.set(`${file}::${runName}`, message.test_plan as Plan);
-        break;
-      case "test_run": {
-        const status = (message.test_run as { status?: string; progress?: string } | undefined)?.status;
-        if (status === "fail" || status === "error")
-          out.failedRuns.push(`${file} run "${runName}": ${status}`);
-        break;
-      }
-      case "diagnostic": {
-        const d = message.diagnostic as {
-          severity?: string;
-          summary?: string;
-          detail?: string;
-          range?: { filename?: string; start?: { line?: number } };
-        };
-        if (d?.severity === "error") {
-          const where = d.range?.filename ? ` (${d.range.filename}:${d.range.start?.line ?? "?"})` : "";
-          out.diagnostics.push(
-            `${file}${runName ? ` run "${runName}"` : ""}: ${d.summary ?? ""}${where}${d.detail ? `: ${d.detail}` : ""}`,
-          );
-        }
-        break;
-      }
-      case "test_summary":
-        out.summary = String(message["@message"] ?? "");
-        break;
-    }
+/** Reads `terraform test -json` output one line at a time into `out`. */
+function readTestJsonLine(out: TestJson, line: string): void {
+  if (!line.trim().startsWith("{")) return;
+  let message: Record<string, unknown>;
+  try {
+    message = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return;
   }
-  return out;
+  const runName = typeof message["@testrun"] === "string" ? message["@testrun"] : "";
+  const file = typeof message["@testfile"] === "string" ? message["@testfile"] : "";
+  switch (message.type) {
+    case "test_plan":
+      out.plans.set(`${file}::${runName}`, message.test_plan as Plan);
+      break;
+    case "test_run": {
+      const status = (message.test_run as { status?: string; progress?: string } | undefined)?.status;
+      if (status === "fail" || status === "error") out.failedRuns.push(`${file} run "${runName}": ${status}`);
+      break;
+    }
+    case "diagnostic": {
+      const d = message.diagnostic as {
+        severity?: string;
+        summary?: string;
+        detail?: string;
+        range?: { filename?: string; start?: { line?: number } };
+      };
+      if (d?.severity === "error") {
+        const where = d.range?.filename ? ` (${d.range.filename}:${d.range.start?.line ?? "?"})` : "";
+        out.diagnostics.push(
+          `${file}${runName ? ` run "${runName}"` : ""}: ${d.summary ?? ""}${where}${d.detail ? `: ${d.detail}` : ""}`,
+        );
+      }
+      break;
+    }
+    case "test_summary":
+      out.summary = String(message["@message"] ?? "");
+      break;
+  }
+}
+
+/** The banner of a skip, or of a failure when REQUIRE_INFRA_CHECKS=1 makes the checks required. */
+function reportMissing(reason: string): void {
+  const rule = "=".repeat(100);
+  const what =
+    "the infrastructure checks (terraform fmt, init, validate and test; the AgentCore CloudFormation " +
+    "schema checks; push-image.sh and workflow syntax)";
+  const lines = REQUIRED
+    ? [`FAIL ${what} are required (REQUIRE_INFRA_CHECKS=1) but cannot run: ${reason}`, HOW_TO_RUN]
+    : [
+        `SKIPPED ${what} did not run: ${reason}`,
+        HOW_TO_RUN,
+        "CI runs them with REQUIRE_INFRA_CHECKS=1 (.ci/run), where this is a failure.",
+      ];
+  console.log([rule, ...lines, rule].join("\n"));
+  if (REQUIRED) process.exitCode = 1;
+}
+
+/** Terraform and the provider plugin directory, or why the checks cannot run on this machine. */
+async function prerequisites(env: NodeJS.ProcessEnv): Promise<{ version: string; plugin: PluginDir }> {
+  const version = await terraformVersion(env);
+  try {
+    return { version, plugin: findPluginDir(process.env) };
+  } catch (error) {
+    // A TF_PLUGIN_DIR that was set but is wrong is a mistake to report, not a machine to skip.
+    if (process.env.TF_PLUGIN_DIR) throw error;
+    throw new MissingPrerequisite(error instanceof Error ? error.message : String(error));
+  }
 }
 
 async function main(): Promise<void> {
   if (process.env.SKIP_INFRA_TESTS === "1") {
-    console.log("SKIPPED: SKIP_INFRA_TESTS=1 (Terraform and schema checks did not run)");
+    reportMissing("SKIP_INFRA_TESTS=1 is set");
     return;
   }
   const work = await mkdtemp(join(tmpdir(), "infra-test-"));
@@ -206,9 +265,22 @@ async function main(): Promise<void> {
   delete env.TF_DATA_DIR;
   delete env.TF_WORKSPACE;
 
+  let found: { version: string; plugin: PluginDir };
   try {
-    const version = await step("terraform is installed (>= 1.11)", () => terraformVersion(env));
-    const plugin = await step("local provider plugin directory", async () => findPluginDir(process.env));
+    found = await prerequisites(env);
+  } catch (error) {
+    await rm(work, { recursive: true, force: true });
+    if (error instanceof MissingPrerequisite) reportMissing(error.message);
+    else {
+      console.log(`FAIL ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    }
+    return;
+  }
+
+  try {
+    const version = await step("terraform is installed (>= 1.11)", async () => found.version);
+    const plugin = await step("local provider plugin directory", async () => found.plugin);
     console.log(
       `     terraform ${version}; hashicorp/aws ${plugin.version} from ${plugin.dir} (${plugin.source})`,
     );
@@ -264,6 +336,7 @@ async function main(): Promise<void> {
       label: string,
       extraTest: string[],
       extraInit: string[] = [],
+      onLine?: (line: string) => void,
     ): Promise<RunResult> => {
       const dirEnv = { ...env, TF_DATA_DIR: join(work, `data-${label.replace(/\W+/g, "-")}`) };
       const init = await run(
@@ -275,13 +348,19 @@ async function main(): Promise<void> {
         throw new Error(`terraform init failed in ${label} (plugin dir ${plugin.dir}):\n${tail(init)}`);
       const validate = await run("terraform", ["validate", "-no-color"], { cwd: dir, env: dirEnv });
       if (validate.code !== 0) throw new Error(`terraform validate failed in ${label}:\n${tail(validate)}`);
-      return run("terraform", ["test", "-no-color", ...extraTest], { cwd: dir, env: dirEnv });
+      return run("terraform", ["test", "-no-color", ...extraTest], {
+        cwd: dir,
+        env: dirEnv,
+        ...(onLine ? { onLine } : {}),
+      });
     };
 
     // Root and module in parallel: the root's test run dominates.
     const rootTest = step("terraform init + validate + test (root)", async () => {
-      const result = await terraformIn(copy, "root", ["-json", "-verbose"], ["-lockfile=readonly"]);
-      const parsed = parseTestJson(result.stdout);
+      const parsed: TestJson = { plans: new Map(), diagnostics: [], failedRuns: [] };
+      const result = await terraformIn(copy, "root", ["-json", "-verbose"], ["-lockfile=readonly"], (line) =>
+        readTestJsonLine(parsed, line),
+      );
       if (result.code !== 0 || parsed.failedRuns.length > 0) {
         const details = [...parsed.failedRuns, ...parsed.diagnostics].join("\n") || tail(result);
         throw new Error(

@@ -2,14 +2,24 @@
 import { ConfigError } from "./errors.js";
 import type { Env } from "./config/env.js";
 import type { RuntimeConfig } from "./config/schema.js";
+import { createLogger, type Logger } from "./logging/logger.js";
 import { createAwsReader } from "./org/aws-reader.js";
 import { demoSnapshot } from "./org/demo/demo-snapshot.js";
 import { createSnapshotReader, loadSnapshotFile } from "./org/snapshot-reader.js";
 import type { Snapshot } from "./org/snapshot-schema.js";
 import type { OrganizationReader } from "./org/types.js";
 
+export interface CreateReaderDeps {
+  /** Where the snapshot store logs what it refuses and what fails. */
+  logger?: Logger;
+}
+
 /** `env` supplies the process-level pacing settings (ORG_API_*); read only for the aws source. */
-export async function createReader(config: RuntimeConfig, env: Env): Promise<OrganizationReader> {
+export async function createReader(
+  config: RuntimeConfig,
+  env: Env,
+  deps: CreateReaderDeps = {},
+): Promise<OrganizationReader> {
   const source = config.organization;
   switch (source.source) {
     case "demo":
@@ -20,18 +30,32 @@ export async function createReader(config: RuntimeConfig, env: Env): Promise<Org
     }
     case "aws": {
       const { ORG_API_RATE_PER_SECOND, ORG_API_BURST, ORG_API_MAX_CONCURRENCY } = env;
-      // No organization reads at start-up: the first tool call reads what it needs.
-      return createAwsReader({
-        cacheTtlSeconds: config.cacheTtlSeconds,
-        pacing: {
-          ...(ORG_API_RATE_PER_SECOND !== undefined ? { ratePerSecond: ORG_API_RATE_PER_SECOND } : {}),
-          ...(ORG_API_BURST !== undefined ? { burst: ORG_API_BURST } : {}),
-          ...(ORG_API_MAX_CONCURRENCY !== undefined ? { maxConcurrency: ORG_API_MAX_CONCURRENCY } : {}),
-        },
+      const pacing = {
+        ...(ORG_API_RATE_PER_SECOND !== undefined ? { ratePerSecond: ORG_API_RATE_PER_SECOND } : {}),
+        ...(ORG_API_BURST !== undefined ? { burst: ORG_API_BURST } : {}),
+        ...(ORG_API_MAX_CONCURRENCY !== undefined ? { maxConcurrency: ORG_API_MAX_CONCURRENCY } : {}),
+      };
+      const client = {
         ...(source.region ? { region: source.region } : {}),
         ...(source.roleArn ? { roleArn: source.roleArn } : {}),
         ...(source.externalId ? { externalId: source.externalId } : {}),
-      });
+      };
+      if (source.snapshotStore) {
+        // Loaded only with a store: its code, and on first use the S3 and CloudTrail clients.
+        const { createStoredAwsReader } = await import("./org/store/create-stored-reader.js");
+        const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+        return createStoredAwsReader({
+          ...client,
+          store: source.snapshotStore,
+          cacheTtlSeconds: config.cacheTtlSeconds,
+          pacing,
+          logger: deps.logger ?? createLogger(config.logLevel),
+          ...(region ? { s3Region: region } : {}),
+          s3PathStyle: env.AWS_ENDPOINT_URL_S3 !== undefined,
+        });
+      }
+      // No organization reads at start-up: the first tool call reads what it needs.
+      return createAwsReader({ cacheTtlSeconds: config.cacheTtlSeconds, pacing, ...client });
     }
   }
 }

@@ -83,6 +83,7 @@ export async function main(options: MainOptions = {}): Promise<void> {
     logger,
     maxBodyBytes: env.MAX_REQUEST_BODY_BYTES,
     verifier: () => verifier,
+    allowedHosts: env.ALLOWED_HOSTS ?? [],
   });
   server = serve(
     {
@@ -114,6 +115,11 @@ export async function main(options: MainOptions = {}): Promise<void> {
 
   try {
     ({ verifier } = await startUp(env, runtime, logger, { configDeps, configRead }));
+    if (!verifier && !["127.0.0.1", "localhost", "::1"].includes(env.HOST)) {
+      logger.warn(
+        `listening on ${env.HOST} without authentication: only requests naming localhost${env.ALLOWED_HOSTS?.length ? ` or ${env.ALLOWED_HOSTS.join(", ")}` : ""} in their Host header are served (ALLOWED_HOSTS adds names)`,
+      );
+    }
     logger.info("ready", {
       version: SERVER_VERSION,
       startupMs: Date.now() - runtime.startedAt.getTime(),

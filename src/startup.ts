@@ -56,8 +56,12 @@ export async function startUp(
     allowedOuIds: config.allowedOuIds ?? "whole organization",
     baseline: config.baseline?.source ?? null,
     cacheTtlSeconds: config.cacheTtlSeconds,
+    ...(config.organization.source === "aws" && config.organization.snapshotStore
+      ? { snapshotStore: config.organization.snapshotStore.uri }
+      : {}),
   });
-  const reader = await (deps.createReader ?? ((c) => createReader(c, env)))(config);
+  runtime.toolDeadlineMs = env.TOOL_DEADLINE_SECONDS * 1000;
+  const reader = await (deps.createReader ?? ((c) => createReader(c, env, { logger })))(config);
   const org = new OrganizationService(reader, config.allowedOuIds);
 
   // A bad baseline stops start-up like a bad configuration: the message names the source and path.
@@ -117,6 +121,10 @@ export async function startUp(
   }
   runtime.config = loaded;
   runtime.org = org;
+  runtime.readyAt = new Date();
   runtime.ready = true;
+  // A snapshot store's clients load now, after /healthz answers 200, not in the first question.
+  const prepare = (reader as { prepare?: () => void }).prepare;
+  if (prepare) setImmediate(() => prepare.call(reader));
   return { loaded, org, verifier };
 }

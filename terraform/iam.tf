@@ -117,7 +117,8 @@ locals {
           Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${var.region}.${local.dns_suffix}" } }
         },
       ],
-      var.organizations_reader_role_arn == null ? [
+      local.snapshot_store_statements,
+      var.organizations_reader_role_arn == null ? concat([
         {
           # Organizations read actions have no useful resource scoping for a whole-tree reader.
           Sid      = "ReadOrganization"
@@ -125,7 +126,16 @@ locals {
           Action   = local.organizations_read_actions
           Resource = ["*"]
         },
-        ] : [
+        ], local.snapshot_store_enabled ? [
+        {
+          # The store is refreshed by what changed: Organizations' events in the event history
+          # (LookupEvents has no resource-level permissions). With a reader role, that role has it.
+          Sid      = "LookupOrganizationsEvents"
+          Effect   = "Allow"
+          Action   = ["cloudtrail:LookupEvents"]
+          Resource = ["*"]
+        },
+        ] : []) : [
         {
           Sid      = "AssumeOrganizationReaderRole"
           Effect   = "Allow"

@@ -63,6 +63,7 @@ locals {
     var.organizations_region == null ? {} : { region = var.organizations_region },
     var.organizations_reader_role_arn == null ? {} : { roleArn = var.organizations_reader_role_arn },
     var.organizations_reader_external_id == null ? {} : { externalId = var.organizations_reader_external_id },
+    local.snapshot_store_config == null ? {} : { snapshotStore = local.snapshot_store_config },
   )
 
   # One candidate per source kind; try() keeps the unused ones from failing on absent attributes.
@@ -105,6 +106,7 @@ locals {
     # Changes with the document, so a configuration change also rolls a new Runtime version and
     # fresh sessions read the new document.
     RUNTIME_CONFIG_SHA256 = local.runtime_config_sha256
+    TOOL_DEADLINE_SECONDS = tostring(var.tool_deadline_seconds)
   })
 
   # --- helper scripts --------------------------------------------------------------------------

@@ -100,3 +100,13 @@ output "image_push_role_arn" {
   description = "Role for the GitHub Actions image workflow (repository variable AWS_IMAGE_PUSH_ROLE_ARN); null without github_repository."
   value       = var.github_repository == null ? null : aws_iam_role.image_push[0].arn
 }
+
+output "snapshot_store_uri" {
+  description = "Where sessions read the organization snapshot from (organization.snapshotStore.uri); `npm run snapshot -- --out <uri>` refreshes it. Null without a store."
+  value       = local.snapshot_store_uri
+}
+
+output "snapshot_store_bucket" {
+  description = "The snapshot store's bucket. Null without a store."
+  value       = local.snapshot_bucket_name
+}

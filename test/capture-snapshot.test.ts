@@ -451,7 +451,7 @@ describe("snapshot CLI", () => {
     expect(err).toContain("-> org.json");
   });
 
-  it("exits 1 and prints the UserError message on AWS errors", async () => {
+  it("exits 2, not the 1 of findings, and prints the UserError message on AWS errors", async () => {
     let err = "";
     const code = await runSnapshotCli(["--out", "org.json"], {
       createReader: () => fakeReader(sampleOrg(), { failOn: "ListRoots" }),
@@ -460,7 +460,7 @@ describe("snapshot CLI", () => {
       },
       stderr: (t) => (err += t),
     });
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(err).toBe("snapshot: AWS Organizations ListRoots was denied\n");
   });
 });

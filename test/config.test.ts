@@ -157,6 +157,21 @@ describe("other sources", () => {
     expect(() => parseEnv({ AUTH_ENABLED: "maybe" })).toThrow(/AUTH_ENABLED/);
     expect(() => parseEnv({ ORG_SOURCE: "s3" })).toThrow(/ORG_SOURCE/);
   });
+
+  it("listens on 127.0.0.1 unless HOST says otherwise, and reads ALLOWED_HOSTS as host names", () => {
+    expect(parseEnv({}).HOST).toBe("127.0.0.1");
+    expect(parseEnv({ HOST: "0.0.0.0" }).HOST).toBe("0.0.0.0");
+    expect(parseEnv({ ALLOWED_HOSTS: "MCP.Example.com, 10.0.0.5,[fd00::1]" }).ALLOWED_HOSTS).toEqual([
+      "mcp.example.com",
+      "10.0.0.5",
+      "[fd00::1]",
+    ]);
+    for (const bad of ["localhost:8000", "https://mcp.example.com", "mcp.example.com/mcp", "::1", "a b"]) {
+      expect(() => parseEnv({ ALLOWED_HOSTS: bad }), bad).toThrow(
+        /ALLOWED_HOSTS\.0: .* is not a host name: give names like mcp\.example\.com/,
+      );
+    }
+  });
 });
 
 describe("start-up", () => {

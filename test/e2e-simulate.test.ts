@@ -1,4 +1,7 @@
 /** simulate_scp_request end to end against the demo organization: the denying statement is found. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callTool, connect, startHarness } from "./helpers/harness.js";
@@ -168,5 +171,267 @@ describe("simulate_scp_request", () => {
     const { result, text } = await callTool(client, "simulate_scp_request", args);
     expect(result.isError).toBe(true);
     expect(text).toMatch(message);
+  });
+});
+
+/**
+ * Issue 16 over HTTP: root -> one OU -> account 111122223333, FullAWSAccess at every level, each
+ * case's statement attached at the root (distinct actions, so the cases do not meet). The engine
+ * fixtures (test/fixtures/evaluator/) quote the documentation each answer follows.
+ */
+describe("simulate_scp_request on what AWS documents (issue 16)", () => {
+  const ACCOUNT = "111122223333";
+  const ORG = "o-issue16abc";
+  const OU = "ou-ab12-issue160";
+  const doc = (...statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+  const policies = [
+    ["p-issue16sts", "DenyAllSts", { Sid: "DenySts", Effect: "Deny", Action: "sts:*", Resource: "*" }],
+    [
+      "p-issue16own",
+      "ProtectRolesInOwnAccount",
+      {
+        Sid: "Own",
+        Effect: "Deny",
+        Action: "iam:DeleteRole",
+        Resource: "arn:aws:iam::${aws:PrincipalAccount}:role/*",
+      },
+    ],
+    [
+      "p-issue16ous",
+      "OnlyTheDataOu",
+      {
+        Sid: "OutsideDataOu",
+        Effect: "Deny",
+        Action: "s3:GetObject",
+        Resource: "*",
+        Condition: { StringNotLike: { "aws:PrincipalOrgPaths": `${ORG}/r-ab12/ou-ab12-otherou0/*` } },
+      },
+    ],
+    [
+      "p-issue16tag",
+      "SameTeamOnly",
+      {
+        Sid: "TeamMismatch",
+        Effect: "Deny",
+        Action: "ec2:StopInstances",
+        Resource: "*",
+        Condition: { StringNotEquals: { "aws:ResourceTag/team": "${aws:PrincipalTag/team}" } },
+      },
+    ],
+    [
+      "p-issue16home",
+      "OnlyOwnHomePrefix",
+      {
+        Sid: "OutsideHome",
+        Effect: "Deny",
+        Action: "s3:PutObject",
+        NotResource: "arn:aws:s3:::home/${aws:username}/*",
+      },
+    ],
+    [
+      "p-issue16case",
+      "ProtectUsEast1Instances",
+      {
+        Sid: "UpperRegion",
+        Effect: "Deny",
+        Action: "ec2:TerminateInstances",
+        Resource: "arn:aws:ec2:US-EAST-1:*:instance/*",
+      },
+    ],
+    [
+      "p-issue16any",
+      "DenyRestrictedTagKeyIfExists",
+      {
+        Sid: "AnyIfExists",
+        Effect: "Deny",
+        Action: "dynamodb:TagResource",
+        Resource: "*",
+        Condition: { "ForAnyValue:StringEqualsIfExists": { "aws:TagKeys": ["Restricted"] } },
+      },
+    ],
+    [
+      "p-issue16null",
+      "RequireCostCenter",
+      {
+        Sid: "NoCostCenter",
+        Effect: "Deny",
+        Action: "ec2:RunInstances",
+        Resource: "*",
+        Condition: { Null: { "aws:RequestTag/CostCenter": "true" } },
+      },
+    ],
+  ] as const;
+  const snapshot = {
+    formatVersion: 1,
+    capturedAt: "2026-11-16T00:00:00Z",
+    organization: { id: ORG, managementAccountId: "999999999999" },
+    roots: [
+      {
+        id: "r-ab12",
+        name: "Root",
+        policyTypes: [{ type: "SERVICE_CONTROL_POLICY", status: "ENABLED" }],
+      },
+    ],
+    organizationalUnits: [{ id: OU, name: "Workloads", parentId: "r-ab12" }],
+    accounts: [
+      { id: "999999999999", name: "management", parentId: "r-ab12" },
+      { id: ACCOUNT, name: "app", parentId: OU },
+    ],
+    policies: [
+      {
+        id: "p-FullAWSAccess",
+        name: "FullAWSAccess",
+        type: "SERVICE_CONTROL_POLICY",
+        awsManaged: true,
+        content: doc({ Effect: "Allow", Action: "*", Resource: "*" }),
+        targetIds: ["r-ab12", OU, ACCOUNT, "999999999999"],
+      },
+      ...policies.map(([id, name, statement]) => ({
+        id,
+        name,
+        type: "SERVICE_CONTROL_POLICY",
+        content: doc(statement),
+        targetIds: ["r-ab12"],
+      })),
+    ],
+  };
+  const principalArn = `arn:aws:iam::${ACCOUNT}:role/app-deployer`;
+  let c: Client;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), "issue16-"));
+    const file = join(dir, "org.json");
+    writeFileSync(file, JSON.stringify(snapshot));
+    c = await connect(await startHarness({ ORG_SOURCE: "snapshot", ORG_SNAPSHOT_FILE: file }));
+  });
+  afterAll(async () => c?.close());
+
+  const simulate = async (action: string, args: Record<string, unknown> = {}) => {
+    const out = await callTool(c, "simulate_scp_request", {
+      accountId: ACCOUNT,
+      actions: [action],
+      principalArn,
+      region: "eu-west-1",
+      ...args,
+    });
+    expect(out.result.isError, out.text).toBeFalsy();
+    return { text: out.text, r: out.data?.results[0] };
+  };
+  const caveat = (r: any) => r.scp.caveats?.[0];
+
+  it("allows sts:GetCallerIdentity under Deny sts:*, saying why, and still denies sts:AssumeRole", async () => {
+    const { r, text } = await simulate("sts:GetCallerIdentity");
+    expect(r.decision).toBe("allowed");
+    expect(r.scp.exemption).toEqual({
+      kind: "action_needs_no_permission",
+      reason: expect.stringMatching(/needs no permission/),
+    });
+    expect(r.scp.notes.join("\n")).toMatch(/No permissions are required to perform this operation/);
+    expect(text).toMatch(/needs no permission/);
+    const other = await simulate("sts:AssumeRole", { resource: `arn:aws:iam::${ACCOUNT}:role/x` });
+    expect(other.r.decision).toBe("explicitly_denied");
+  });
+
+  it("does not substitute ${aws:PrincipalAccount} before the fifth colon, and says what substituting would give", async () => {
+    const { r, text } = await simulate("iam:DeleteRole", { resource: `arn:aws:iam::${ACCOUNT}:role/app` });
+    expect(r.decision).toBe("allowed");
+    expect(caveat(r)).toMatchObject({
+      reading: "resource_variable_before_resource_part",
+      decisionUnderOtherReading: "explicitly_denied",
+      statements: [expect.objectContaining({ policyId: "p-issue16own", sid: "Own" })],
+      source: expect.stringMatching(/reference_policies_variables/),
+    });
+    expect(text).toMatch(/caveat: .*"Own".*explicitly denied/);
+  });
+
+  it("reads StringNotLike on the multivalued aws:PrincipalOrgPaths (filled from the organization) with a caveat", async () => {
+    const { r, text } = await simulate("s3:GetObject", { resource: "arn:aws:s3:::data/x" });
+    expect(r.decision).toBe("explicitly_denied");
+    expect(caveat(r)).toMatchObject({
+      reading: "multivalued_key_without_set_operator",
+      decisionUnderOtherReading: "allowed",
+    });
+    expect(text).toMatch(/caveat: .*OutsideDataOu.*allowed, not explicitly denied/);
+  });
+
+  it("applies a negated condition whose policy variable has no value, with a caveat", async () => {
+    const { r } = await simulate("ec2:StopInstances", {
+      context: { "aws:ResourceTag/team": "red", "aws:PrincipalTag/team": [] },
+    });
+    expect(r.decision).toBe("explicitly_denied");
+    expect(caveat(r)).toMatchObject({
+      reading: "unresolved_policy_variable",
+      decisionUnderOtherReading: "allowed",
+    });
+  });
+
+  it("applies a NotResource Deny whose variable has no value (a role has no aws:username), with a caveat", async () => {
+    const { r } = await simulate("s3:PutObject", {
+      resource: "arn:aws:s3:::home/alice/notes.txt",
+      context: { "aws:username": [] },
+    });
+    expect(r.decision).toBe("explicitly_denied");
+    expect(caveat(r)).toMatchObject({
+      reading: "unresolved_policy_variable",
+      decisionUnderOtherReading: "allowed",
+    });
+  });
+
+  it("never matches an upper-case region in a Resource ARN, with a caveat", async () => {
+    const { r } = await simulate("ec2:TerminateInstances", {
+      region: "us-east-1",
+      resource: `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0abc`,
+    });
+    expect(r.decision).toBe("allowed");
+    expect(caveat(r)).toMatchObject({
+      reading: "resource_arn_prefix_case",
+      decisionUnderOtherReading: "explicitly_denied",
+    });
+  });
+
+  it("reads ForAnyValue:...IfExists on an absent key as IfExists does, with a caveat", async () => {
+    const { r } = await simulate("dynamodb:TagResource", { context: { "aws:TagKeys": [] } });
+    expect(r.decision).toBe("explicitly_denied");
+    expect(caveat(r)).toMatchObject({
+      reading: "for_any_value_if_exists_absent",
+      decisionUnderOtherReading: "allowed",
+    });
+  });
+
+  it("gives each outcome of an undecided answer the key values that yield it", async () => {
+    const { r } = await simulate("ec2:RunInstances");
+    expect(r.decision).toBe("depends_on_context");
+    const byScenario = Object.fromEntries(r.scp.outcomes.map((o: any) => [o.scenario, o]));
+    expect(byScenario.undecided_deny_matches).toMatchObject({
+      decision: "explicitly_denied",
+      context: { "aws:RequestTag/CostCenter": [] },
+    });
+    const allowed = byScenario.undecided_statements_favourable;
+    expect(allowed.decision).toBe("allowed");
+    const again = await simulate("ec2:RunInstances", { context: allowed.context });
+    expect(again.r.decision).toBe("allowed");
+    expect(r.scp.caveats).toBeUndefined();
+  });
+
+  it("carries the caveat into analyze_error_log's evaluation and text", async () => {
+    const out = await callTool(c, "analyze_error_log", {
+      text:
+        `User: arn:aws:sts::${ACCOUNT}:assumed-role/app-deployer/ci is not authorized to perform: ec2:TerminateInstances ` +
+        `on resource: arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0abc with an explicit deny in a service control policy`,
+    });
+    expect(out.result.isError, out.text).toBeFalsy();
+    const d = out.data?.denials[0];
+    expect(d.scp.caveats[0]).toMatchObject({
+      reading: "resource_arn_prefix_case",
+      decisionUnderOtherReading: "explicitly_denied",
+    });
+    expect(out.text).toMatch(/caveat: .*UpperRegion/);
+  });
+
+  it("lints the same mistakes", async () => {
+    const lint = async (id: string) =>
+      (await callTool(c, "lint_scp_policy", { policyId: id })).data?.findings.map((f: any) => f.ruleId);
+    expect(await lint("p-issue16sts")).toContain("deny_of_action_needing_no_permission");
+    expect(await lint("p-issue16own")).toContain("variable_before_resource_part");
+    expect(await lint("p-issue16case")).toContain("resource_arn_case");
   });
 });

@@ -27,8 +27,8 @@ beforeAll(async () => {
   harness = await startHarness({}, {}, 64 * 1024);
 });
 
-describe("/healthz", () => {
-  it("answers 503 until start-up has finished", async () => {
+describe("/healthz and /ping", () => {
+  it("answer 503 until start-up has finished, and so does POST /mcp", async () => {
     const runtime: RuntimeState = { version: "t", startedAt: new Date(), ready: false };
     const app = createApp({
       runtime,
@@ -38,26 +38,40 @@ describe("/healthz", () => {
     });
     const health = await app.request("/healthz");
     expect(health.status).toBe(503);
-    expect(await health.json()).toMatchObject({ status: "starting" });
+    expect(await health.json()).toEqual({ status: "starting" });
+    const ping = await app.request("/ping");
+    expect(ping.status).toBe(503);
+    expect(await ping.json()).toEqual({
+      status: "Unhealthy",
+      time_of_last_update: Math.floor(runtime.startedAt.getTime() / 1000),
+    });
     const mcp = await app.request("/mcp", { method: "POST", body: initialize });
     expect(mcp.status).toBe(503);
     expect(mcp.headers.get("retry-after")).toBe("2");
   });
 
-  it("answers 200 with version, source, config load time and data age once ready", async () => {
+  it("/healthz says the status and nothing else: no configuration source, auth flag or data age", async () => {
     const res = await harness.fetch("http://localhost/healthz");
     expect(res.status).toBe(200);
-    const body = await res.json();
-    expect(body).toMatchObject({
-      status: "ok",
-      version: "test",
-      organizationSource: "demo",
-      configOrigin: "built-in demo defaults",
-      dataAsOf: "2026-11-01T00:00:00Z",
-      authEnabled: false,
-    });
-    expect(Date.parse(body.configLoadedAt)).toBeGreaterThan(0);
-    expect(body.dataAgeSeconds).toBeGreaterThan(0);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("/ping answers as AgentCore's HTTP contract says, with the second the status last changed", async () => {
+    const readyAt = Math.floor((harness.runtime.readyAt?.getTime() ?? 0) / 1000);
+    expect(readyAt).toBeGreaterThan(0);
+    for (let i = 0; i < 2; i++) {
+      const res = await harness.fetch("http://localhost/ping");
+      expect(res.status).toBe(200);
+      // Not the time of the ping: the platform's idle reaper reads it as the last change.
+      expect(await res.json()).toEqual({ status: "Healthy", time_of_last_update: readyAt });
+    }
+  });
+
+  it("answer any Host: platform probes name the container however they reach it", async () => {
+    for (const path of ["/healthz", "/ping"]) {
+      const res = await harness.fetch(`http://localhost${path}`, { headers: { host: "10.0.3.7:8000" } });
+      expect(res.status, path).toBe(200);
+    }
   });
 });
 
@@ -167,7 +181,7 @@ describe("POST /mcp", () => {
     expect(last).toMatchObject({ tool: "get_scp_detail", outcome: "tool_error" });
   });
 
-  it("keeps concurrent requests apart when MCP servers are reused", async () => {
+  it("keeps concurrent requests apart, each on a server and transport of its own", async () => {
     const accounts = ["210000000001", "220000000001", "230000000001", "230000000002", "240000000001"];
     const ask = async (accountId: string, i: number) => {
       const res = await rawPost(
@@ -182,7 +196,7 @@ describe("POST /mcp", () => {
       );
       return { accountId, i, body: (await res.json()) as any };
     };
-    // Three rounds of concurrent calls: the later rounds run on servers the first ones released.
+    // Three rounds of concurrent calls: each answer carries its own id and its own account.
     for (let round = 0; round < 3; round++) {
       const answers = await Promise.all(
         accounts.flatMap((a, j) => [ask(a, round * 100 + j * 2), ask(a, round * 100 + j * 2 + 1)]),
@@ -199,7 +213,7 @@ describe("POST /mcp", () => {
     expect(new Set(ids).size).toBe(30);
   });
 
-  it("gives each tool call the request id of its own request on a reused server", async () => {
+  it("gives each tool call the request id of its own request, whatever runs beside it", async () => {
     harness.logger.lines.length = 0;
     const sent = Array.from({ length: 24 }, (_, i) => `ctx-${i}`);
     await Promise.all(
@@ -224,6 +238,61 @@ describe("POST /mcp", () => {
       .map((l) => l.requestId)
       .sort();
     expect(logged).toEqual([...sent].sort());
+  });
+
+  it.each([
+    ["application/json only", { accept: "application/json" }, 200],
+    ["*/*", { accept: "*/*" }, 200],
+    ["Content-Type with a charset", { "content-type": "application/json; charset=utf-8" }, 200],
+    ["a supported MCP-Protocol-Version", { "mcp-protocol-version": "2025-06-18" }, 200],
+    ["text/event-stream only", { accept: "text/event-stream" }, 406],
+    ["text/html", { accept: "text/html" }, 406],
+    ["Content-Type: text/plain", { "content-type": "text/plain" }, 415],
+    ["an unsupported MCP-Protocol-Version", { "mcp-protocol-version": "1999-01-01" }, 400],
+  ])("answers a tools/call with %s: HTTP %i, JSON, with its request id", async (_what, headers, status) => {
+    const res = await rawPost(harness, callStatus, { "x-request-id": "hdr-1", ...headers });
+    expect(res.status).toBe(status);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.headers.get("x-request-id")).toBe("hdr-1");
+    const body = await res.json();
+    if (status === 200) expect(body.result.structuredContent.organization.id).toBe("o-a1b2c3d4e5");
+    else expect(body).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000 } });
+  });
+
+  it.each([
+    ["a fractional id", { id: 1.5 }],
+    ["a null id", { id: null }],
+    ["a wrong jsonrpc version", { jsonrpc: "1.0" }],
+    ["an extra envelope member", { extra: true }],
+  ])("refuses an envelope with %s as an invalid JSON-RPC message", async (_what, change) => {
+    const res = await rawPost(harness, JSON.stringify({ ...JSON.parse(callStatus), ...change }));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toMatch(/Invalid JSON-RPC message/);
+  });
+
+  it("answers arguments the tool's schema refuses with an isError result naming the argument", async () => {
+    const res = await rawPost(
+      harness,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 5,
+        method: "tools/call",
+        params: { name: "get_effective_scps", arguments: { accountId: "12345" } },
+      }),
+    );
+    const body = await res.json();
+    expect(body.id).toBe(5);
+    expect(body.result.isError).toBe(true);
+    expect(body.result.content[0].text).toMatch(/account id is exactly 12 digits.* at accountId/);
+  });
+
+  it("answers a notification with 202 and no body", async () => {
+    const res = await rawPost(
+      harness,
+      JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+    );
+    expect(res.status).toBe(202);
+    expect(await res.text()).toBe("");
   });
 
   it("refuses JSON-RPC batches, naming the fix", async () => {
@@ -271,6 +340,232 @@ describe("authentication through the app", () => {
       authorization: `Bearer ${accessToken({ client_id: "intruder" })}`,
     });
     expect(res.status).toBe(401);
+  });
+
+  it.each(["/mcp", "/mcp/"])(
+    "answers AgentCore's health probe, a lone ping without a token, on %s, and logs it at debug",
+    async (path) => {
+      const probe = (): Promise<Response> =>
+        authed.fetch(`http://localhost${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", method: "ping", id: 1 }),
+        });
+      const requestLines = (): any[] =>
+        authed.logger.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
+      authed.logger.lines.length = 0;
+      const res = await probe();
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ jsonrpc: "2.0", id: 1, result: {} });
+      // At the default level a probe every few seconds leaves no line; at debug it does.
+      expect(requestLines()).toEqual([]);
+      authed.logger.level = "debug";
+      try {
+        expect((await probe()).status).toBe(200);
+        expect(requestLines()).toEqual([
+          expect.objectContaining({ level: "debug", method: "ping", status: 200 }),
+        ]);
+      } finally {
+        authed.logger.level = "info";
+      }
+    },
+  );
+
+  it.each([
+    ["without Content-Type or Accept", {}, { jsonrpc: "2.0", method: "ping", id: 7 }],
+    [
+      'with "params": null (neo4j/mcp issue 173)',
+      { "content-type": "application/json", accept: "application/json" },
+      { jsonrpc: "2.0", method: "ping", params: null, id: 7 },
+    ],
+    [
+      'with empty "params"',
+      { "content-type": "application/json", accept: "application/json" },
+      { jsonrpc: "2.0", method: "ping", params: {}, id: 7 },
+    ],
+  ])("answers a probe %s, without a token", async (_what, headers, body) => {
+    const res = await authed.fetch("http://localhost/mcp", {
+      method: "POST",
+      headers,
+      // Bytes, so that fetch adds no Content-Type of its own.
+      body: new TextEncoder().encode(JSON.stringify(body)),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ jsonrpc: "2.0", id: 7, result: {} });
+  });
+
+  it.each([
+    ["a batch of pings", [{ jsonrpc: "2.0", method: "ping", id: 1 }]],
+    ["another method", { jsonrpc: "2.0", method: "tools/list", id: 1 }],
+    ["initialize", JSON.parse(initialize)],
+    ["a ping notification (no id)", { jsonrpc: "2.0", method: "ping" }],
+    ["a ping with params that carry something", { jsonrpc: "2.0", method: "ping", id: 1, params: { x: 1 } }],
+    ["a ping with array params", { jsonrpc: "2.0", method: "ping", id: 1, params: [] }],
+    ["a ping with another member", { jsonrpc: "2.0", method: "ping", id: 1, extra: "x" }],
+    ["a ping with a null id", { jsonrpc: "2.0", method: "ping", id: null }],
+    [
+      "a ping padded past 256 bytes",
+      JSON.parse(`{"jsonrpc":"2.0","method":"ping","id":"${"x".repeat(300)}"}`),
+    ],
+    ["a tool call", JSON.parse(callStatus)],
+  ])("still refuses %s without a token", async (_what, body) => {
+    for (const path of ["/mcp", "/mcp/"]) {
+      const res = await authed.fetch(`http://localhost${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, path).toBe(401);
+      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    }
+  });
+
+  it("reads no more than 256 bytes of an unauthenticated body, whether its length is declared or not", async () => {
+    const ping = JSON.stringify({ jsonrpc: "2.0", method: "ping", id: 1 });
+    const declared = await rawPost(authed, ping, { "content-length": String(Buffer.byteLength(ping)) });
+    expect(declared.status).toBe(200);
+    const big = JSON.stringify({ jsonrpc: "2.0", method: "ping", id: "x".repeat(100_000) });
+    expect((await rawPost(authed, big, { "content-length": String(big.length) })).status).toBe(401);
+    expect((await rawPost(authed, big)).status).toBe(401);
+  });
+
+  it("refuses a ping that carries a bad token: credentials sent are checked", async () => {
+    const res = await rawPost(authed, JSON.stringify({ jsonrpc: "2.0", method: "ping", id: 1 }), {
+      authorization: "Bearer not-a-token",
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it("serves any Host with a valid token, but refuses a browser Origin that is not allowed", async () => {
+    const authorization = `Bearer ${accessToken()}`;
+    const ok = await rawPost(authed, callStatus, { authorization, host: "abc.runtime.example.internal" });
+    expect(ok.status).toBe(200);
+    const local = await rawPost(authed, callStatus, { authorization, origin: "http://localhost:6274" });
+    expect(local.status).toBe(200);
+    const evil = await rawPost(authed, callStatus, { authorization, origin: "https://evil.example" });
+    expect(evil.status).toBe(403);
+    expect((await evil.json()).error.message).toMatch(/Origin header names "https:\/\/evil.example"/);
+  });
+});
+
+describe("DNS rebinding, authentication off", () => {
+  it.each([
+    ["a foreign Host", { host: "evil.example" }],
+    ["a foreign Host with the port", { host: "evil.example:8000" }],
+    [
+      "a foreign Host and Origin, as a rebinding page sends",
+      { host: "evil.example", origin: "http://evil.example" },
+    ],
+    ["a local Host but a foreign Origin", { host: "localhost:8000", origin: "http://evil.example" }],
+    ["Origin null (a sandboxed page)", { origin: "null" }],
+    ["an Origin that is not a web origin", { origin: "file:///home/user/page.html" }],
+    ["a Host that names a user before the host", { host: "localhost@evil.example" }],
+  ])("refuses %s with 403 and a JSON-RPC error, before running anything", async (_what, headers) => {
+    harness.logger.lines.length = 0;
+    const res = await rawPost(harness, callStatus, { "x-request-id": "dns-1", ...headers });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("x-request-id")).toBe("dns-1");
+    const body = await res.json();
+    expect(body).toMatchObject({ jsonrpc: "2.0", id: null, error: { code: -32000 } });
+    expect(body.error.message).toMatch(/^Forbidden: the (Host|Origin) header .*ALLOWED_HOSTS/);
+    const lines = harness.logger.lines.map((l) => JSON.parse(l));
+    expect(lines.some((l) => l.msg === "request")).toBe(false);
+    expect(lines.some((l) => l.msg === "request refused: host not allowed")).toBe(true);
+  });
+
+  it("refuses a request without a Host header", async () => {
+    const request = new Request("http://localhost/mcp", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: callStatus,
+    });
+    expect(request.headers.get("host")).toBeNull();
+    expect((await harness.app.fetch(request)).status).toBe(403);
+  });
+
+  it("refuses GET and DELETE /mcp from a foreign Host too", async () => {
+    for (const method of ["GET", "DELETE"]) {
+      const res = await harness.fetch("http://localhost/mcp", { method, headers: { host: "evil.example" } });
+      expect(res.status, method).toBe(403);
+    }
+  });
+
+  it.each([
+    ["localhost on any port", { host: "localhost:51234" }],
+    ["127.0.0.1 with a matching Origin", { host: "127.0.0.1:8000", origin: "http://127.0.0.1:8000" }],
+    ["[::1]", { host: "[::1]:8000" }],
+    ["a browser page on another local port", { host: "localhost:8000", origin: "http://localhost:6274" }],
+    ["upper case", { host: "LOCALHOST:8000" }],
+  ])("serves %s", async (_what, headers) => {
+    const res = await rawPost(harness, callStatus, headers);
+    expect(res.status).toBe(200);
+  });
+
+  it("serves the names ALLOWED_HOSTS adds, in Host and Origin, and still refuses others", async () => {
+    const proxied = await startHarness({ ALLOWED_HOSTS: "mcp.example.com" });
+    const res = await rawPost(proxied, callStatus, {
+      host: "mcp.example.com",
+      origin: "https://mcp.example.com",
+    });
+    expect(res.status).toBe(200);
+    expect((await rawPost(proxied, callStatus, { host: "other.example.com" })).status).toBe(403);
+  });
+});
+
+describe("malformed tools/call params: -32602 and one line, whatever the tool", () => {
+  const post = async (params: unknown): Promise<any> => {
+    const res = await rawPost(
+      harness,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 41,
+        method: "tools/call",
+        ...(params === undefined ? {} : { params }),
+      }),
+    );
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.id).toBe(41);
+    expect(body.error.code).toBe(-32602);
+    expect(body.error.message).not.toMatch(/\n/);
+    return body.error.message;
+  };
+
+  it.each([
+    [
+      "arguments that are a list",
+      { name: "get_scp_detail", arguments: [] },
+      /params\.arguments must be an object .*\(got a list\)/,
+    ],
+    [
+      "arguments sent as a string",
+      { name: "get_scp_detail", arguments: '{"policyId":"p-x"}' },
+      /params\.arguments must be an object .*\(got a string\)/,
+    ],
+    [
+      "null arguments",
+      { name: "list_scp_policies", arguments: null },
+      /params\.arguments must be an object .*\(got null\)/,
+    ],
+    ["no tool name", { arguments: {} }, /params\.name is missing: give the name of the tool to call/],
+    [
+      "a tool name that is a number",
+      { name: 5, arguments: {} },
+      /params\.name must be a string.*\(got a number\)/,
+    ],
+    [
+      "no params at all",
+      undefined,
+      /tools\/call needs params \{"name": <tool name>, "arguments": \{\.\.\.\}\} \(got none\)/,
+    ],
+  ])("%s", async (_what, params, message) => {
+    expect(await post(params)).toMatch(message);
+  });
+
+  it("names the member for other malformed params", async () => {
+    expect(await post({ name: "list_scp_policies", arguments: {}, task: { ttl: "soon" } })).toBe(
+      "Invalid params: params.task.ttl: Invalid input: expected number, received string.",
+    );
   });
 });
 

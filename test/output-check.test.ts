@@ -1,21 +1,16 @@
 /**
- * The direct path checks each answer against a schema that writes repeated parts once
- * (checkedOutputSchema), not against the one tools/list advertises (advertisedOutputSchema): Ajv
- * compiles it several times faster. Both must judge every answer alike. Each tool's real answers
- * over the demo organization, and every answer one change away from them (a member removed, a
- * member added, a value of another type, an array item of another type), get the same verdict from
- * both.
+ * An MCP client checks each tool's structuredContent against the output schema tools/list
+ * advertises (the SDK's client does, with Ajv), while the server checks it against the zod schema
+ * that schema is written from. A member the zod schema strips but the advertised schema forbids
+ * would pass the server and be refused by the client: every tool's real answers over the demo
+ * organization must pass the client's check.
  */
 import { describe, expect, it } from "vitest";
-import { advertisedOutputSchema, checkedOutputSchema } from "../src/mcp/define-tool.js";
-import { jsonSchemaValidator } from "../src/mcp/json-schema-validator.js";
 import { TOOLS } from "../src/mcp/tools/index.js";
 import { callTool, connect, startHarness } from "./helpers/harness.js";
 import { DEMO_TOOL_CALLS } from "./helpers/mcp-cases.js";
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** Calls whose answers are the samples: every tool, and other targets and inputs of some. */
+/** Calls whose answers are checked: every tool, and other targets and inputs of some. */
 const SAMPLES: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ...DEMO_TOOL_CALLS,
   ["get_effective_scps", { ouId: "ou-a1b2-dev00000" }],
@@ -33,54 +28,22 @@ const SAMPLES: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ],
 ];
 
-/** Every value one change away from `value`. */
-function* neighbours(value: Json): Generator<Json> {
-  const others: Json[] = [null, 0, 1.5, "x", true, [], {}];
-  for (const other of others) if (JSON.stringify(other) !== JSON.stringify(value)) yield other;
-  if (Array.isArray(value)) {
-    for (const extra of others) yield [...value, extra];
-    for (let i = 0; i < value.length; i++)
-      for (const changed of neighbours(value[i]!)) yield value.map((v, j) => (j === i ? changed : v));
-  } else if (value !== null && typeof value === "object") {
-    yield { ...value, unexpectedMember: 1 };
-    for (const key of Object.keys(value)) {
-      const { [key]: _removed, ...without } = value;
-      yield without;
-      for (const changed of neighbours(value[key]!)) yield { ...value, [key]: changed };
-    }
-  }
-}
-
-describe("the direct path's output check", () => {
-  it("judges each tool's answers, and every answer one change away, as the advertised schema does", async () => {
+describe("tool answers against the advertised output schemas", () => {
+  it("passes the check an MCP client makes, for every tool", async () => {
     const client = await connect(await startHarness());
-    const answers = new Map<string, Json[]>();
+    // Listing the tools makes the SDK client validate each later answer against its outputSchema:
+    // callTool throws when structuredContent does not match.
+    const { tools } = await client.listTools();
+    expect(tools.every((t) => t.outputSchema !== undefined)).toBe(true);
+    const called = new Set<string>();
     for (const [name, args] of SAMPLES) {
-      const { result, data } = await callTool(client, name, args);
+      const { result } = await callTool(client, name, args);
       expect(result.isError, `${name} ${JSON.stringify(args)}`).toBeFalsy();
-      answers.set(name, [...(answers.get(name) ?? []), data as Json]);
+      expect(result.structuredContent, name).toBeDefined();
+      called.add(name);
     }
-    // Every tool has samples, so a tool added later cannot go unchecked.
-    expect([...answers.keys()].sort()).toEqual(TOOLS.map((t) => t.name).sort());
-
-    const validator = jsonSchemaValidator();
-    let compared = 0;
-    for (const tool of TOOLS) {
-      const advertised = validator.getValidator(advertisedOutputSchema(tool.output) as never);
-      const checked = validator.getValidator(checkedOutputSchema(tool.output) as never);
-      for (const answer of answers.get(tool.name) ?? []) {
-        expect(checked(answer).valid, tool.name).toBe(true);
-        for (const near of neighbours(answer)) {
-          const verdict = checked(near).valid;
-          if (verdict !== advertised(near).valid)
-            expect.fail(
-              `${tool.name}: the two schemas disagree (${verdict}) on ${JSON.stringify(near).slice(0, 400)}`,
-            );
-          compared++;
-        }
-      }
-    }
-    // Enough to mean something: thousands of answers, most of them invalid.
-    expect(compared).toBeGreaterThan(5000);
-  }, 120_000);
+    // Every tool is sampled, so a tool added later cannot go unchecked.
+    expect([...called].sort()).toEqual(TOOLS.map((t) => t.name).sort());
+    await client.close();
+  });
 });

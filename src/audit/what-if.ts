@@ -81,7 +81,7 @@ export function blockersInTurn(request: EvaluationRequest, chain: EffectiveChain
   let current = chain;
   const now = new Date();
   for (let round = 1; round <= maxRounds; round++) {
-    const result = evaluate(request, current, { outcomes: false, now });
+    const result = evaluate(request, current, { outcomes: false, caveats: false, now });
     rounds.push({ round, result });
     if (result.decision === "explicitly_denied") {
       current = withoutStatements(

@@ -1,17 +1,19 @@
 /**
- * aws-organizations-mcp-server audit | lint | snapshot: the server's audit code without MCP, for CI.
- * Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or input errors.
+ * aws-organizations-mcp-server audit | lint | review-plan | snapshot: the server's audit code without
+ * MCP, for CI. Exit codes, the same for every command: 0 clean (snapshot: done), 1 findings at or
+ * above --fail-on (audit, lint, review-plan), 2 errors (usage, configuration, input, AWS or file).
  */
-import { readFile, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { demoBaseline, loadBaseline, type LoadedBaseline } from "../audit/baseline-source.js";
 import { computeDrift } from "../audit/drift.js";
 import { lintOrganizationPolicy } from "../audit/lint-policy.js";
 import { createSecretReader, type SecretReader } from "../aws/secrets.js";
-import { ConfigError, errorMessage, UserError } from "../errors.js";
+import { ConfigError, errorMessage, notFound, UserError } from "../errors.js";
 import { createAwsReader } from "../org/aws-reader.js";
+import demoBaselineDocument from "../org/demo/demo-baseline.json" with { type: "json" };
 import { demoSnapshot } from "../org/demo/demo-snapshot.js";
 import { ACCOUNT_ID, OU_ID, POLICY_ID, ROOT_ID } from "../model/ids.js";
 import { OrganizationService } from "../org/service.js";
@@ -42,6 +44,16 @@ import { formatText } from "./format/text.js";
 import { runSnapshotCli, UsageError, type SnapshotCliDeps } from "./snapshot.js";
 import { REVIEW_FORMATTERS, reviewFailing, runReviewPlan } from "./review-plan.js";
 
+/** The folder, under --sarif-dir, of the files SARIF results point at when the user gave none. */
+export const SARIF_ARTIFACT_DIR = "aws-organizations";
+
+/** What a policy id looks like, for the errors that refuse one. */
+const POLICY_ID_HINT =
+  "a policy id looks like p-abcd1234 or p-FullAWSAccess (p- then 8 or more letters, digits or _)";
+
+/** An argument meant as a policy id (p-..., no folder or extension), even a malformed one. */
+const looksLikePolicyId = (arg: string): boolean => /^p-[^/\\.]*$/.test(arg);
+
 export const CLI_USAGE = `Usage: ${SERVER_NAME} <command> [options]
 
 Commands:
@@ -68,7 +80,8 @@ audit:
 
 lint [FILE|POLICY_ID ...]:
   FILE                     a policy document (JSON) or a baseline file (every policy in it is linted)
-  POLICY_ID                p-... of the organization (needs --snapshot, --demo or --aws)
+  POLICY_ID                a policy of the organization (needs --snapshot, --demo or --aws): p- then 8
+                           or more letters, digits or _, e.g. p-abcd1234 or p-FullAWSAccess
   --all                    every policy of the organization
   --type scp|rcp           type of the policy files (default scp)
   --scp-size-limit N       SCP size quota in characters (default ${POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY})
@@ -84,14 +97,21 @@ Output:
   --format text|json|markdown|sarif   (default text)
   --output FILE            write there instead of stdout
   --fail-on SEVERITY       exit 1 when a finding is at least critical|high|medium|low|info; none never (default low)
+  --sarif-dir DIR          with --format sarif: where the files that results point at are written when
+                           they are not files you gave: ${SARIF_ARTIFACT_DIR}/baseline.json (the baseline of a
+                           secret or the demo), ${SARIF_ARTIFACT_DIR}/policies/<id>.json (policies linted by
+                           id). Default: the folder of --output, else the current folder
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, configuration or input error.`;
+Exit codes (every command): 0 clean (snapshot: done), 1 findings at or above --fail-on (audit, lint),
+2 errors: usage, configuration, input (an unknown id, an unreadable file), AWS or file errors.`;
 
 export interface CliDeps {
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
   readTextFile?: (path: string) => Promise<string>;
   writeOutput?: (path: string, text: string) => Promise<void>;
+  /** Writes a file SARIF results point at (creating its folder). */
+  writeArtifact?: (path: string, text: string) => Promise<void>;
   readSecret?: SecretReader;
   createAwsReader?: (options: {
     region?: string;
@@ -115,6 +135,7 @@ const OUTPUT_OPTIONS = {
   format: { type: "string" },
   output: { type: "string", short: "o" },
   "fail-on": { type: "string" },
+  "sarif-dir": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -135,7 +156,15 @@ function parse(
 
 const str = (v: string | boolean | undefined): string | undefined => (typeof v === "string" ? v : undefined);
 
-function outputOptions(values: Values): { format: OutputFormat; output?: string; failOn: FailOn } {
+interface OutputOptions {
+  format: OutputFormat;
+  output?: string;
+  failOn: FailOn;
+  /** Where generated SARIF artifacts go. */
+  sarifDir: string;
+}
+
+function outputOptions(values: Values): OutputOptions {
   const format = str(values.format) ?? "text";
   if (!(OUTPUT_FORMATS as readonly string[]).includes(format))
     throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(", ")}, not "${format}"`);
@@ -143,8 +172,19 @@ function outputOptions(values: Values): { format: OutputFormat; output?: string;
   if (failOn !== "none" && !isSeverity(failOn))
     throw new UsageError(`--fail-on must be critical, high, medium, low, info or none, not "${failOn}"`);
   const output = str(values.output);
-  return { format: format as OutputFormat, failOn, ...(output ? { output } : {}) };
+  const sarifDir = str(values["sarif-dir"]);
+  if (sarifDir !== undefined && format !== "sarif")
+    throw new UsageError("--sarif-dir applies only with --format sarif");
+  return {
+    format: format as OutputFormat,
+    failOn,
+    ...(output ? { output } : {}),
+    sarifDir: sarifDir ?? (output ? dirname(output) : "."),
+  };
 }
+
+/** A path under --sarif-dir, written relative to the current folder as SARIF URIs are. */
+const artifactPath = (sarifDir: string, ...parts: string[]): string => join(sarifDir, ...parts);
 
 function positiveInt(values: Values, name: string): number | undefined {
   const v = str(values[name]);
@@ -154,11 +194,20 @@ function positiveInt(values: Values, name: string): number | undefined {
   return n;
 }
 
+interface OpenedOrganization {
+  org: OrganizationService;
+  /** For reports: "snapshot org.json (o-..., captured ...)". */
+  label: string;
+  /** For errors: "the demo organization", "snapshot org.json", "the AWS organization". */
+  name: string;
+  demo: boolean;
+}
+
 async function openOrganization(
   values: Values,
   deps: CliDeps,
   readText: (p: string) => Promise<string>,
-): Promise<{ org: OrganizationService; label: string; demo: boolean } | undefined> {
+): Promise<OpenedOrganization | undefined> {
   const snapshot = str(values.snapshot);
   const chosen = [snapshot !== undefined, values.demo === true, values.aws === true].filter(Boolean).length;
   if (chosen > 1) throw new UsageError("give only one of --snapshot FILE, --demo and --aws");
@@ -174,6 +223,7 @@ async function openOrganization(
   }
   let reader: OrganizationReader;
   let label: string;
+  let name: string;
   if (snapshot !== undefined) {
     // loadSnapshotFile reads from disk; a custom reader (tests) goes through the same validation.
     const snap = deps.readTextFile
@@ -199,9 +249,11 @@ async function openOrganization(
       : await loadSnapshotFile(snapshot);
     reader = createSnapshotReader(snap, "snapshot");
     label = `snapshot ${snapshot} (${snap.organization.id}, captured ${snap.capturedAt})`;
+    name = `snapshot ${snapshot}`;
   } else if (values.demo === true) {
     reader = createSnapshotReader(demoSnapshot(), "demo");
     label = "the bundled demo organization";
+    name = "the demo organization";
   } else {
     const region = str(values.region);
     const roleArn = str(values["role-arn"]);
@@ -213,8 +265,9 @@ async function openOrganization(
     };
     reader = deps.createAwsReader?.(options) ?? createAwsReader({ cacheTtlSeconds: 3600, ...options });
     label = `the AWS organization${roleArn ? ` (via ${roleArn})` : ""}`;
+    name = "the AWS organization";
   }
-  return { org: new OrganizationService(reader, allowed), label, demo: values.demo === true };
+  return { org: new OrganizationService(reader, allowed), label, name, demo: values.demo === true };
 }
 
 async function runAudit(argv: readonly string[], deps: CliDeps, readText: (p: string) => Promise<string>) {
@@ -267,12 +320,16 @@ async function runAudit(argv: readonly string[], deps: CliDeps, readText: (p: st
     };
   } else if (secret !== undefined) {
     const region = str(values["baseline-region"]);
+    const readSecret = deps.readSecret ?? createSecretReader(region);
     loaded = await loadBaseline(
       { source: "secretsmanager", secretId: secret, ...(region ? { region } : {}) },
-      { readSecret: deps.readSecret ?? createSecretReader(region) },
+      // The secret's text is kept: SARIF results point at lines of it, written to a file.
+      { readSecret: async (id, r) => (text = await readSecret(id, r)) },
     );
-  } else if (opened.demo) loaded = demoBaseline();
-  else throw new UsageError("audit needs a baseline: --baseline FILE or --baseline-secret ID");
+  } else if (opened.demo) {
+    loaded = demoBaseline();
+    text = `${JSON.stringify(demoBaselineDocument, null, 2)}\n`;
+  } else throw new UsageError("audit needs a baseline: --baseline FILE or --baseline-secret ID");
 
   const policy = str(values.policy);
   const report = await computeDrift(opened.org, {
@@ -284,7 +341,9 @@ async function runAudit(argv: readonly string[], deps: CliDeps, readText: (p: st
     command: "audit",
     baseline: {
       origin: loaded.origin,
-      ...(file !== undefined ? { file } : {}),
+      // SARIF results point at the baseline file, or at a copy of the secret's or the demo's document.
+      file: file ?? artifactPath(out.sarifDir, SARIF_ARTIFACT_DIR, "baseline.json"),
+      generated: file === undefined,
       ...(text !== undefined ? { text } : {}),
     },
     organization: opened.label,
@@ -400,8 +459,8 @@ async function runLint(argv: readonly string[], deps: CliDeps, readText: (p: str
   const ids = positionals.filter((p) => POLICY_ID.test(p));
   const files = positionals.filter((p) => !POLICY_ID.test(p));
   if (!ids.length && !files.length && !values.all)
-    throw new UsageError("lint needs policy files, policy ids (p-…) or --all");
-  const opened = ids.length || values.all ? await openOrganization(values, deps, readText) : undefined;
+    throw new UsageError(`lint needs policy files, policy ids or --all (${POLICY_ID_HINT})`);
+  const opened = await openOrganization(values, deps, readText);
   if ((ids.length || values.all) && !opened)
     throw new UsageError(
       "linting policy ids (or --all) needs the organization: --snapshot FILE, --demo or --aws",
@@ -412,12 +471,16 @@ async function runLint(argv: readonly string[], deps: CliDeps, readText: (p: str
       try {
         return { path, text: await readText(path) };
       } catch (error) {
+        // p-nope is no file: it was meant as a policy id, and is not one of this organization.
+        if (looksLikePolicyId(path)) throw noSuchPolicy(path, opened);
         throw new ConfigError(`Cannot read ${path}: ${errorMessage(error)}`);
       }
     }),
   );
   const data = await prepareLint(texts.map((t) => t.text));
-  const items: LintItem[] = texts.flatMap((t) => lintFileItems(t.path, t.text, type, data, limits));
+  const items: LintItem[] = texts.flatMap((t) =>
+    lintFileItems(t.path, t.text, type, data, limits).map((item) => ({ ...item, text: t.text })),
+  );
   if (opened) {
     const policyIds = [...ids];
     if (values.all) {
@@ -425,17 +488,44 @@ async function runLint(argv: readonly string[], deps: CliDeps, readText: (p: str
         for (const row of await opened.org.listVisiblePolicies(t)) policyIds.push(row.summary.id);
       }
     }
-    for (const id of [...new Set(policyIds)]) {
-      const report = await lintOrganizationPolicy(opened.org, id, limits);
-      items.push({
-        source: { kind: "policy", id },
-        ...(report.policy ? { name: report.policy.name } : {}),
-        result: report.result,
-      });
-    }
+    for (const id of [...new Set(policyIds)]) items.push(await lintPolicyById(opened, id, limits, out));
   }
   const output: CliOutput = { command: "lint", items };
   return { result: output, ...out };
+}
+
+/** The error for a policy id the organization does not have (or an argument that is neither file nor id). */
+function noSuchPolicy(id: string, opened: OpenedOrganization | undefined): Error {
+  if (!opened)
+    return new UsageError(
+      `${id} is no file, and linting a policy by id needs the organization: --snapshot FILE, --demo or --aws (${POLICY_ID_HINT})`,
+    );
+  return notFound(`no policy ${id} in ${opened.name}: ${POLICY_ID_HINT}; --all lints every policy it has`);
+}
+
+/** One organization policy's lint item, with its document for SARIF regions. */
+async function lintPolicyById(
+  opened: OpenedOrganization,
+  id: string,
+  limits: Partial<LintLimits>,
+  out: OutputOptions,
+): Promise<LintItem> {
+  let report;
+  try {
+    report = await lintOrganizationPolicy(opened.org, id, limits);
+  } catch (error) {
+    if (error instanceof UserError && error.code === "not_found") throw noSuchPolicy(id, opened);
+    throw error;
+  }
+  // Read after the lint, which read it already (and checked the scope): no further AWS call.
+  const policy = await opened.org.reader.describePolicy(id);
+  return {
+    source: { kind: "policy", id },
+    ...(report.policy ? { name: report.policy.name } : {}),
+    result: report.result,
+    text: policy.content,
+    artifact: artifactPath(out.sarifDir, SARIF_ARTIFACT_DIR, "policies", `${id}.json`),
+  };
 }
 
 const FORMATTERS: Record<OutputFormat, (o: CliOutput) => string> = {
@@ -444,6 +534,38 @@ const FORMATTERS: Record<OutputFormat, (o: CliOutput) => string> = {
   markdown: formatMarkdown,
   sarif: formatSarif,
 };
+
+/**
+ * Writes the files SARIF results point at that the user did not give (GitHub code scanning needs a
+ * physical location for every result): the baseline read from a secret or the demo's, and the
+ * documents of organization policies linted by id. Returns their paths.
+ */
+async function writeSarifArtifacts(result: CliOutput, deps: CliDeps): Promise<string[]> {
+  const files = new Map<string, string>();
+  if (result.command === "audit") {
+    if (result.baseline.generated && result.baseline.text !== undefined)
+      files.set(result.baseline.file, result.baseline.text);
+  } else {
+    for (const item of result.items)
+      if (item.artifact !== undefined && item.text !== undefined) files.set(item.artifact, item.text);
+  }
+  const write =
+    deps.writeArtifact ??
+    (async (path: string, text: string) => {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, text, "utf8");
+    });
+  for (const [path, text] of files) {
+    try {
+      await write(path, text);
+    } catch (error) {
+      throw new ConfigError(
+        `Cannot write ${path}, a file the SARIF results point at: ${errorMessage(error)}`,
+      );
+    }
+  }
+  return [...files.keys()];
+}
 
 /** Runs a command line and returns the exit code. */
 export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promise<number> {
@@ -475,6 +597,11 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
       return 0;
     }
     const text = FORMATTERS[run.format](run.result);
+    if (run.format === "sarif") {
+      const written = await writeSarifArtifacts(run.result, deps);
+      if (written.length)
+        stderr(`${command}: SARIF results point into ${written.join(", ")} (written for code scanning)\n`);
+    }
     if (run.output !== undefined) {
       try {
         await (deps.writeOutput ?? ((p: string, t: string) => writeFile(p, t, "utf8")))(run.output, text);

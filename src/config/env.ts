@@ -28,9 +28,36 @@ const positiveNumber = z
   .transform((v) => Number(v))
   .pipe(z.number().positive());
 
+/**
+ * A host name as a Host or Origin header carries it, without a port: `mcp.example.com`, `10.0.0.5`,
+ * `[fd00::1]`. Lower-cased, as the URL parser leaves it, so it compares with what requests send.
+ */
+const hostName = z.string().transform((v, ctx) => {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(`http://${v}`);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || parsed.host !== v.toLowerCase() || parsed.port !== "") {
+    ctx.addIssue({
+      code: "custom",
+      message: `${JSON.stringify(v)} is not a host name: give names like mcp.example.com or 10.0.0.5 (IPv6 in brackets), without scheme, port or path`,
+    });
+    return z.NEVER;
+  }
+  return parsed.hostname;
+});
+
 export const envSchema = z.object({
   PORT: int.pipe(z.number().min(1).max(65_535)).default(8000),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Loopback unless asked: the image sets 0.0.0.0, which AgentCore Runtime needs. */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /**
+   * Host names, besides localhost, 127.0.0.1 and [::1], that requests may name in Host (checked when
+   * authentication is off) and in Origin (always): the DNS-rebinding guard (src/http/host-guard.ts).
+   */
+  ALLOWED_HOSTS: list.pipe(z.array(hostName)).optional(),
   /** Largest accepted POST /mcp body; larger bodies get 413. */
   MAX_REQUEST_BODY_BYTES: int.pipe(z.number().min(1024)).default(16 * 1024 * 1024),
   /** Largest request head (request line and headers); larger ones get 431 from Node before any handler runs. */
@@ -70,6 +97,15 @@ export const envSchema = z.object({
   ORG_API_RATE_PER_SECOND: positiveNumber.optional(),
   ORG_API_BURST: int.pipe(z.number().min(1)).optional(),
   ORG_API_MAX_CONCURRENCY: int.pipe(z.number().min(1).max(64)).optional(),
+  // The shared organization snapshot store (local use; the runtime configuration's
+  // organization.snapshotStore in production), and the S3 endpoint the SDK reads itself: with a
+  // custom endpoint the S3 client addresses buckets by path (s3rver, other S3-compatible servers).
+  ORG_SNAPSHOT_STORE_URI: z.string().min(1).optional(),
+  ORG_SNAPSHOT_STORE_MAX_AGE_SECONDS: int.optional(),
+  ORG_SNAPSHOT_STORE_ORGANIZATION_ID: z.string().min(1).optional(),
+  AWS_ENDPOINT_URL_S3: z.string().min(1).optional(),
+  /** No tool call runs longer: a call whose data is not ready answers what is done and what is left. */
+  TOOL_DEADLINE_SECONDS: positiveNumber.pipe(z.number().min(1).max(3600)).default(50),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).optional(),
 });
 

@@ -108,6 +108,7 @@ export function configFromEnv(env: Env): Record<string, unknown> {
         ...(env.ORG_REGION ? { region: env.ORG_REGION } : {}),
         ...(env.ORG_ROLE_ARN ? { roleArn: env.ORG_ROLE_ARN } : {}),
         ...(env.ORG_ROLE_EXTERNAL_ID ? { externalId: env.ORG_ROLE_EXTERNAL_ID } : {}),
+        ...(env.ORG_SNAPSHOT_STORE_URI ? { snapshotStore: snapshotStoreFromEnv(env) } : {}),
       };
     else doc.organization = { source };
   }
@@ -127,4 +128,17 @@ export function configFromEnv(env: Env): Record<string, unknown> {
   if (env.CACHE_TTL_SECONDS !== undefined) doc.cacheTtlSeconds = env.CACHE_TTL_SECONDS;
   if (env.LOG_LEVEL) doc.logLevel = env.LOG_LEVEL;
   return doc;
+}
+
+/** organization.snapshotStore from ORG_SNAPSHOT_STORE_* (validated with the document). */
+function snapshotStoreFromEnv(env: Env): Record<string, unknown> {
+  return {
+    uri: env.ORG_SNAPSHOT_STORE_URI,
+    ...(env.ORG_SNAPSHOT_STORE_MAX_AGE_SECONDS !== undefined
+      ? { maxAgeSeconds: env.ORG_SNAPSHOT_STORE_MAX_AGE_SECONDS }
+      : {}),
+    ...(env.ORG_SNAPSHOT_STORE_ORGANIZATION_ID
+      ? { organizationId: env.ORG_SNAPSHOT_STORE_ORGANIZATION_ID }
+      : {}),
+  };
 }

@@ -1,6 +1,29 @@
 /** The runtime configuration document: one zod schema, parsed once at start-up. */
 import { z } from "zod";
-import { AWS_REGION_SOURCE, awsRegionSchema, ouOrRootIdSchema } from "../model/ids.js";
+import { AWS_REGION_SOURCE, ORGANIZATION_ID, awsRegionSchema, ouOrRootIdSchema } from "../model/ids.js";
+import { parseStoreUri } from "../org/store/location.js";
+
+/** The shared organization snapshot store on S3 (docs/architecture.md, "The shared snapshot store"). */
+export const snapshotStoreSchema = z
+  .object({
+    uri: z.string().superRefine((uri, ctx) => {
+      const parsed = parseStoreUri(uri);
+      if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+    }),
+    /** Older than this, a snapshot is still answered from at once, and refreshed in the background. */
+    maxAgeSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400)
+      .default(900),
+    /** The organization's id names the object; without it, each session asks DescribeOrganization once. */
+    organizationId: z
+      .string()
+      .regex(ORGANIZATION_ID, "expected an organization id such as o-abcdefghij")
+      .optional(),
+  })
+  .strict();
 
 export const organizationSourceSchema = z.discriminatedUnion("source", [
   z.object({ source: z.literal("demo") }).strict(),
@@ -19,6 +42,7 @@ export const organizationSourceSchema = z.discriminatedUnion("source", [
         )
         .optional(),
       externalId: z.string().min(2).max(1224).optional(),
+      snapshotStore: snapshotStoreSchema.optional(),
     })
     .strict(),
 ]);
@@ -48,7 +72,7 @@ export const activitySourceSchema = z
         /** The organization id in the keys of an organization trail (AWSLogs/o-.../<account>/); default: the organization's. */
         organizationId: z
           .string()
-          .regex(/^o-[a-z0-9]{10,32}$/, "expected an organization id (o-...)")
+          .regex(ORGANIZATION_ID, "expected an organization id (o-...)")
           .optional(),
         /** The regions whose logs are read; default: those the bucket holds for each account (one listing). */
         regions: z.array(awsRegionSchema).min(1).max(40).optional(),
@@ -132,3 +156,4 @@ export type OrganizationSource = RuntimeConfig["organization"];
 export type BaselineSource = z.infer<typeof baselineSourceSchema>;
 export type AuthConfig = RuntimeConfig["auth"];
 export type ActivitySourceConfig = z.infer<typeof activitySourceSchema>;
+export type SnapshotStoreConfig = z.infer<typeof snapshotStoreSchema>;

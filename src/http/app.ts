@@ -1,23 +1,26 @@
 /**
- * The Hono app: POST /mcp (MCP Streamable HTTP, stateless, JSON responses), GET /healthz.
- * A tools/call the direct path can take (src/mcp/direct-call.ts) is answered without the SDK;
- * everything else gets a new SDK transport per request, because the SDK refuses to reuse a stateless
- * transport, and an McpServer from a pool, serving one request at a time.
+ * The Hono app: POST /mcp (MCP Streamable HTTP, stateless, JSON responses; /mcp/ alike), GET
+ * /healthz and GET /ping. Every MCP request gets a new McpServer and a new SDK transport, as the
+ * SDK's stateless examples do: the SDK answers every MCP message, its checks and errors included.
  */
 import { randomUUID } from "node:crypto";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { isJsonContentType } from "@modelcontextprotocol/sdk/shared/mediaType.js";
-import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode, StatusCode } from "hono/utils/http-status";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../logging/logger.js";
-import { answerDirectCall, directCallOf } from "../mcp/direct-call.js";
-import { McpServerPool } from "../mcp/server.js";
+import { connectForRequest, createMcpServer } from "../mcp/server.js";
 import type { RuntimeState } from "../runtime.js";
 import { bearerAuth, type AuthVariables, type TokenVerifier } from "./auth.js";
-import { healthResponse } from "./health.js";
-import { describeMessages, describeOutcome, jsonRpcError } from "./json-rpc.js";
+import { healthResponse, pingResponse } from "./health.js";
+import { hostGuard } from "./host-guard.js";
+import {
+  describeMessages,
+  describeOutcome,
+  isBarePing,
+  jsonRpcError,
+  withoutNullParams,
+} from "./json-rpc.js";
 
 export interface AppOptions {
   runtime: RuntimeState;
@@ -25,36 +28,47 @@ export interface AppOptions {
   maxBodyBytes: number;
   /** Read at request time: auth is known only once the runtime configuration has loaded. */
   verifier: () => TokenVerifier | undefined;
-  /** Answer plain tools/call requests without the SDK (default true; tests compare both paths). */
-  directToolCalls?: boolean;
+  /** Host names, besides the local ones, requests may name in Host and Origin (ALLOWED_HOSTS). */
+  allowedHosts?: readonly string[];
 }
 
 type Env = { Variables: AuthVariables & { requestId: string } };
 
 export function createApp(options: AppOptions): Hono<Env> {
   const { runtime, logger } = options;
-  const app = new Hono<Env>();
-  const servers = new McpServerPool();
-  const direct = options.directToolCalls ?? true;
+  // Not strict: /mcp/ is /mcp (AgentCore's health probe may add the slash).
+  const app = new Hono<Env>({ strict: false });
 
+  // Probes and health checks: unauthenticated, open to any Host, and saying nothing but the status.
   app.get("/healthz", (c) => {
     const { status, body } = healthResponse(runtime);
     return c.json(body, status);
   });
+  app.get("/ping", (c) => {
+    const { status, body } = pingResponse(runtime);
+    return c.json(body, status);
+  });
 
+  // DNS rebinding: every request to the MCP endpoint, before anything else reads it.
+  const guard = hostGuard({
+    allowedHosts: options.allowedHosts ?? [],
+    checkHost: () => options.verifier() === undefined,
+    logger,
+  });
   const notAllowed = (c: { json: (b: unknown, s: 405, h: Record<string, string>) => Response }): Response =>
     c.json(
       jsonRpcError(-32000, "Method not allowed: this server is stateless; send MCP messages with POST /mcp."),
       405,
       { Allow: "POST" },
     );
-  app.get("/mcp", (c) => notAllowed(c));
-  app.delete("/mcp", (c) => notAllowed(c));
+  app.get("/mcp", requestIdentity(), guard, (c) => notAllowed(c));
+  app.delete("/mcp", requestIdentity(), guard, (c) => notAllowed(c));
 
   app.post(
     "/mcp",
     requestIdentity(),
     startedGate(runtime),
+    guard,
     lazyAuth(options),
     limitBody(options.maxBodyBytes),
     async (c) => {
@@ -65,15 +79,14 @@ export function createApp(options: AppOptions): Hono<Env> {
         c.req.header("mcp-session-id") ?? c.req.header("x-amzn-bedrock-agentcore-runtime-session-id");
       let methods: string[] = [];
       let tools: string[] = [];
-      let via: "direct" | "sdk" | undefined;
+      // Pings are health probes (AgentCore's every few seconds): debug, not info.
       const log = (status: number, outcome: string): void =>
-        logger.info("request", {
+        logger[methods.length === 1 && methods[0] === "ping" ? "debug" : "info"]("request", {
           requestId,
           ...(sessionId ? { sessionId: sessionId.slice(0, 128) } : {}),
           ...(caller ? { clientId: caller.clientId } : {}),
           method: methods.join(",") || null,
           tool: tools.join(",") || null,
-          ...(via ? { via } : {}),
           status,
           outcome,
           durationMs: Math.round((performance.now() - started) * 10) / 10,
@@ -81,7 +94,7 @@ export function createApp(options: AppOptions): Hono<Env> {
 
       let parsedBody: unknown;
       try {
-        parsedBody = JSON.parse(await c.req.text());
+        parsedBody = withoutNullParams(JSON.parse(await c.req.text()));
       } catch {
         log(400, "parse_error");
         return c.json(jsonRpcError(-32700, "Parse error: the request body is not valid JSON."), 400);
@@ -105,25 +118,16 @@ export function createApp(options: AppOptions): Hono<Env> {
         log(503, "not_ready");
         return c.json(jsonRpcError(-32000, "The server is starting: retry in a few seconds."), 503);
       }
-      const call = direct ? directCallOf(parsedBody) : undefined;
-      if (call && sdkWouldAccept(c.req.raw.headers)) {
-        const answer = await answerDirectCall(call, { org, runtime, logger, requestId });
-        if (answer) {
-          via = "direct";
-          log(200, answer.isError ? "tool_error" : "ok");
-          // As bytes: encoded once here, rather than measured and then encoded again by node-server.
-          return c.body(Buffer.from(answer.body), 200, { "content-type": "application/json" });
-        }
-      }
-
-      via = "sdk";
-      const pooled = servers.acquire({ org, runtime, logger, requestId });
-      const { server } = pooled;
+      // A caller that gave a progress token and reads event streams gets its progress as it happens:
+      // an SSE answer from the SDK transport (src/org/answer-deadline.ts sends the notifications).
+      const streamProgress =
+        wantsProgress(parsedBody) && (c.req.header("accept") ?? "").includes("text/event-stream");
+      const server = createMcpServer({ org, runtime, logger, requestId });
       // No sessionIdGenerator: stateless. A platform-supplied Mcp-Session-Id is accepted and ignored.
-      const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
-      let closedCleanly = false;
+      const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: !streamProgress });
+      let streaming = false;
       try {
-        await server.connect(transport);
+        await connectForRequest(server, transport);
         const response = await transport.handleRequest(withJsonAccept(c.req.raw), {
           parsedBody,
           ...(caller
@@ -137,9 +141,22 @@ export function createApp(options: AppOptions): Hono<Env> {
               }
             : {}),
         });
+        if (
+          streamProgress &&
+          response.body &&
+          response.headers.get("content-type")?.includes("text/event-stream")
+        ) {
+          // The server is closed when the stream ends, not now.
+          streaming = true;
+          log(response.status, "stream");
+          const headers: Record<string, string> = {};
+          response.headers.forEach((value, name) => (headers[name] = value));
+          const body = response.body.pipeThrough(new TransformStream({ flush: () => void closeServer() }));
+          return c.body(body, response.status as ContentfulStatusCode, headers);
+        }
         const text = response.body ? await response.text() : "";
         log(response.status, text ? describeOutcome(text) : response.status === 202 ? "accepted" : "empty");
-        // Through c.body, so the headers set earlier (x-request-id) go out too, as on the direct path.
+        // Through c.body, so the headers set earlier (x-request-id) go out too.
         const headers: Record<string, string> = {};
         response.headers.forEach((value, name) => {
           headers[name] = value;
@@ -148,18 +165,15 @@ export function createApp(options: AppOptions): Hono<Env> {
           ? c.body(text, response.status as ContentfulStatusCode, headers)
           : c.body(null, response.status as StatusCode, headers);
       } finally {
-        // Closing the server closes its transport and leaves it ready to connect to the next one.
-        closedCleanly = await server.close().then(
-          () => true,
-          (error: unknown) => {
-            logger.warn("MCP server did not close cleanly; not reused", {
-              requestId,
-              error: error instanceof Error ? error.message : String(error),
-            });
-            return false;
-          },
+        if (!streaming) await closeServer();
+      }
+      async function closeServer(): Promise<void> {
+        await server.close().catch((error: unknown) =>
+          logger.warn("MCP server did not close cleanly", {
+            requestId,
+            error: error instanceof Error ? error.message : String(error),
+          }),
         );
-        if (closedCleanly && !server.isConnected()) servers.release(pooled);
       }
     },
   );
@@ -188,7 +202,7 @@ function requestIdentity(): MiddlewareHandler<Env> {
 /**
  * Hono's bodyLimit, but a request that declares its length is judged by the header alone. Hono's
  * asks for the body as a Web stream first, which costs @hono/node-server a ReadableStream per
- * request (about 8 % of a warm tools/call) and defeats its direct read of the body.
+ * request and defeats its direct read of the body.
  */
 function limitBody(maxBytes: number): MiddlewareHandler<Env> {
   const tooLarge = (c: Context<Env>): Response =>
@@ -221,26 +235,76 @@ function startedGate(runtime: RuntimeState): MiddlewareHandler<Env> {
   };
 }
 
+/**
+ * The bearer token, when authentication is on, except for one request: a lone JSON-RPC `ping`
+ * without credentials, which is how AgentCore Runtime probes an MCP container; a 401 there marks
+ * the runtime unhealthy. Only a ping exactly (`jsonrpc`, `id`, `method` and nothing else, in a
+ * small body) passes: a batch, another method, a notification or a ping carrying anything more
+ * needs a token like any request.
+ */
 function lazyAuth(options: AppOptions): MiddlewareHandler<Env> {
   let current: { verifier: TokenVerifier; handler: MiddlewareHandler } | undefined;
   return async (c, next) => {
     const verifier = options.verifier();
     if (!verifier) return next();
+    if (c.req.header("authorization") === undefined && (await isProbe(c))) return next();
     if (current?.verifier !== verifier) current = { verifier, handler: bearerAuth(verifier, options.logger) };
     return current.handler(c, next);
   };
 }
 
+/** A ping is under 100 bytes: no more than this is read before the token is checked. */
+const MAX_PROBE_BYTES = 256;
+
+async function isProbe(c: Context<Env>): Promise<boolean> {
+  const text = await smallBody(c, MAX_PROBE_BYTES);
+  if (text === undefined) return false;
+  try {
+    return isBarePing(JSON.parse(text));
+  } catch {
+    return false;
+  }
+}
+
+/** The body as text when it is at most `max` bytes; undefined, after reading no more, when larger. */
+async function smallBody(c: Context<Env>, max: number): Promise<string | undefined> {
+  const declared = c.req.header("content-length");
+  if (declared !== undefined) {
+    // Node has read no more than the declared length; Hono keeps the text for the handler.
+    return Number(declared) <= max ? c.req.text() : undefined;
+  }
+  // Chunked: read a copy up to the limit, leaving the body itself to the handler.
+  const reader = c.req.raw.clone().body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks).toString("utf8");
+    size += value.byteLength;
+    if (size > max) {
+      // Not awaited: a copy's cancel settles only once the body itself is cancelled or read.
+      reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+}
+
 /**
  * The SDK insists on `Accept: application/json, text/event-stream`, but several real clients send
- * only application/json. Every answer here is JSON, so a client that accepts JSON is served.
+ * only application/json. Every answer here is JSON, so a client that accepts JSON is served; a
+ * request without Content-Type is read as JSON (it has been parsed as such).
  */
 function withJsonAccept(request: Request): Request {
   const accept = request.headers.get("accept") ?? "";
-  if (accept.includes("text/event-stream") && accept.includes("application/json")) return request;
-  if (!acceptsJson(accept)) return request;
+  const type = request.headers.get("content-type");
+  const acceptOk = accept.includes("text/event-stream") && accept.includes("application/json");
+  // The body has already been parsed as JSON: a missing Content-Type (a bare health probe) is JSON.
+  if ((acceptOk || !acceptsJson(accept)) && type !== null) return request;
   const headers = new Headers(request.headers);
-  headers.set("accept", "application/json, text/event-stream");
+  if (!acceptOk && acceptsJson(accept)) headers.set("accept", "application/json, text/event-stream");
+  if (type === null) headers.set("content-type", "application/json");
   return new Request(request.url, { method: request.method, headers });
 }
 
@@ -248,15 +312,12 @@ function acceptsJson(accept: string): boolean {
   return accept === "" || accept.includes("application/json") || accept.includes("*/*");
 }
 
-/**
- * The header checks the SDK transport makes on a POST (after withJsonAccept): a request failing one
- * goes to the SDK, which refuses it with its own status and message.
- */
-function sdkWouldAccept(headers: Headers): boolean {
-  const version = headers.get("mcp-protocol-version");
+/** A tools/call whose caller asked for progress notifications (params._meta.progressToken). */
+function wantsProgress(body: unknown): boolean {
+  const params = (body as { method?: unknown; params?: { _meta?: { progressToken?: unknown } } } | null)
+    ?.params;
   return (
-    acceptsJson(headers.get("accept") ?? "") &&
-    isJsonContentType(headers.get("content-type")) &&
-    (version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+    (body as { method?: unknown } | null)?.method === "tools/call" &&
+    params?._meta?.progressToken !== undefined
   );
 }

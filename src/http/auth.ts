@@ -37,6 +37,7 @@ import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import type { AuthConfig } from "../config/schema.js";
 import { ConfigError, UserError, errorMessage } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
+import { jsonRpcError } from "./json-rpc.js";
 
 /** The authenticated caller, available to handlers as `c.get("caller")`. */
 export interface VerifiedCaller {
@@ -399,13 +400,6 @@ function challenge(reason: AuthFailureReason): string {
   // RFC 6750 section 3.1: a request without credentials gets no error code.
   if (reason === "missing_token") return `Bearer realm="${REALM}"`;
   return `Bearer realm="${REALM}", error="invalid_token", error_description="${REASONS[reason].description}"`;
-}
-
-function jsonRpcError(
-  code: number,
-  message: string,
-): { jsonrpc: "2.0"; id: null; error: { code: number; message: string } } {
-  return { jsonrpc: "2.0", id: null, error: { code, message } };
 }
 
 /**

@@ -1,26 +1,31 @@
-import { describeOrigin } from "../config/load.js";
+/**
+ * The unauthenticated health answers. They say whether the server serves, nothing more: where the
+ * configuration came from, whether authentication is on and the data's age are in
+ * get_server_status, behind authentication.
+ */
 import type { RuntimeState } from "../runtime.js";
 
-export function healthResponse(runtime: RuntimeState): { status: 200 | 503; body: Record<string, unknown> } {
-  if (!runtime.ready || !runtime.config || !runtime.org) {
-    return { status: 503, body: { status: "starting", version: runtime.version } };
-  }
-  const stats = runtime.org.reader.stats();
-  const dataAgeSeconds = stats.dataAsOf
-    ? Math.max(0, Math.round((Date.now() - Date.parse(stats.dataAsOf)) / 1000))
-    : null;
-  return {
-    status: 200,
-    body: {
-      status: "ok",
-      version: runtime.version,
-      organizationSource: runtime.org.reader.kind,
-      configOrigin: describeOrigin(runtime.config.origin),
-      configLoadedAt: runtime.config.loadedAt.toISOString(),
-      dataAsOf: stats.dataAsOf,
-      dataAgeSeconds,
-      authEnabled: runtime.config.config.auth.enabled,
-      uptimeSeconds: Math.round((Date.now() - runtime.startedAt.getTime()) / 1000),
-    },
-  };
+/** GET /healthz: 200 once start-up has finished, 503 before. */
+export function healthResponse(runtime: RuntimeState): { status: 200 | 503; body: { status: string } } {
+  return runtime.ready
+    ? { status: 200, body: { status: "ok" } }
+    : { status: 503, body: { status: "starting" } };
+}
+
+/**
+ * GET /ping, the shape of AgentCore Runtime's HTTP contract: `Healthy` once start-up has finished,
+ * and `time_of_last_update`, the Unix second the status last changed. The platform's idle reaper
+ * reads that time (aws/bedrock-agentcore-sdk-python#471), so it must not be the time of the ping.
+ */
+export function pingResponse(runtime: RuntimeState): {
+  status: 200 | 503;
+  body: { status: "Healthy" | "Unhealthy"; time_of_last_update: number };
+} {
+  const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
+  return runtime.ready
+    ? {
+        status: 200,
+        body: { status: "Healthy", time_of_last_update: seconds(runtime.readyAt ?? runtime.startedAt) },
+      }
+    : { status: 503, body: { status: "Unhealthy", time_of_last_update: seconds(runtime.startedAt) } };
 }

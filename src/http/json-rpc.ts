@@ -1,4 +1,4 @@
-/** JSON-RPC error bodies for answers the HTTP layer gives before the MCP server is involved. */
+/** JSON-RPC error bodies for the answers the HTTP layer gives itself (the one helper for them). */
 export interface JsonRpcErrorBody {
   jsonrpc: "2.0";
   id: null;
@@ -7,6 +7,36 @@ export interface JsonRpcErrorBody {
 
 export function jsonRpcError(code: number, message: string): JsonRpcErrorBody {
   return { jsonrpc: "2.0", id: null, error: { code, message } };
+}
+
+/**
+ * A lone JSON-RPC ping request and nothing else: exactly `jsonrpc` "2.0", an `id` (a string or an
+ * integer) and `method` "ping". What AgentCore Runtime's health probe sends.
+ */
+export function isBarePing(body: unknown): boolean {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return false;
+  const { jsonrpc, id, method, ...rest } = body as Record<string, unknown>;
+  // `params` may be present when it carries nothing: `{}`, or `null` as in the probe reported in
+  // neo4j/mcp issue 173 (JSON-RPC allows only an object there, so withoutNullParams drops it).
+  const { params, ...other } = rest;
+  const emptyParams =
+    params === undefined ||
+    params === null ||
+    (typeof params === "object" && !Array.isArray(params) && Object.keys(params).length === 0);
+  return (
+    Object.keys(other).length === 0 &&
+    emptyParams &&
+    jsonrpc === "2.0" &&
+    method === "ping" &&
+    (typeof id === "string" || Number.isSafeInteger(id))
+  );
+}
+
+/** A bare ping with `"params": null` as the SDK accepts it: without the member. */
+export function withoutNullParams(body: unknown): unknown {
+  if (!isBarePing(body)) return body;
+  const { params, ...rest } = body as Record<string, unknown>;
+  return params === null ? rest : body;
 }
 
 /** Method and tool names of a parsed request body, for the request log. */

@@ -1,7 +1,7 @@
 /** How tools show an engine decision: the deciding statements located exactly, and why. */
 import { z } from "zod";
 import type { ConditionExplanation } from "../policy/conditions.js";
-import type { EvaluationResult, StatementEvaluation } from "../policy/evaluate.js";
+import type { EvaluationResult, StatementEvaluation, StatementRef } from "../policy/evaluate.js";
 import type { Tri } from "../policy/tri.js";
 
 export const decisionSchema = z.enum([
@@ -63,6 +63,14 @@ export const statementViewSchema = statementLocationSchema.extend({
 });
 export type StatementView = z.infer<typeof statementViewSchema>;
 
+const caveatViewSchema = z.object({
+  reading: z.string().describe("the open question of the policy language (src/policy/readings.ts)"),
+  statements: z.array(statementLocationSchema),
+  decisionUnderOtherReading: decisionSchema,
+  source: z.string().describe("the AWS documentation page the answer follows"),
+  message: z.string(),
+});
+
 export const evaluationViewSchema = z.object({
   policyType: z.enum(["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"]),
   decision: decisionSchema,
@@ -72,14 +80,30 @@ export const evaluationViewSchema = z.object({
   undecided: z.array(statementViewSchema).describe("statements whose outcome depends on missing context"),
   missingAllowAt: z.array(levelLocationSchema.extend({ reason: z.string() })),
   missingContextKeys: z.array(z.string()),
-  outcomes: z.array(z.object({ scenario: z.string(), decision: decisionSchema, description: z.string() })),
+  outcomes: z.array(
+    z.object({
+      scenario: z.string(),
+      decision: decisionSchema,
+      description: z.string(),
+      context: z
+        .record(z.string(), z.union([z.string(), z.array(z.string())]))
+        .optional()
+        .describe("values of the missing keys that give this decision ([] = absent)"),
+    }),
+  ),
   exemption: z.object({ kind: z.string(), reason: z.string() }).nullable(),
   notes: z.array(z.string()),
   warnings: z.array(z.string()),
+  caveats: z
+    .array(caveatViewSchema)
+    .optional()
+    .describe(
+      "present when the decision rests on a reading AWS's documentation leaves open: the statements, and the decision under the other reading",
+    ),
 });
 export type EvaluationView = z.infer<typeof evaluationViewSchema>;
 
-export function locate(s: StatementEvaluation): StatementLocation {
+export function locate(s: StatementRef): StatementLocation {
   return {
     levelIndex: s.level.index,
     targetId: s.level.targetId,
@@ -151,10 +175,28 @@ export function viewEvaluation(r: EvaluationResult): EvaluationView {
       scenario: o.scenario,
       decision: o.decision,
       description: o.description,
+      ...(o.context
+        ? {
+            context: Object.fromEntries(
+              Object.entries(o.context).map(([k, v]) => [k, typeof v === "string" ? v : [...v]]),
+            ),
+          }
+        : {}),
     })),
     exemption: r.exemption ? { kind: r.exemption.kind, reason: r.exemption.reason } : null,
     notes: r.notes,
     warnings: r.warnings,
+    ...(r.caveats.length > 0
+      ? {
+          caveats: r.caveats.map((c) => ({
+            reading: c.reading,
+            statements: c.statements.map(locate),
+            decisionUnderOtherReading: c.decisionUnderOtherReading,
+            source: c.source,
+            message: c.message,
+          })),
+        }
+      : {}),
   };
 }
 

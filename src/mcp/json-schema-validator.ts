@@ -1,35 +1,24 @@
-/** The one Ajv-backed JSON Schema validator: McpServers share it, and the direct path uses it. */
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
-import { Ajv } from "ajv";
-import ajvFormats from "ajv-formats";
-
-// CommonJS whose module.exports is the plugin, which is also its own .default: that names it in
-// both Node's ESM view (development, tests) and the bundle's.
-const addFormats = ajvFormats.default;
-
-// Building an Ajv instance is the costliest part of a new McpServer; one instance serves all.
-let validator: AjvJsonSchemaValidator | undefined;
-
-export function jsonSchemaValidator(): AjvJsonSchemaValidator {
-  validator ??= new AjvJsonSchemaValidator(createAjv());
-  return validator;
-}
-
 /**
- * The SDK's default Ajv (its options and formats), without Ajv's optimisation passes over the code it
- * generates. A tool's output schema is compiled on the tool's first call in a process, and every
- * AgentCore session is a new process. The passes doubled that compile (analyze_error_log's schema:
- * 178 → 75 ms as a process's first compile, 92 → 48 ms after) for validators no faster (2 and 10 µs
- * per answer either way). A session's first analyze_error_log: 227 → 144 ms.
+ * The JSON Schema validator every McpServer is given. A server validates JSON Schema only for
+ * elicitation, which no tool here uses (tool input and output are checked against their zod
+ * schemas), but the SDK builds an Ajv instance for each Server it constructs unless given one, and
+ * a server is constructed per request. So all servers share this one, which builds the SDK's
+ * default validator the first time it is asked for a schema.
  */
-function createAjv(): Ajv {
-  const ajv = new Ajv({
-    strict: false,
-    validateFormats: true,
-    validateSchema: false,
-    allErrors: true,
-    code: { optimize: false },
-  });
-  addFormats(ajv);
-  return ajv;
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
+import type {
+  JsonSchemaType,
+  JsonSchemaValidator,
+  jsonSchemaValidator,
+} from "@modelcontextprotocol/sdk/validation/types.js";
+
+class OnDemandValidator implements jsonSchemaValidator {
+  private ajv: AjvJsonSchemaValidator | undefined;
+
+  getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
+    this.ajv ??= new AjvJsonSchemaValidator();
+    return this.ajv.getValidator<T>(schema);
+  }
 }
+
+export const sharedJsonSchemaValidator: jsonSchemaValidator = new OnDemandValidator();

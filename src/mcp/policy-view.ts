@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { POLICY_SIZE_LIMITS } from "../policy/quotas.js";
 import type { Policy } from "../model/organization.js";
-import { withJsonFragment } from "./json-fragments.js";
+import { deepFreeze } from "../org/freeze.js";
 import { Recent } from "./recent.js";
 
 const principalSchema = z
@@ -49,11 +49,11 @@ function asPrincipal(v: unknown): StatementView["principal"] {
 }
 
 // Views of the documents most recently shown, by content: warm calls show the same few policies
-// again and again. Views are frozen and shared, and keep their JSON text (json-fragments.ts).
+// again and again. Views are frozen and shared.
 const views = new Recent<DocumentView>(512);
 
 export function viewDocument(content: string): DocumentView {
-  return views.get(content, () => withJsonFragment(buildView(content)));
+  return views.get(content, () => deepFreeze(buildView(content)));
 }
 
 function buildView(content: string): DocumentView {

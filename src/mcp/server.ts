@@ -1,7 +1,15 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  isJSONRPCRequest,
+  type JSONRPCErrorResponse,
+  type JSONRPCRequest,
+} from "@modelcontextprotocol/sdk/types.js";
 import { SERVER_NAME, SERVER_VERSION } from "../version.js";
 import type { ToolContext } from "./tool-context.js";
-import { jsonSchemaValidator } from "./json-schema-validator.js";
+import { sharedJsonSchemaValidator } from "./json-schema-validator.js";
 import { TOOLS } from "./tools/index.js";
 
 const INSTRUCTIONS =
@@ -13,46 +21,75 @@ const INSTRUCTIONS =
   "lint_scp_policy checks a policy (deployed or draft) for mistakes that weaken a guardrail. " +
   "All tools are read-only.";
 
-/** A server with every tool registered; McpServerPool reuses them across requests. */
+/**
+ * A server with every tool registered, for one request: the server is stateless, so each request
+ * gets its own server and transport, as the SDK's stateless examples do, and its tools the
+ * context of that request.
+ */
 export function createMcpServer(ctx: ToolContext): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
-    { capabilities: { tools: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: jsonSchemaValidator() },
+    {
+      capabilities: { tools: {} },
+      instructions: INSTRUCTIONS,
+      jsonSchemaValidator: sharedJsonSchemaValidator,
+    },
   );
   for (const tool of TOOLS) tool.register(server, ctx);
   return server;
 }
 
-interface Pooled {
-  server: McpServer;
-  /** The context the tools were registered with; rebound to each request it serves. */
-  ctx: ToolContext;
+/**
+ * Connects a request's server to its transport, with one check in front: a tools/call whose params
+ * the SDK cannot parse (no tool name, arguments that are a list or a string) gets JSON-RPC -32602
+ * and one line saying what is wrong. The SDK would answer -32603, an internal error, with the
+ * validation issues dumped as JSON. Everything else reaches the server as sent.
+ */
+export async function connectForRequest(server: McpServer, transport: Transport): Promise<void> {
+  await server.connect(transport);
+  const dispatch = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    const problem = isJSONRPCRequest(message) ? toolCallParamsProblem(message) : undefined;
+    if (problem === undefined || !isJSONRPCRequest(message)) {
+      dispatch?.(message, extra);
+      return;
+    }
+    const error: JSONRPCErrorResponse = {
+      jsonrpc: "2.0",
+      id: message.id,
+      error: { code: ErrorCode.InvalidParams, message: `Invalid params: ${problem}` },
+    };
+    // Sent through the transport, which answers the HTTP request with it.
+    transport.send(error).catch(() => undefined);
+  };
 }
 
-/**
- * Idle McpServers kept for reuse. The stateless transport cannot be reused, but a server whose
- * transport has closed can connect to the next one; registering every tool again per request was a
- * measurable share of a warm tools/call. A server serves one request at a time, so rebinding its
- * context is safe; one that did not close cleanly is dropped, not returned. What the SDK keeps from an
- * `initialize` (the client's capabilities) stays with a pooled server: no tool sends requests to the
- * client, so nothing reads it; a tool that would (sampling, elicitation) needs a fresh server.
- */
-export class McpServerPool {
-  private readonly idle: Pooled[] = [];
+const kind = (v: unknown): string =>
+  v === undefined
+    ? "none"
+    : v === null
+      ? "null"
+      : Array.isArray(v)
+        ? "a list"
+        : typeof v === "object"
+          ? "an object"
+          : `a ${typeof v}`;
 
-  constructor(private readonly maxIdle = 64) {}
-
-  acquire(ctx: ToolContext): Pooled {
-    const pooled = this.idle.pop();
-    if (!pooled) {
-      const own: ToolContext = { ...ctx };
-      return { server: createMcpServer(own), ctx: own };
-    }
-    Object.assign(pooled.ctx, ctx);
-    return pooled;
-  }
-
-  release(pooled: Pooled): void {
-    if (this.idle.length < this.maxIdle) this.idle.push(pooled);
-  }
+/** What is wrong with a tools/call request's params, in one line; undefined when nothing is. */
+export function toolCallParamsProblem(request: JSONRPCRequest): string | undefined {
+  if (request.method !== "tools/call") return undefined;
+  const parsed = CallToolRequestSchema.safeParse(request);
+  if (parsed.success) return undefined;
+  const params: unknown = request.params;
+  if (params === undefined || params === null || typeof params !== "object" || Array.isArray(params))
+    return `tools/call needs params {"name": <tool name>, "arguments": {...}} (got ${kind(params)}).`;
+  const { name, arguments: args } = params as { name?: unknown; arguments?: unknown };
+  if (name === undefined)
+    return "params.name is missing: give the name of the tool to call (tools/list lists them).";
+  if (typeof name !== "string") return `params.name must be a string, the tool's name (got ${kind(name)}).`;
+  if (args !== undefined && (args === null || typeof args !== "object" || Array.isArray(args)))
+    return `params.arguments must be an object of named arguments, such as {"policyId": "p-abcd1234"} (got ${kind(args)}).`;
+  const issue = parsed.error.issues[0];
+  const where = issue ? issue.path.map(String).join(".") : "";
+  return `${where ? `${where}: ` : ""}${issue?.message ?? "the request does not match tools/call"}.`;
 }

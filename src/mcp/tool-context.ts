@@ -1,4 +1,5 @@
 import type { Logger } from "../logging/logger.js";
+import type { ProgressUpdate } from "../org/answer-deadline.js";
 import type { OrganizationService } from "../org/service.js";
 import type { RuntimeState } from "../runtime.js";
 
@@ -8,4 +9,6 @@ export interface ToolContext {
   runtime: RuntimeState;
   logger: Logger;
   requestId: string;
+  /** Sends a progress notification; present when the caller gave a progress token. */
+  progress?: (update: ProgressUpdate) => void;
 }

@@ -96,6 +96,8 @@ export interface AwsReaderOptions extends OrganizationsClientOptions {
   /** Clock in milliseconds since the epoch, for the cache. */
   now?: () => number;
   pacing?: PacingOptions;
+  /** A pacer shared with other readers of the same account (the snapshot store's refresher); `pacing` is then unused. */
+  pacer?: Pacer;
 }
 
 /** The client configuration the reader uses; exported so tests can run the same settings against a fake endpoint. */
@@ -174,11 +176,13 @@ export function createAwsReader(options: AwsReaderOptions): OrganizationReader {
   const now = options.now ?? Date.now;
   const ttlMs = Math.max(0, options.cacheTtlSeconds) * 1000;
   const cache = new TtlCache({ ttlMs, now });
-  const pacer = new Pacer({
-    ratePerSecond: options.pacing?.ratePerSecond ?? DEFAULT_RATE_PER_SECOND,
-    burst: options.pacing?.burst ?? DEFAULT_BURST,
-    maxConcurrency: options.pacing?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
-  });
+  const pacer =
+    options.pacer ??
+    new Pacer({
+      ratePerSecond: options.pacing?.ratePerSecond ?? DEFAULT_RATE_PER_SECOND,
+      burst: options.pacing?.burst ?? DEFAULT_BURST,
+      maxConcurrency: options.pacing?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+    });
   const apiCalls: Record<string, number> = {};
   let httpRequests = 0;
   let throttledResponses = 0;

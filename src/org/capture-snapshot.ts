@@ -17,6 +17,13 @@ export interface CaptureOptions {
   concurrency?: number;
   /** Clock for capturedAt; injectable for tests. */
   now?: () => Date;
+  /** Kept up to date while the capture runs: reader calls waiting for a slot, and finished. */
+  progress?: CaptureProgress;
+}
+
+export interface CaptureProgress {
+  queued: number;
+  done: number;
 }
 
 export const DEFAULT_CAPTURE_CONCURRENCY = 4;
@@ -75,16 +82,22 @@ export async function captureSnapshot(
   const slots = createLimit(options.concurrency ?? DEFAULT_CAPTURE_CONCURRENCY);
   // After the first failure, queued calls are not started: the capture fails as a whole anyway.
   let failure: { error: unknown } | undefined;
-  const limit: Limit = (task) =>
-    slots(async () => {
+  const progress = options.progress ?? { queued: 0, done: 0 };
+  const limit: Limit = (task) => {
+    progress.queued++;
+    return slots(async () => {
+      progress.queued--;
       if (failure) throw failure.error;
       try {
         return await task();
       } catch (error) {
         failure ??= { error };
         throw error;
+      } finally {
+        progress.done++;
       }
     });
+  };
   const now = options.now ?? (() => new Date());
 
   const [organization, roots] = await Promise.all([

@@ -11,6 +11,8 @@ import type {
 } from "../model/organization.js";
 import type { PolicyType } from "../model/policy-type.js";
 import type { PacerStats } from "./pacer.js";
+import type { DataFreshness } from "./store/freshness.js";
+import type { ReadProgress } from "./store/progress.js";
 
 /** Counts the readers keep, reported by get_server_status. */
 export interface ReaderStats {
@@ -90,6 +92,10 @@ export interface OrganizationReader {
   epoch?(): number;
   /** Stores implied answers, unless the data was refreshed since `epoch` (they would mix two reads). */
   learn?(facts: readonly LearnedFact[], epoch: number): void;
+  /** How old the data is and where it comes from, for every answer (the snapshot store's reader). */
+  freshness?(): DataFreshness;
+  /** What a long read has done and has left (the snapshot store's reader). */
+  progress?(): ReadProgress | undefined;
 }
 
 /** The largest MaxResults every Organizations list operation accepts (and the page size it returns). */

@@ -429,6 +429,18 @@ export function evaluateCondition(cond: ParsedCondition, env: EvalEnv): Conditio
   }
 
   if (!present) {
+    if (operator.ifExists && operator.qualifier === "ForAnyValue") {
+      // IfExists says true for a missing key, ForAnyValue says false: an open reading.
+      env.readingsUsed?.push("for_any_value_if_exists_absent");
+      if (env.alternativeReadings?.has("for_any_value_if_exists_absent")) {
+        return explain(
+          cond,
+          false,
+          `${cond.key} is absent; read as ForAnyValue (false for a missing set) rather than IfExists`,
+          { contextValue, absent: true },
+        );
+      }
+    }
     if (operator.ifExists) {
       return explain(
         cond,
@@ -470,6 +482,18 @@ export function evaluateCondition(cond: ParsedCondition, env: EvalEnv): Conditio
   }
 
   const ctxValues = entry.values;
+  if (!operator.qualifier && entry.multi) {
+    // The documentation requires a set operator for a multivalued key and says no more: an open reading.
+    env.readingsUsed?.push("multivalued_key_without_set_operator");
+    if (env.alternativeReadings?.has("multivalued_key_without_set_operator")) {
+      return explain(
+        cond,
+        false,
+        `${cond.key} has several values and ${operator.canonical} has no set operator; read as never matching`,
+        { contextValue },
+      );
+    }
+  }
   const compiled = cond.compiled;
   let missing: string[] | undefined;
   let resolved: string[] | undefined;

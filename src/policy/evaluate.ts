@@ -26,6 +26,7 @@ import {
   type PrincipalInfo,
   type PrincipalKind,
 } from "./request-context.js";
+import { MAX_CONTEXTS, missingKeyContexts } from "./explore.js";
 import { matchActionPattern, matchResourcePattern } from "./match.js";
 import {
   parsePolicyCached,
@@ -35,6 +36,7 @@ import {
   type PolicyIssue,
 } from "./parse.js";
 import { policyKindOf, type PolicyKind } from "../model/policy-type.js";
+import { READINGS, type ReadingId } from "./readings.js";
 import { or2, UNKNOWN, type Tri } from "./tri.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -90,6 +92,10 @@ export interface EvaluateOptions {
   now?: Date | undefined;
   /** Compute alternative outcomes for depends_on_context (default true). */
   outcomes?: boolean | undefined;
+  /** Evaluate again under the other reading of each open question a statement relied on (default true). */
+  caveats?: boolean | undefined;
+  /** Open questions to read the other way (readings.ts); the caveats use it. */
+  alternativeReadings?: ReadonlySet<ReadingId> | undefined;
 }
 
 export class EvaluationInputError extends Error {
@@ -156,6 +162,8 @@ export interface StatementEvaluation extends StatementRef {
   /** Context keys whose absence leaves `applies` unknown. */
   missingKeys: string[];
   reason: string;
+  /** Open questions of the policy language (readings.ts) the result relied on. */
+  readings?: ReadingId[];
 }
 
 export interface PolicyEvaluation {
@@ -182,7 +190,11 @@ export interface MissingAllow extends LevelRef {
 }
 
 export type ExemptionKind =
-  "management_account" | "service_linked_role" | "rcp_unsupported_service" | "rcp_action_not_restricted";
+  | "management_account"
+  | "service_linked_role"
+  | "rcp_unsupported_service"
+  | "rcp_action_not_restricted"
+  | "action_needs_no_permission";
 
 export interface Exemption {
   kind: ExemptionKind;
@@ -197,6 +209,22 @@ export interface Outcome {
     | "undecided_statements_favourable";
   decision: Decision;
   description: string;
+  /**
+   * A value for each missing key that gives this decision, when the keys have finitely many cases
+   * (explore.ts); absent when they do not.
+   */
+  context?: Record<string, ContextValue>;
+}
+
+/** An answer that rests on a reading the documentation leaves open, and what the other reading gives. */
+export interface Caveat {
+  reading: ReadingId;
+  /** The statements whose result rests on the reading. */
+  statements: StatementRef[];
+  decisionUnderOtherReading: Decision;
+  /** The documentation page the followed reading rests on. */
+  source: string;
+  message: string;
 }
 
 export interface EvaluationResult {
@@ -235,11 +263,25 @@ export interface EvaluationResult {
   levels: LevelEvaluation[];
   notes: string[];
   warnings: string[];
+  /** Decisions that rest on an open reading of the documentation, with the other reading's decision. */
+  caveats: Caveat[];
 }
 
 // ---------------------------------------------------------------------------------------------
 
 const ACTION_FORMAT = /^[A-Za-z0-9-]+:[A-Za-z0-9_-]+$/;
+/** Actions that need no permission, so neither SCPs nor RCPs can deny them, with the documentation. */
+const NEEDS_NO_PERMISSION: ReadonlyMap<string, { source: string; quote: string }> = new Map([
+  [
+    "sts:getcalleridentity",
+    {
+      source: "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
+      quote:
+        "No permissions are required to perform this operation. If an administrator attaches a policy to your " +
+        "identity that explicitly denies access to the sts:GetCallerIdentity action, you can still perform this operation.",
+    },
+  ],
+]);
 /** Documented in the KMS guide: kms:RetireGrant is not affected by RCPs, even with Action "*". */
 const RCP_UNRESTRICTED_ACTIONS = new Set(["kms:retiregrant"]);
 
@@ -291,7 +333,34 @@ function list(values: readonly string[]): string {
   return values.length === 1 ? `"${values[0]}"` : `["${values.join('", "')}"]`;
 }
 
+/** Evaluates one statement and notes the open readings (readings.ts) its result relied on. */
 function evaluateStatement(
+  stmt: ParsedStatement,
+  ref: StatementRef,
+  lowerAction: string,
+  action: string,
+  resource: string,
+  env: EvalEnv,
+): StatementEvaluation {
+  const used = env.readingsUsed;
+  const mark = used?.length ?? 0;
+  const out = matchStatement(stmt, ref, lowerAction, action, resource, env);
+  if (!used || used.length === mark) return out;
+  const readings = [...new Set(used.slice(mark))];
+  out.readings = readings;
+  if (
+    out.applies !== false &&
+    readings.includes("unresolved_policy_variable") &&
+    env.alternativeReadings?.has("unresolved_policy_variable")
+  ) {
+    out.applies = false;
+    out.missingKeys = [];
+    out.reason = `does not apply: read as an invalid statement, since a policy variable in it has no value (${out.reason})`;
+  }
+  return out;
+}
+
+function matchStatement(
   stmt: ParsedStatement,
   ref: StatementRef,
   lowerAction: string,
@@ -522,6 +591,8 @@ function prepare(request: EvaluationRequest, chain: EvaluationChain, options: Ev
       context,
       missingKeys: options.missingKeys ?? "unknown",
       resourceKnown: request.resource !== undefined,
+      readingsUsed: [],
+      ...(options.alternativeReadings ? { alternativeReadings: options.alternativeReadings } : {}),
     },
     action: request.action,
     lowerAction: request.action.toLowerCase(),
@@ -672,7 +743,112 @@ function summarise(kind: PolicyKind, v: Verdict, levels: readonly LevelEvaluatio
   }
 }
 
+interface KeyCase {
+  context: Record<string, ContextValue>;
+  decision: Decision;
+}
+
+interface Explored {
+  /** The all-absent case first. */
+  cases: KeyCase[];
+  /** Every missing key was enumerated. */
+  complete: boolean;
+}
+
+/**
+ * The decision in every case the enumerable missing keys can take (explore.ts), or undefined when
+ * none is enumerable. Only the undecided statements the answer waits for are read: a statement
+ * decided without a key does not depend on it, and an Allow at a level another Allow settles does
+ * not matter.
+ */
+function exploreMissingKeys(
+  request: EvaluationRequest,
+  chain: EvaluationChain,
+  options: EvaluateOptions,
+  verdict: Verdict,
+  kind: PolicyKind,
+  notes: string[],
+): Explored | undefined {
+  const statements = verdict.deciding.flatMap((s) => {
+    const policy = chain.levels[s.level.index]?.policies.find((pol) => pol.id === s.policyId);
+    const parsed = policy ? resolvePolicy(policy, kind, []) : undefined;
+    return parsed?.statements.filter((st) => st.index === s.statementIndex) ?? [];
+  });
+  const keys = missingKeyContexts(verdict.missingContextKeys, statements);
+  if (!keys) return undefined;
+  if ("tooMany" in keys) {
+    notes.push(
+      `The outcomes are not enumerated: the missing keys have ${keys.tooMany} combinations of cases, more than ${MAX_CONTEXTS}; give some of them to narrow the answer.`,
+    );
+    return undefined;
+  }
+  const cases = keys.contexts.map((context): KeyCase => {
+    const { decision } = evaluate({ ...request, context: { ...request.context, ...context } }, chain, {
+      ...options,
+      outcomes: false,
+      caveats: false,
+    });
+    return { context, decision };
+  });
+  return { cases, complete: keys.complete };
+}
+
+/** Every case of the missing keys gives one decision: the answer, explained for one of the cases. */
+function settled(
+  undecided: EvaluationResult,
+  context: Record<string, ContextValue>,
+  keys: readonly string[],
+  request: EvaluationRequest,
+  chain: EvaluationChain,
+  options: EvaluateOptions,
+): EvaluationResult {
+  const shown = evaluate({ ...request, context: { ...request.context, ...context } }, chain, {
+    ...options,
+    outcomes: false,
+  });
+  const assignment = Object.entries(context)
+    .map(
+      ([k, v]) =>
+        `${k} = ${typeof v === "string" ? JSON.stringify(v) : v.length === 0 ? "absent" : JSON.stringify(v)}`,
+    )
+    .join(", ");
+  const note =
+    `${keys.join(", ")} cannot change the decision: every case ${keys.length === 1 ? "it" : "they"} can take ` +
+    `(absent, each value the policies compare, any other value) gives ${shown.decision.replace(/_/g, " ")}. ` +
+    `The statements are explained for ${assignment}.`;
+  return {
+    ...shown,
+    summary: `${shown.summary} ${note}`,
+    context: undecided.context,
+    derivedContext: undecided.derivedContext,
+    notes: [...shown.notes, note],
+  };
+}
+
 function outcomesFor(
+  v: Verdict,
+  request: EvaluationRequest,
+  chain: EvaluationChain,
+  options: EvaluateOptions,
+  explored: Explored | undefined,
+): Outcome[] {
+  const outcomes = listOutcomes(v, request, chain, options);
+  if (!explored) return outcomes;
+  // Each outcome gets a case that yields it; with every key enumerated, one no case yields is dropped.
+  const { cases, complete } = explored;
+  return outcomes.flatMap((o) => {
+    const found =
+      o.scenario === "missing_keys_absent"
+        ? complete
+          ? cases[0]
+          : undefined
+        : cases.find((c) => c.decision === o.decision);
+    if (found) return [{ ...o, context: found.context }];
+    return complete ? [] : [o];
+  });
+}
+
+function listOutcomes(
   v: Verdict,
   request: EvaluationRequest,
   chain: EvaluationChain,
@@ -680,7 +856,12 @@ function outcomesFor(
 ): Outcome[] {
   const outcomes: Outcome[] = [];
   if (v.missingContextKeys.some((k) => k !== RESOURCE_KEY)) {
-    const absent = evaluate(request, chain, { ...options, missingKeys: "absent", outcomes: false });
+    const absent = evaluate(request, chain, {
+      ...options,
+      missingKeys: "absent",
+      outcomes: false,
+      caveats: false,
+    });
     outcomes.push({
       scenario: "missing_keys_absent",
       decision: absent.decision,
@@ -791,11 +972,78 @@ export function evaluate(
     levels,
     notes: p.notes,
     warnings: p.warnings,
+    caveats: [],
   };
   if (!exemption && verdict.decision === "depends_on_context" && options.outcomes !== false) {
-    result.outcomes = outcomesFor(verdict, request, chain, options);
+    const explored = exploreMissingKeys(request, chain, options, verdict, p.kind, result.notes);
+    const decisions = new Set(explored?.cases.map((c) => c.decision));
+    const first = explored?.cases[0];
+    if (first && decisions.size === 1 && !decisions.has("depends_on_context")) {
+      return settled(result, first.context, verdict.missingContextKeys, request, chain, options);
+    }
+    result.outcomes = outcomesFor(verdict, request, chain, options, explored);
   }
+  if (!exemption && options.caveats !== false) result.caveats = caveatsFor(result, request, chain, options);
   return result;
+}
+
+/**
+ * For each open reading a statement relied on, the decision with that one question read the other way;
+ * a caveat when it differs. Each evaluation again costs one pass over the chain, paid only then.
+ */
+function caveatsFor(
+  result: EvaluationResult,
+  request: EvaluationRequest,
+  chain: EvaluationChain,
+  options: EvaluateOptions,
+): Caveat[] {
+  const byReading = new Map<ReadingId, StatementEvaluation[]>();
+  for (const l of result.levels) {
+    for (const pol of l.policies) {
+      for (const s of pol.statements) {
+        for (const r of s.readings ?? []) {
+          const list = byReading.get(r);
+          if (list) list.push(s);
+          else byReading.set(r, [s]);
+        }
+      }
+    }
+  }
+  const caveats: Caveat[] = [];
+  for (const [reading, statements] of byReading) {
+    const other = evaluate(request, chain, {
+      ...options,
+      outcomes: false,
+      caveats: false,
+      alternativeReadings: new Set([reading]),
+    }).decision;
+    if (other === result.decision) continue;
+    const info = READINGS[reading];
+    const named = statements.slice(0, 3).map(describeStatement).join("; ");
+    const more = statements.length > 3 ? ` and ${statements.length - 3} more` : "";
+    caveats.push({
+      reading,
+      statements: statements.map(statementRef),
+      decisionUnderOtherReading: other,
+      source: info.source.url,
+      message:
+        `${named}${more}: ${info.subject} is read as ${info.followed} (${info.source.url}); ` +
+        `if AWS reads it as ${info.alternative}, the decision is ${other.replace(/_/g, " ")}, not ${result.decision.replace(/_/g, " ")}.`,
+    });
+  }
+  return caveats;
+}
+
+function statementRef(s: StatementEvaluation): StatementRef {
+  const ref: StatementRef = {
+    level: s.level,
+    policyId: s.policyId,
+    policyName: s.policyName,
+    statementIndex: s.statementIndex,
+    effect: s.effect,
+  };
+  if (s.sid !== undefined) ref.sid = s.sid;
+  return ref;
 }
 
 /** Keys read as absent by the statements that decide (or, for an implicit deny, the Allows that failed). */
@@ -820,6 +1068,14 @@ function findExemption(
   actionCheck: ActionCheck,
 ): Exemption | undefined {
   const mgmt = chain.managementAccountId;
+  const noPermission = NEEDS_NO_PERMISSION.get(p.lowerAction);
+  if (noPermission) {
+    p.notes.push(`${p.action} needs no permission: "${noPermission.quote}" (${noPermission.source})`);
+    return {
+      kind: "action_needs_no_permission",
+      reason: `${p.action} needs no permission, so no ${p.kind} can deny it, not even an explicit Deny (STS API reference)`,
+    };
+  }
   if (p.kind === "SCP") {
     if (chain.isManagementAccount) {
       return { kind: "management_account", reason: "the management account is not subject to SCPs" };

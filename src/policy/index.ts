@@ -7,3 +7,4 @@ export * from "./conditions.js";
 export * from "./parse.js";
 export * from "./catalogue.js";
 export * from "./evaluate.js";
+export * from "./readings.js";

@@ -10,7 +10,7 @@ import { GLOBAL_SERVICES } from "./global-services.js";
 import { loadIamIndex, servicesMentioned, type IamIndex } from "./iam-index.js";
 import { locateInJson, parsePathString } from "./json-locate.js";
 import { LINT_RULES, type LintRuleId } from "./lint-rules/registry.js";
-import { wildcardMatch } from "./match.js";
+import { matchAction, resourcePartStart, wildcardMatch } from "./match.js";
 import { normalizeAction, patternSubsumes } from "./normalize.js";
 import {
   parsePolicy,
@@ -285,6 +285,8 @@ export function lintPolicy(input: string | object, options: LintOptions): LintRe
     if (!options.iam) skipped.add("wildcard and condition-key rules (IAM index not loaded)");
     for (const s of policy.statements) {
       checkActions(out, s, kind, catalogue, options.iam);
+      checkDenyOfNoPermissionAction(out, s);
+      checkResourceArns(out, s, policy.variablesEnabled);
       checkConditions(out, s, options.iam);
       checkPrincipalValues(out, s);
       if (kind === "SCP") {
@@ -480,6 +482,91 @@ function checkActions(
   });
 }
 
+/** Actions AWS authorizes without any permission: no SCP or RCP can deny them. */
+const NEEDS_NO_PERMISSION = ["sts:GetCallerIdentity"];
+
+/**
+ * A Deny whose Action names such an action, exactly or by a wildcard of its service (sts:*, sts:Get*):
+ * the author meant to restrict it. A bare "*" or a service wildcard is not reported (every quarantine
+ * Deny would be), nor NotAction.
+ */
+function checkDenyOfNoPermissionAction(out: Collector, s: ParsedStatement): void {
+  if (s.effect !== "Deny" || s.action.element !== "Action") return;
+  s.action.values.forEach((value, i) => {
+    const [service = ""] = value.split(":");
+    if (value === "*" || hasWildcard(service)) return;
+    const hit = NEEDS_NO_PERMISSION.find((a) => matchAction(value, a));
+    if (!hit) return;
+    const exact = value.toLowerCase() === hit.toLowerCase();
+    out.add(
+      "deny_of_action_needing_no_permission",
+      { statement: s, element: "Action", path: actionPath(s, i) },
+      `${exact ? `"${value}"` : `"${value}" matches ${hit}, but it`} needs no permission, so this Deny never stops it: ` +
+        '"No permissions are required to perform this operation. If an administrator attaches a policy to your identity that ' +
+        `explicitly denies access to the sts:GetCallerIdentity action, you can still perform this operation." (STS API reference). ` +
+        'Reported when a Deny\'s Action names it or a wildcard of its service; a bare "*" is not reported.',
+      exact
+        ? `Remove "${value}": it does nothing.`
+        : "Nothing to change for the other actions; do not rely on this Deny to hide the caller's identity.",
+      exact ? "medium" : "info",
+    );
+  });
+}
+
+/** The text of an ARN pattern before its resource part, without its `${...}` variables. */
+function arnPrefixOf(value: string): { prefix: string; cut: number } {
+  const cut = resourcePartStart(value);
+  return { prefix: cut === -1 ? value : value.slice(0, cut), cut };
+}
+
+/** Resource ARN mistakes AWS accepts: variables and upper case before the resource part. */
+function checkResourceArns(out: Collector, s: ParsedStatement, variablesEnabled: boolean): void {
+  const el = s.resource;
+  if (el.implicit) return;
+  const deny = s.effect === "Deny";
+  const consequence =
+    el.element === "Resource"
+      ? deny
+        ? "the Deny never applies to it"
+        : "the Allow never applies to it"
+      : deny
+        ? "NotResource excludes nothing and the Deny applies to every resource"
+        : "NotResource excludes nothing";
+  el.values.forEach((value, i) => {
+    if (value === "*" || !value.startsWith("arn:")) return;
+    const where = {
+      statement: s,
+      element: el.element,
+      path: `${s.path}.${el.element}${el.wasArray ? `[${i}]` : ""}`,
+    };
+    const { prefix } = arnPrefixOf(value);
+    if (variablesEnabled && prefix.includes("${")) {
+      const account = /^arn:[^:]*:[^:]*:[^:]*:\$\{/.test(value);
+      out.add(
+        "variable_before_resource_part",
+        where,
+        `"${value}" has a policy variable before the fifth colon: AWS substitutes variables only in the resource part ` +
+          `("You can't use a variable to replace parts of the ARN before the fifth colon, such as the service or account", IAM User Guide), ` +
+          `so it is literal text there, the pattern never matches a real ARN and ${consequence}`,
+        account
+          ? 'Write * in the account segment and add a condition, e.g. "StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"} (variables work anywhere in condition values).'
+          : "Write * (or the literal value) in that segment and test the value with a Condition instead.",
+        deny ? "high" : "medium",
+      );
+    }
+    if (/[A-Z]/.test(prefix.replace(/\$\{[^}]*\}/g, ""))) {
+      out.add(
+        "resource_arn_case",
+        where,
+        `"${value}" has upper-case letters in its partition, service, region or account: ARNs are compared case-sensitively ` +
+          `and those segments are lower case in every real ARN, so the pattern never matches and ${consequence}`,
+        `Write "${prefix.toLowerCase()}${value.slice(prefix.length)}".`,
+        deny ? "high" : "medium",
+      );
+    }
+  });
+}
+
 /** Lower-cased actions the statement's Action element can match, or undefined when unknown. */
 function statementActions(s: ParsedStatement, iam: IamIndex | undefined): string[] | undefined {
   if (!iam || s.action.element !== "Action") return undefined;
@@ -497,166 +584,215 @@ function keyIsMultivalued(key: string, type: string | undefined): boolean {
   return MULTIVALUED_KEYS.has(key) || (type?.startsWith("ArrayOf") ?? false);
 }
 
+/** One condition of one statement, with what the catalogue knows of its key: the input of each rule. */
+interface ConditionCheck {
+  out: Collector;
+  s: ParsedStatement;
+  c: ParsedCondition;
+  where: { statement: ParsedStatement; element: string; path: string };
+  op: ParsedCondition["operator"];
+  /** The normalised key. */
+  key: string;
+  /** "operator key", as findings name the condition. */
+  label: string;
+  /** The key's type in the IAM catalogue; undefined when unknown or not loaded. */
+  type: string | undefined;
+  iam: IamIndex | undefined;
+  /** The key belongs to a known service (or aws:) but the catalogue has no such key. */
+  unknownKey: boolean;
+  /** Lower-cased actions the statement's Action element can match, when known. */
+  actions: string[] | undefined;
+  /** Keys the statement tests with Null. */
+  nullChecked: ReadonlySet<string>;
+}
+
+/** The condition rules, one per kind of mistake, in the order their findings are reported. */
+const CONDITION_RULES: readonly ((check: ConditionCheck) => void)[] = [
+  checkUnknownKey,
+  checkKeyNotSent,
+  checkOperatorType,
+  checkWildcardInExact,
+  checkSetOperator,
+  checkBoolWithoutIfExists,
+];
+
 function checkConditions(out: Collector, s: ParsedStatement, iam: IamIndex | undefined): void {
   const actions = statementActions(s, iam);
   const nullChecked = new Set(
     s.conditions.filter((c) => c.operator.base.family === "Null").map((c) => c.normalizedKey),
   );
   for (const c of s.conditions) {
-    const where = { statement: s, element: "Condition", path: c.path };
-    const op = c.operator;
     const key = c.normalizedKey;
-    const label = `${op.written} ${c.key}`;
     const type = iam?.keyType(c.key);
-
-    // Key existence.
-    let unknownKey = false;
-    if (iam) {
-      const service = key.slice(0, Math.max(0, key.indexOf(":")));
-      if (type === undefined && (service === "aws" || iam.actionsOf(service) !== undefined)) {
-        unknownKey = true;
-        out.add(
-          "unknown_condition_key",
-          where,
-          `${c.key} is not a condition key in the IAM catalogue: it is never in a request, so ${label} never sees a value`,
-          "Check the key's spelling in the Service Authorization Reference.",
-          service === "aws" ? "low" : "medium",
-        );
-      }
-    }
-
-    // A key none of the listed actions sends.
-    const actionSpecific =
-      !key.startsWith("aws:") || key.startsWith("aws:requesttag/") || key === "aws:tagkeys";
-    if (
-      !unknownKey &&
-      actions &&
-      actions.length > 0 &&
-      actionSpecific &&
-      (type !== undefined || !key.startsWith("aws:"))
-    ) {
-      const sent = actions.some((a) => iam?.actionSendsKey(a, c.key) === true);
-      if (!sent) {
-        const positive = !op.base.negated && !op.ifExists && op.base.family !== "Null";
-        out.add(
-          "condition_key_not_sent",
-          where,
-          `none of the statement's actions (${s.action.values.join(", ")}) sends ${c.key}, so ${label} ${
-            s.effect === "Deny"
-              ? positive
-                ? "is never true and the Deny never applies"
-                : "always takes its absent-key branch"
-              : "always takes its absent-key branch"
-          }`,
-          "Use a condition key the actions support (see the Service Authorization Reference), or move the condition to a statement with the actions that send it.",
-          s.effect === "Deny" && positive ? "high" : "medium",
-        );
-      }
-    }
-
-    // Operator versus key type.
-    if (type !== undefined) {
-      const base = type.replace(/^ArrayOf/, "").toLowerCase();
-      if (op.base.family === "String" && base === "arn") {
-        const fixOp = op.base.negated ? "ArnNotLike" : "ArnLike";
-        out.add(
-          "arn_key_string_operator",
-          where,
-          `${c.key} is an ARN key compared with ${op.written}; ARN keys are meant for ARN operators`,
-          `Use ${op.qualifier ? `${op.qualifier}:` : ""}${fixOp}${op.ifExists ? "IfExists" : ""}.`,
-        );
-      } else {
-        const wanted = FAMILY_TYPES[op.base.family];
-        if (wanted && !wanted.includes(base)) {
-          out.add(
-            "operator_type_mismatch",
-            where,
-            `${op.written} compares ${op.base.family} values but ${c.key} is of type ${type}: the condition never matches as intended`,
-            `Use a ${type.replace(/^ArrayOf/, "")} operator for ${c.key}.`,
-          );
-        }
-      }
-    }
-
-    // Wildcards read literally.
-    if (op.base.family === "String" && !op.base.wildcards) {
-      const wild = c.values.filter(hasWildcard);
-      if (wild.length > 0) {
-        const weakens = (s.effect === "Deny") !== op.base.negated;
-        const like = op.base.negated ? "StringNotLike" : "StringLike";
-        out.add(
-          "wildcard_in_exact_operator",
-          where,
-          `${op.written} reads * and ? literally, so ${list(wild)} only matches that exact text: ${
-            weakens
-              ? s.effect === "Deny"
-                ? "the Deny does not apply as intended"
-                : "the exemption never matches"
-              : "the exemption never matches and the Deny applies to everyone"
-          }`,
-          `Use ${op.qualifier ? `${op.qualifier}:` : ""}${like}${op.ifExists ? "IfExists" : ""}.`,
-          weakens ? "high" : "medium",
-        );
-      }
-    }
-
-    // Set operators.
-    const multi = keyIsMultivalued(key, type);
-    if (op.qualifier && type !== undefined && !multi) {
-      out.add(
-        "set_operator_on_single_valued_key",
-        where,
-        `${c.key} is single-valued; ${op.qualifier} is for multivalued keys${
-          op.qualifier === "ForAllValues" ? " and is also true when the key is absent" : ""
-        }`,
-        `Drop the ${op.qualifier}: prefix (${op.base.name}${op.ifExists ? "IfExists" : ""}).`,
-      );
-    } else if (!op.qualifier && multi && op.base.family !== "Null") {
-      out.add(
-        "multivalued_key_without_set_operator",
-        where,
-        `${c.key} is multivalued; without ForAllValues/ForAnyValue the comparison is not what it looks like`,
-        `Use ForAnyValue:${op.base.name} (any value matches) or ForAllValues:${op.base.name} (every value matches, with a Null check).`,
-      );
-    }
-    if (op.qualifier === "ForAllValues" && !nullChecked.has(key)) {
-      out.add(
-        "for_all_values_without_null_check",
-        where,
-        `ForAllValues is true when ${c.key} is absent or empty, so ${
-          s.effect === "Allow"
-            ? "requests without the key are allowed"
-            : "requests without the key are denied"
-        }`,
-        `Add "Null": {"${c.key}": "false"} to the same statement.`,
-        s.effect === "Allow" ? "medium" : "low",
-      );
-    }
-    if (op.qualifier === "ForAnyValue" && op.base.negated) {
-      out.add(
-        "for_any_value_negated",
-        where,
-        `${op.written} is true as soon as one value of ${c.key} is outside the list`,
-        `Use ForAllValues:${op.base.name} if every value must be outside the list.`,
-      );
-    }
-
-    // Bool on a key that may be absent.
-    if (
-      op.base.family === "Bool" &&
-      !op.ifExists &&
-      s.effect === "Deny" &&
-      !ALWAYS_PRESENT_BOOL_KEYS.has(key) &&
-      c.values.some((v) => v.toLowerCase() === "false")
-    ) {
-      out.add(
-        "bool_without_if_exists",
-        where,
-        `${c.key} is absent from some requests (for aws:MultiFactorAuthPresent: every request signed with long-term access keys); then Bool is false and the Deny does not apply`,
-        `Use "BoolIfExists": {"${c.key}": "false"}, or add "Null": {"${c.key}": "true"} in a second statement.`,
-      );
-    }
+    const check: ConditionCheck = {
+      out,
+      s,
+      c,
+      where: { statement: s, element: "Condition", path: c.path },
+      op: c.operator,
+      key,
+      label: `${c.operator.written} ${c.key}`,
+      type,
+      iam,
+      unknownKey: iam !== undefined && type === undefined && keyServiceKnown(key, iam),
+      actions,
+      nullChecked,
+    };
+    for (const rule of CONDITION_RULES) rule(check);
   }
+}
+
+function keyService(key: string): string {
+  return key.slice(0, Math.max(0, key.indexOf(":")));
+}
+
+function keyServiceKnown(key: string, iam: IamIndex): boolean {
+  const service = keyService(key);
+  return service === "aws" || iam.actionsOf(service) !== undefined;
+}
+
+function checkUnknownKey({ out, c, where, key, label, unknownKey }: ConditionCheck): void {
+  if (!unknownKey) return;
+  out.add(
+    "unknown_condition_key",
+    where,
+    `${c.key} is not a condition key in the IAM catalogue: it is never in a request, so ${label} never sees a value`,
+    "Check the key's spelling in the Service Authorization Reference.",
+    keyService(key) === "aws" ? "low" : "medium",
+  );
+}
+
+/** A key none of the listed actions sends. */
+function checkKeyNotSent(check: ConditionCheck): void {
+  const { out, s, c, where, op, key, label, type, iam, actions } = check;
+  const actionSpecific =
+    !key.startsWith("aws:") || key.startsWith("aws:requesttag/") || key === "aws:tagkeys";
+  if (
+    check.unknownKey ||
+    !actions ||
+    actions.length === 0 ||
+    !actionSpecific ||
+    (type === undefined && key.startsWith("aws:"))
+  )
+    return;
+  if (actions.some((a) => iam?.actionSendsKey(a, c.key) === true)) return;
+  const positive = !op.base.negated && !op.ifExists && op.base.family !== "Null";
+  out.add(
+    "condition_key_not_sent",
+    where,
+    `none of the statement's actions (${s.action.values.join(", ")}) sends ${c.key}, so ${label} ${
+      s.effect === "Deny" && positive
+        ? "is never true and the Deny never applies"
+        : "always takes its absent-key branch"
+    }`,
+    "Use a condition key the actions support (see the Service Authorization Reference), or move the condition to a statement with the actions that send it.",
+    s.effect === "Deny" && positive ? "high" : "medium",
+  );
+}
+
+/** Operator versus key type. */
+function checkOperatorType({ out, c, where, op, type }: ConditionCheck): void {
+  if (type === undefined) return;
+  const base = type.replace(/^ArrayOf/, "").toLowerCase();
+  if (op.base.family === "String" && base === "arn") {
+    const fixOp = op.base.negated ? "ArnNotLike" : "ArnLike";
+    out.add(
+      "arn_key_string_operator",
+      where,
+      `${c.key} is an ARN key compared with ${op.written}; ARN keys are meant for ARN operators`,
+      `Use ${op.qualifier ? `${op.qualifier}:` : ""}${fixOp}${op.ifExists ? "IfExists" : ""}.`,
+    );
+    return;
+  }
+  const wanted = FAMILY_TYPES[op.base.family];
+  if (wanted && !wanted.includes(base)) {
+    out.add(
+      "operator_type_mismatch",
+      where,
+      `${op.written} compares ${op.base.family} values but ${c.key} is of type ${type}: the condition never matches as intended`,
+      `Use a ${type.replace(/^ArrayOf/, "")} operator for ${c.key}.`,
+    );
+  }
+}
+
+/** Wildcards read literally by an exact String operator. */
+function checkWildcardInExact({ out, s, c, where, op }: ConditionCheck): void {
+  if (op.base.family !== "String" || op.base.wildcards) return;
+  const wild = c.values.filter(hasWildcard);
+  if (wild.length === 0) return;
+  const weakens = (s.effect === "Deny") !== op.base.negated;
+  const like = op.base.negated ? "StringNotLike" : "StringLike";
+  const consequence = !weakens
+    ? "the exemption never matches and the Deny applies to everyone"
+    : s.effect === "Deny"
+      ? "the Deny does not apply as intended"
+      : "the exemption never matches";
+  out.add(
+    "wildcard_in_exact_operator",
+    where,
+    `${op.written} reads * and ? literally, so ${list(wild)} only matches that exact text: ${consequence}`,
+    `Use ${op.qualifier ? `${op.qualifier}:` : ""}${like}${op.ifExists ? "IfExists" : ""}.`,
+    weakens ? "high" : "medium",
+  );
+}
+
+/** Set operators on single-valued keys, plain operators on multivalued ones, and the set traps. */
+function checkSetOperator({ out, s, c, where, op, key, type, nullChecked }: ConditionCheck): void {
+  const multi = keyIsMultivalued(key, type);
+  if (op.qualifier && type !== undefined && !multi) {
+    out.add(
+      "set_operator_on_single_valued_key",
+      where,
+      `${c.key} is single-valued; ${op.qualifier} is for multivalued keys${
+        op.qualifier === "ForAllValues" ? " and is also true when the key is absent" : ""
+      }`,
+      `Drop the ${op.qualifier}: prefix (${op.base.name}${op.ifExists ? "IfExists" : ""}).`,
+    );
+  } else if (!op.qualifier && multi && op.base.family !== "Null") {
+    out.add(
+      "multivalued_key_without_set_operator",
+      where,
+      `${c.key} is multivalued; without ForAllValues/ForAnyValue the comparison is not what it looks like`,
+      `Use ForAnyValue:${op.base.name} (any value matches) or ForAllValues:${op.base.name} (every value matches, with a Null check).`,
+    );
+  }
+  if (op.qualifier === "ForAllValues" && !nullChecked.has(key)) {
+    out.add(
+      "for_all_values_without_null_check",
+      where,
+      `ForAllValues is true when ${c.key} is absent or empty, so ${
+        s.effect === "Allow" ? "requests without the key are allowed" : "requests without the key are denied"
+      }`,
+      `Add "Null": {"${c.key}": "false"} to the same statement.`,
+      s.effect === "Allow" ? "medium" : "low",
+    );
+  }
+  if (op.qualifier === "ForAnyValue" && op.base.negated) {
+    out.add(
+      "for_any_value_negated",
+      where,
+      `${op.written} is true as soon as one value of ${c.key} is outside the list`,
+      `Use ForAllValues:${op.base.name} if every value must be outside the list.`,
+    );
+  }
+}
+
+/** Bool "false" in a Deny on a key that may be absent. */
+function checkBoolWithoutIfExists({ out, s, c, where, op, key }: ConditionCheck): void {
+  if (
+    op.base.family !== "Bool" ||
+    op.ifExists ||
+    s.effect !== "Deny" ||
+    ALWAYS_PRESENT_BOOL_KEYS.has(key) ||
+    !c.values.some((v) => v.toLowerCase() === "false")
+  )
+    return;
+  out.add(
+    "bool_without_if_exists",
+    where,
+    `${c.key} is absent from some requests (for aws:MultiFactorAuthPresent: every request signed with long-term access keys); then Bool is false and the Deny does not apply`,
+    `Use "BoolIfExists": {"${c.key}": "false"}, or add "Null": {"${c.key}": "true"} in a second statement.`,
+  );
 }
 
 function checkPrincipalValues(out: Collector, s: ParsedStatement): void {

@@ -3,6 +3,7 @@
  * policy variables (`${aws:username}`, `${key, 'default'}`) and their escapes (`${*}`, `${?}`, `${$}`).
  * Patterns are compiled once (at parse time) and matched many times.
  */
+import type { ReadingId } from "./readings.js";
 import { normalizeConditionKey, RESOURCE_KEY, type EvalEnv } from "./request-context.js";
 import { UNKNOWN, type Tri } from "./tri.js";
 
@@ -37,6 +38,15 @@ export interface CompiledPattern {
   variables: readonly VariableRef[];
   caseInsensitive: boolean;
   wildcards: boolean;
+  /** How the pattern reads under the other reading of an open question (Resource patterns only). */
+  alternatives: readonly PatternAlternative[] | null;
+}
+
+export interface PatternAlternative {
+  reading: ReadingId;
+  pattern: CompiledPattern;
+  /** Compare the request ARN with its segments before the resource part lower-cased. */
+  lowerRequestPrefix: boolean;
 }
 
 export interface PatternOptions {
@@ -45,6 +55,8 @@ export interface PatternOptions {
   caseInsensitive?: boolean;
   /** Parse `${...}`: only policies with Version 2012-10-17 have variables; older ones read them literally. */
   variables?: boolean;
+  /** Parse variables only from this index on; the text before it is literal (Resource ARNs). */
+  variablesFrom?: number;
 }
 
 export interface VariableSyntaxProblem {
@@ -127,7 +139,13 @@ function parseVariableBody(inner: string): VariableRef | undefined {
 export function compilePattern(source: string, options: PatternOptions): CompiledPattern {
   const caseInsensitive = options.caseInsensitive ?? false;
   const wildcards = options.wildcards;
-  const parts = options.variables && source.includes("${") ? parseVariables(source) : undefined;
+  const from = options.variablesFrom ?? 0;
+  const parts =
+    options.variables && source.includes("${", from)
+      ? from > 0
+        ? [{ type: "text" as const, text: source.slice(0, from) }, ...parseVariables(source.slice(from))]
+        : parseVariables(source)
+      : undefined;
   const dynamic = parts !== undefined && parts.some((p) => p.type !== "text");
   const variables = dynamic && parts ? parts.flatMap((p) => (p.type === "variable" ? [p.variable] : [])) : [];
   const staticText = dynamic ? "" : source;
@@ -141,6 +159,7 @@ export function compilePattern(source: string, options: PatternOptions): Compile
     variables,
     caseInsensitive,
     wildcards,
+    alternatives: null,
   };
 }
 
@@ -254,7 +273,10 @@ export function resolvePattern(pattern: CompiledPattern, env: EvalEnv): Resolved
       }
     }
   }
-  if (failure) return { ok: false, result: false, missingKeys: [], reason: failure };
+  if (failure) {
+    env.readingsUsed?.push("unresolved_policy_variable");
+    return { ok: false, result: false, missingKeys: [], reason: failure };
+  }
   if (missing.length > 0) {
     return {
       ok: false,
@@ -313,6 +335,7 @@ export function compileActionPattern(source: string): ActionPattern {
     variables: c.variables,
     caseInsensitive: c.caseInsensitive,
     wildcards: c.wildcards,
+    alternatives: null,
     service: colon === -1 ? source.toLowerCase() : source.slice(0, colon).toLowerCase(),
   };
 }
@@ -330,9 +353,58 @@ export function matchAction(pattern: string, action: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Resources
 
-/** Resource ARNs are case-sensitive; `*` matches within and across ARN segments, as IAM does. */
+/** Index where the resource part of an ARN begins (just after its fifth colon), or -1 with fewer colons. */
+export function resourcePartStart(arn: string): number {
+  let at = -1;
+  for (let i = 0; i < 5; i++) {
+    at = arn.indexOf(":", at + 1);
+    if (at === -1) return -1;
+  }
+  return at + 1;
+}
+
+/** The part of an ARN pattern before its resource part (all of it when it has fewer than five colons). */
+function arnPrefix(source: string): string {
+  const cut = resourcePartStart(source);
+  return cut === -1 ? source : source.slice(0, cut);
+}
+
+function lowerArnPrefix(arn: string): string {
+  const cut = resourcePartStart(arn);
+  return cut === -1 ? arn.toLowerCase() : arn.slice(0, cut).toLowerCase() + arn.slice(cut);
+}
+
+/**
+ * Resource ARNs are case-sensitive; `*` matches within and across ARN segments, as IAM does. Policy
+ * variables are substituted only in the resource part, after the fifth colon; before it they are
+ * literal text. Both that and the case of the segments before the resource part are open readings
+ * (readings.ts), so such a pattern carries its form under the other reading.
+ */
 export function compileResourcePattern(source: string, variables: boolean): CompiledPattern {
-  return compilePattern(source, { wildcards: true, variables });
+  const prefix = arnPrefix(source);
+  const from = prefix.length;
+  const pattern = compilePattern(source, { wildcards: true, variables, variablesFrom: from });
+  const alternatives: PatternAlternative[] = [];
+  if (variables && prefix.includes("${")) {
+    alternatives.push({
+      reading: "resource_variable_before_resource_part",
+      pattern: compilePattern(source, { wildcards: true, variables }),
+      lowerRequestPrefix: false,
+    });
+  }
+  if (/[A-Z]/.test(prefix.replace(/\$\{[^}]*\}/g, ""))) {
+    alternatives.push({
+      reading: "resource_arn_prefix_case",
+      pattern: compilePattern(prefix.toLowerCase() + source.slice(from), {
+        wildcards: true,
+        variables,
+        variablesFrom: from,
+      }),
+      lowerRequestPrefix: true,
+    });
+  }
+  if (alternatives.length > 0) pattern.alternatives = alternatives;
+  return pattern;
 }
 
 /**
@@ -347,6 +419,14 @@ export function matchResourcePattern(pattern: CompiledPattern, resource: string,
       missingKeys: [RESOURCE_KEY],
       reason: "the request names no resource, so a specific resource pattern cannot be decided",
     };
+  }
+  if (pattern.alternatives) {
+    for (const alt of pattern.alternatives) {
+      env.readingsUsed?.push(alt.reading);
+      if (env.alternativeReadings?.has(alt.reading)) {
+        return matchCompiled(alt.pattern, alt.lowerRequestPrefix ? lowerArnPrefix(resource) : resource, env);
+      }
+    }
   }
   return matchCompiled(pattern, resource, env);
 }

@@ -12,7 +12,7 @@ import {
   type CompiledPattern,
   type VariableSyntaxProblem,
 } from "./match.js";
-import { parseConditionOperator } from "./operators.js";
+import { parseConditionOperator, type ConditionOperator } from "./operators.js";
 import type { PolicyKind } from "../model/policy-type.js";
 
 export type { ParsedCondition } from "./conditions.js";
@@ -352,6 +352,9 @@ function fail(issues: IssueCollector): ParseResult {
   return { ok: false, errors: issues.issues.filter((i) => i.severity === "error"), issues: issues.issues };
 }
 
+/** Locates an issue in one statement: `at("Condition", '["Bool"]')`. */
+type Locator = (element: string, sub?: string) => IssueLocation;
+
 function parseStatement(
   raw: unknown,
   index: number,
@@ -365,236 +368,24 @@ function parseStatement(
     return undefined;
   }
   const sid = typeof raw.Sid === "string" ? raw.Sid : undefined;
-  const at = (element: string, sub = ""): IssueLocation => ({
+  const at: Locator = (element, sub = "") => ({
     statementIndex: index,
     ...(sid !== undefined ? { sid } : {}),
     element,
     path: `${path}.${element}${sub}`,
   });
-  const errorsBefore = issues.issues.filter((i) => i.severity === "error").length;
+  const errorsBefore = errorCount(issues);
 
-  for (const key of Object.keys(raw)) {
-    if (!STATEMENT_ELEMENTS.has(key)) {
-      issues.error(
-        "unknown_element",
-        at(key),
-        `unknown element "${key}"${suggestElement(key, STATEMENT_ELEMENTS)}`,
-      );
-    }
-  }
+  checkElementNames(raw, at, issues);
+  checkSid(raw, at, issues);
+  const effect = parseEffect(raw, at, issues);
+  const principal = parsePrincipal(raw, kind, at, issues);
+  const action = parseAction(raw, kind, at, issues);
+  const resource = parseResource(raw, variablesEnabled, at, issues);
+  const conditions = parseConditionBlock(raw, path, variablesEnabled, at, issues);
+  checkRcpAllow(raw, kind, effect, at, issues);
 
-  if (raw.Sid !== undefined) {
-    if (typeof raw.Sid !== "string") issues.error("invalid_sid", at("Sid"), "Sid must be a string");
-    else if (!SID_FORMAT.test(raw.Sid)) {
-      issues.warn("invalid_sid", at("Sid"), `Sid "${raw.Sid}" should contain only letters and digits`);
-    }
-  }
-
-  // Effect
-  let effect: "Allow" | "Deny" | undefined;
-  if (raw.Effect === undefined)
-    issues.error("missing_effect", at("Effect"), 'Effect is required ("Allow" or "Deny")');
-  else if (raw.Effect !== "Allow" && raw.Effect !== "Deny") {
-    issues.error(
-      "invalid_effect",
-      at("Effect"),
-      `Effect must be "Allow" or "Deny", not ${JSON.stringify(raw.Effect)}`,
-    );
-  } else effect = raw.Effect;
-
-  // Principal / NotPrincipal
-  let principal: ParsedPrincipal | undefined;
-  if (kind === "SCP") {
-    if (raw.Principal !== undefined) {
-      issues.error(
-        "principal_not_allowed",
-        at("Principal"),
-        "Principal is not supported in an SCP: an SCP applies to the IAM principals of the accounts it is attached to. " +
-          "To exempt or target principals, use a Condition on aws:PrincipalArn",
-      );
-    }
-    if (raw.NotPrincipal !== undefined) {
-      issues.error(
-        "notprincipal_not_allowed",
-        at("NotPrincipal"),
-        "NotPrincipal is not supported in an SCP; use a Condition on aws:PrincipalArn (ArnNotLike) instead",
-      );
-    }
-  } else {
-    if (raw.NotPrincipal !== undefined) {
-      issues.error(
-        "notprincipal_not_allowed",
-        at("NotPrincipal"),
-        'NotPrincipal is not supported in an RCP; use "Principal": "*" with a Condition on aws:PrincipalArn',
-      );
-    }
-    if (raw.Principal === undefined) {
-      issues.error("missing_principal", at("Principal"), 'an RCP statement needs "Principal": "*"');
-    } else if (!isWildcardPrincipal(raw.Principal)) {
-      issues.error(
-        "invalid_principal",
-        at("Principal"),
-        `an RCP Principal must be "*" (or {"AWS": "*"}), not ${JSON.stringify(raw.Principal)}; ` +
-          "narrow the principals with conditions such as aws:PrincipalOrgID or aws:PrincipalArn",
-      );
-    } else principal = { raw: raw.Principal };
-  }
-
-  // Action / NotAction
-  let action: ParsedActionElement | undefined;
-  if (raw.Action !== undefined && raw.NotAction !== undefined) {
-    issues.error(
-      "action_and_notaction",
-      at("Action"),
-      "a statement has either Action or NotAction, not both",
-    );
-  } else if (raw.Action === undefined && raw.NotAction === undefined) {
-    issues.error("missing_action", at("Action"), "a statement needs Action or NotAction");
-  } else {
-    const element = raw.Action !== undefined ? "Action" : "NotAction";
-    if (element === "NotAction" && kind === "RCP") {
-      issues.error(
-        "notaction_not_allowed",
-        at("NotAction"),
-        "NotAction is not supported in an RCP; list the actions in Action",
-      );
-    }
-    const values = stringList(raw[element], at(element), issues);
-    if (values) {
-      values.forEach((v, i) => {
-        if (v !== "*" && !ACTION_FORMAT.test(v)) {
-          issues.error(
-            "invalid_action",
-            at(element, Array.isArray(raw[element]) ? `[${i}]` : ""),
-            `"${v}" is not an action: expected "service:ActionName" (wildcards * and ? allowed) or "*"`,
-          );
-        }
-      });
-      action = {
-        element,
-        values,
-        patterns: values.map((v) => compileActionPattern(v)),
-        wasArray: Array.isArray(raw[element]),
-      };
-    }
-  }
-
-  // Resource / NotResource
-  let resource: ParsedResourceElement | undefined;
-  if (raw.Resource !== undefined && raw.NotResource !== undefined) {
-    issues.error(
-      "resource_and_notresource",
-      at("Resource"),
-      "a statement has either Resource or NotResource, not both",
-    );
-  } else if (raw.Resource === undefined && raw.NotResource === undefined) {
-    issues.warn(
-      "missing_resource",
-      at("Resource"),
-      'no Resource or NotResource: read as "Resource": "*"; write it explicitly',
-    );
-    resource = {
-      element: "Resource",
-      values: ["*"],
-      patterns: [compileResourcePattern("*", false)],
-      wasArray: false,
-      implicit: true,
-    };
-  } else {
-    const element = raw.Resource !== undefined ? "Resource" : "NotResource";
-    const values = stringList(raw[element], at(element), issues);
-    if (values) {
-      values.forEach((v, i) => {
-        const where = at(element, Array.isArray(raw[element]) ? `[${i}]` : "");
-        if (v !== "*" && !v.startsWith("arn:")) {
-          issues.error(
-            "invalid_resource",
-            where,
-            `"${v}" is not a resource: expected an ARN (wildcards allowed) or "*"`,
-          );
-        }
-        checkVariables(v, variablesEnabled, where, issues);
-      });
-      resource = {
-        element,
-        values,
-        patterns: values.map((v) => compileResourcePattern(v, variablesEnabled)),
-        wasArray: Array.isArray(raw[element]),
-        implicit: false,
-      };
-    }
-  }
-
-  // Condition
-  const conditions: ParsedCondition[] = [];
-  if (raw.Condition !== undefined) {
-    if (!isRecord(raw.Condition)) {
-      issues.error(
-        "invalid_condition",
-        at("Condition"),
-        "Condition must be an object of operator → { key → value(s) }",
-      );
-    } else {
-      const entries = Object.entries(raw.Condition);
-      if (entries.length === 0) issues.warn("empty_condition", at("Condition"), "Condition is empty");
-      for (const [opName, block] of entries) {
-        const opPath = quoteKey(opName);
-        const parsedOp = parseConditionOperator(opName);
-        if (!parsedOp.ok) {
-          issues.error("unknown_operator", at("Condition", opPath), parsedOp.message);
-          continue;
-        }
-        if (parsedOp.caseWarning)
-          issues.warn("operator_spelling", at("Condition", opPath), parsedOp.caseWarning);
-        if (!isRecord(block)) {
-          issues.error(
-            "invalid_condition",
-            at("Condition", opPath),
-            `the value of ${opName} must be an object of condition key → value(s)`,
-          );
-          continue;
-        }
-        const keys = Object.entries(block);
-        if (keys.length === 0)
-          issues.warn("empty_condition", at("Condition", opPath), `${opName} has no keys`);
-        for (const [key, value] of keys) {
-          const keyPath = `${opPath}${quoteKey(key)}`;
-          const where = at("Condition", keyPath);
-          const values = conditionValues(value, where, issues);
-          if (!values) continue;
-          const problems: CompileProblem[] = [];
-          const compiled = compileConditionValues(parsedOp.operator, values, variablesEnabled, problems);
-          for (const p of problems) {
-            issues.warn("invalid_condition_value", where, `${opName} ${key}: ${p.message}`);
-          }
-          if (parsedOp.operator.base.variables)
-            for (const v of values) checkVariables(v, variablesEnabled, where, issues);
-          conditions.push({
-            operator: parsedOp.operator,
-            key,
-            normalizedKey: normalizeConditionKey(key),
-            values,
-            rawValue: value,
-            compiled,
-            path: `${path}.Condition${keyPath}`,
-          });
-        }
-      }
-    }
-  }
-
-  // RCPs support Allow only in the AWS-managed RCPFullAWSAccess statement.
-  if (kind === "RCP" && effect === "Allow" && !isFullAccessStatement(raw)) {
-    issues.error(
-      "rcp_allow_not_supported",
-      at("Effect"),
-      'RCPs support "Effect": "Allow" only in the AWS-managed RCPFullAWSAccess policy ' +
-        '(Principal "*", Action "*", Resource "*", no Condition); write Deny statements',
-    );
-  }
-
-  const errorsAfter = issues.issues.filter((i) => i.severity === "error").length;
-  if (errorsAfter > errorsBefore || !effect || !action || !resource) return undefined;
+  if (errorCount(issues) > errorsBefore || !effect || !action || !resource) return undefined;
   return {
     index,
     ...(sid !== undefined ? { sid } : {}),
@@ -606,6 +397,310 @@ function parseStatement(
     path,
     raw,
   };
+}
+
+function errorCount(issues: IssueCollector): number {
+  return issues.issues.filter((i) => i.severity === "error").length;
+}
+
+function checkElementNames(raw: Record<string, unknown>, at: Locator, issues: IssueCollector): void {
+  for (const key of Object.keys(raw)) {
+    if (!STATEMENT_ELEMENTS.has(key)) {
+      issues.error(
+        "unknown_element",
+        at(key),
+        `unknown element "${key}"${suggestElement(key, STATEMENT_ELEMENTS)}`,
+      );
+    }
+  }
+}
+
+function checkSid(raw: Record<string, unknown>, at: Locator, issues: IssueCollector): void {
+  if (raw.Sid === undefined) return;
+  if (typeof raw.Sid !== "string") issues.error("invalid_sid", at("Sid"), "Sid must be a string");
+  else if (!SID_FORMAT.test(raw.Sid)) {
+    issues.warn("invalid_sid", at("Sid"), `Sid "${raw.Sid}" should contain only letters and digits`);
+  }
+}
+
+function parseEffect(
+  raw: Record<string, unknown>,
+  at: Locator,
+  issues: IssueCollector,
+): "Allow" | "Deny" | undefined {
+  if (raw.Effect === undefined) {
+    issues.error("missing_effect", at("Effect"), 'Effect is required ("Allow" or "Deny")');
+    return undefined;
+  }
+  if (raw.Effect !== "Allow" && raw.Effect !== "Deny") {
+    issues.error(
+      "invalid_effect",
+      at("Effect"),
+      `Effect must be "Allow" or "Deny", not ${JSON.stringify(raw.Effect)}`,
+    );
+    return undefined;
+  }
+  return raw.Effect;
+}
+
+/** Principal elements a policy type does not support, and what to write instead. */
+const UNSUPPORTED_PRINCIPAL_ELEMENTS: Readonly<
+  Record<PolicyKind, readonly { element: string; code: PolicyIssueCode; message: string }[]>
+> = {
+  SCP: [
+    {
+      element: "Principal",
+      code: "principal_not_allowed",
+      message:
+        "Principal is not supported in an SCP: an SCP applies to the IAM principals of the accounts it is attached to. " +
+        "To exempt or target principals, use a Condition on aws:PrincipalArn",
+    },
+    {
+      element: "NotPrincipal",
+      code: "notprincipal_not_allowed",
+      message:
+        "NotPrincipal is not supported in an SCP; use a Condition on aws:PrincipalArn (ArnNotLike) instead",
+    },
+  ],
+  RCP: [
+    {
+      element: "NotPrincipal",
+      code: "notprincipal_not_allowed",
+      message:
+        'NotPrincipal is not supported in an RCP; use "Principal": "*" with a Condition on aws:PrincipalArn',
+    },
+  ],
+};
+
+function parsePrincipal(
+  raw: Record<string, unknown>,
+  kind: PolicyKind,
+  at: Locator,
+  issues: IssueCollector,
+): ParsedPrincipal | undefined {
+  for (const rule of UNSUPPORTED_PRINCIPAL_ELEMENTS[kind]) {
+    if (raw[rule.element] !== undefined) issues.error(rule.code, at(rule.element), rule.message);
+  }
+  if (kind === "SCP") return undefined;
+  // An RCP statement applies to every principal and narrows them with conditions.
+  if (raw.Principal === undefined) {
+    issues.error("missing_principal", at("Principal"), 'an RCP statement needs "Principal": "*"');
+    return undefined;
+  }
+  if (!isWildcardPrincipal(raw.Principal)) {
+    issues.error(
+      "invalid_principal",
+      at("Principal"),
+      `an RCP Principal must be "*" (or {"AWS": "*"}), not ${JSON.stringify(raw.Principal)}; ` +
+        "narrow the principals with conditions such as aws:PrincipalOrgID or aws:PrincipalArn",
+    );
+    return undefined;
+  }
+  return { raw: raw.Principal };
+}
+
+/**
+ * Which of a pair of exclusive elements (Action/NotAction, Resource/NotResource) the statement
+ * uses: "both" and "neither" are for the caller to report.
+ */
+function pickElement<E extends string, N extends string>(
+  raw: Record<string, unknown>,
+  element: E,
+  notElement: N,
+): E | N | "both" | "neither" {
+  const has = raw[element] !== undefined;
+  const hasNot = raw[notElement] !== undefined;
+  if (has && hasNot) return "both";
+  if (!has && !hasNot) return "neither";
+  return has ? element : notElement;
+}
+
+function parseAction(
+  raw: Record<string, unknown>,
+  kind: PolicyKind,
+  at: Locator,
+  issues: IssueCollector,
+): ParsedActionElement | undefined {
+  const element = pickElement(raw, "Action", "NotAction");
+  if (element === "both") {
+    issues.error(
+      "action_and_notaction",
+      at("Action"),
+      "a statement has either Action or NotAction, not both",
+    );
+    return undefined;
+  }
+  if (element === "neither") {
+    issues.error("missing_action", at("Action"), "a statement needs Action or NotAction");
+    return undefined;
+  }
+  if (element === "NotAction" && kind === "RCP") {
+    issues.error(
+      "notaction_not_allowed",
+      at("NotAction"),
+      "NotAction is not supported in an RCP; list the actions in Action",
+    );
+  }
+  const values = stringList(raw[element], at(element), issues);
+  if (!values) return undefined;
+  const wasArray = Array.isArray(raw[element]);
+  values.forEach((v, i) => {
+    if (v !== "*" && !ACTION_FORMAT.test(v)) {
+      issues.error(
+        "invalid_action",
+        at(element, wasArray ? `[${i}]` : ""),
+        `"${v}" is not an action: expected "service:ActionName" (wildcards * and ? allowed) or "*"`,
+      );
+    }
+  });
+  return { element, values, patterns: values.map((v) => compileActionPattern(v)), wasArray };
+}
+
+function parseResource(
+  raw: Record<string, unknown>,
+  variablesEnabled: boolean,
+  at: Locator,
+  issues: IssueCollector,
+): ParsedResourceElement | undefined {
+  const element = pickElement(raw, "Resource", "NotResource");
+  if (element === "both") {
+    issues.error(
+      "resource_and_notresource",
+      at("Resource"),
+      "a statement has either Resource or NotResource, not both",
+    );
+    return undefined;
+  }
+  if (element === "neither") {
+    issues.warn(
+      "missing_resource",
+      at("Resource"),
+      'no Resource or NotResource: read as "Resource": "*"; write it explicitly',
+    );
+    return {
+      element: "Resource",
+      values: ["*"],
+      patterns: [compileResourcePattern("*", false)],
+      wasArray: false,
+      implicit: true,
+    };
+  }
+  const values = stringList(raw[element], at(element), issues);
+  if (!values) return undefined;
+  const wasArray = Array.isArray(raw[element]);
+  values.forEach((v, i) => {
+    const where = at(element, wasArray ? `[${i}]` : "");
+    if (v !== "*" && !v.startsWith("arn:")) {
+      issues.error(
+        "invalid_resource",
+        where,
+        `"${v}" is not a resource: expected an ARN (wildcards allowed) or "*"`,
+      );
+    }
+    checkVariables(v, variablesEnabled, where, issues);
+  });
+  return {
+    element,
+    values,
+    patterns: values.map((v) => compileResourcePattern(v, variablesEnabled)),
+    wasArray,
+    implicit: false,
+  };
+}
+
+/** The Condition element: operator → { key → value(s) }, each key compiled into one condition. */
+function parseConditionBlock(
+  raw: Record<string, unknown>,
+  path: string,
+  variablesEnabled: boolean,
+  at: Locator,
+  issues: IssueCollector,
+): ParsedCondition[] {
+  const conditions: ParsedCondition[] = [];
+  if (raw.Condition === undefined) return conditions;
+  if (!isRecord(raw.Condition)) {
+    issues.error(
+      "invalid_condition",
+      at("Condition"),
+      "Condition must be an object of operator → { key → value(s) }",
+    );
+    return conditions;
+  }
+  const entries = Object.entries(raw.Condition);
+  if (entries.length === 0) issues.warn("empty_condition", at("Condition"), "Condition is empty");
+  for (const [opName, block] of entries) {
+    const opPath = quoteKey(opName);
+    const parsedOp = parseConditionOperator(opName);
+    if (!parsedOp.ok) {
+      issues.error("unknown_operator", at("Condition", opPath), parsedOp.message);
+      continue;
+    }
+    if (parsedOp.caseWarning) issues.warn("operator_spelling", at("Condition", opPath), parsedOp.caseWarning);
+    if (!isRecord(block)) {
+      issues.error(
+        "invalid_condition",
+        at("Condition", opPath),
+        `the value of ${opName} must be an object of condition key → value(s)`,
+      );
+      continue;
+    }
+    const keys = Object.entries(block);
+    if (keys.length === 0) issues.warn("empty_condition", at("Condition", opPath), `${opName} has no keys`);
+    for (const [key, value] of keys) {
+      const keyPath = `${opPath}${quoteKey(key)}`;
+      const parsed = parseConditionEntry(parsedOp.operator, opName, key, value, variablesEnabled, {
+        where: at("Condition", keyPath),
+        path: `${path}.Condition${keyPath}`,
+        issues,
+      });
+      if (parsed) conditions.push(parsed);
+    }
+  }
+  return conditions;
+}
+
+function parseConditionEntry(
+  operator: ConditionOperator,
+  opName: string,
+  key: string,
+  value: unknown,
+  variablesEnabled: boolean,
+  loc: { where: IssueLocation; path: string; issues: IssueCollector },
+): ParsedCondition | undefined {
+  const { where, issues } = loc;
+  const values = conditionValues(value, where, issues);
+  if (!values) return undefined;
+  const problems: CompileProblem[] = [];
+  const compiled = compileConditionValues(operator, values, variablesEnabled, problems);
+  for (const p of problems) issues.warn("invalid_condition_value", where, `${opName} ${key}: ${p.message}`);
+  if (operator.base.variables) for (const v of values) checkVariables(v, variablesEnabled, where, issues);
+  return {
+    operator,
+    key,
+    normalizedKey: normalizeConditionKey(key),
+    values,
+    rawValue: value,
+    compiled,
+    path: loc.path,
+  };
+}
+
+/** RCPs support Allow only in the AWS-managed RCPFullAWSAccess statement. */
+function checkRcpAllow(
+  raw: Record<string, unknown>,
+  kind: PolicyKind,
+  effect: "Allow" | "Deny" | undefined,
+  at: Locator,
+  issues: IssueCollector,
+): void {
+  if (kind === "RCP" && effect === "Allow" && !isFullAccessStatement(raw)) {
+    issues.error(
+      "rcp_allow_not_supported",
+      at("Effect"),
+      'RCPs support "Effect": "Allow" only in the AWS-managed RCPFullAWSAccess policy ' +
+        '(Principal "*", Action "*", Resource "*", no Condition); write Deny statements',
+    );
+  }
 }
 
 function isWildcardPrincipal(p: unknown): boolean {

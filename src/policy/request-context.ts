@@ -1,4 +1,5 @@
 /** The request context: condition keys and their values, and what can be derived from the principal. */
+import type { ReadingId } from "./readings.js";
 
 export type ContextValue = string | readonly string[];
 
@@ -72,6 +73,10 @@ export interface EvalEnv {
    * unknown (reported as the pseudo-key RESOURCE_KEY), never a silent non-match.
    */
   resourceKnown: boolean;
+  /** Open questions read the other way (see readings.ts); absent or empty: the followed readings. */
+  alternativeReadings?: ReadonlySet<ReadingId>;
+  /** Where the evaluator records each open question a match relied on. */
+  readingsUsed?: ReadingId[];
 }
 
 /** Pseudo context key reported when the outcome depends on a resource the request did not name. */

@@ -233,8 +233,11 @@ run "runtime_configuration_document" {
   command = plan
 
   assert {
-    condition     = jsondecode(terraform_data.runtime_config.input).organization == { source = "aws" }
-    error_message = "Without a reader role the server reads the organization with its own role."
+    condition = jsondecode(terraform_data.runtime_config.input).organization == {
+      source        = "aws"
+      snapshotStore = { uri = "s3://orgs-mcp-org-snapshots-123456789012/orgs/", maxAgeSeconds = 900 }
+    }
+    error_message = "Without a reader role the server reads the organization with its own role, through the shared snapshot store."
   }
 
   assert {
@@ -383,6 +386,10 @@ run "reader_role_in_the_management_account" {
       region     = "us-east-1"
       roleArn    = "arn:aws:iam::999988887777:role/orgs-mcp-organizations-reader"
       externalId = "orgs-mcp-reader"
+      snapshotStore = {
+        uri           = "s3://orgs-mcp-org-snapshots-123456789012/orgs/"
+        maxAgeSeconds = 900
+      }
     }
     error_message = "With a reader role the configuration must name it (and its external id)."
   }
@@ -450,7 +457,7 @@ run "runtime_region_is_explicit" {
   }
 
   assert {
-    condition     = length(keys(yamldecode(aws_cloudformation_stack.runtime[0].template_body).Resources.Runtime.Properties.EnvironmentVariables)) == 3
-    error_message = "The stack sets exactly AWS_REGION, RUNTIME_CONFIG_SECRET_ID and RUNTIME_CONFIG_SHA256."
+    condition     = length(keys(yamldecode(aws_cloudformation_stack.runtime[0].template_body).Resources.Runtime.Properties.EnvironmentVariables)) == 4
+    error_message = "The stack sets exactly AWS_REGION, RUNTIME_CONFIG_SECRET_ID, RUNTIME_CONFIG_SHA256 and TOOL_DEADLINE_SECONDS."
   }
 }

@@ -94,10 +94,11 @@ run "runtime_role_reads_the_organization_only" {
           "ecr:GetAuthorizationToken",
           "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
           "cloudwatch:PutMetricData",
+          "cloudtrail:LookupEvents",
         ], a) || can(regex("^organizations:(Describe|List)", a))
       ] if contains(s.Resource, "*")
     ]))
-    error_message = "Only ECR token, X-Ray, metrics and Organizations read actions may use Resource \"*\"."
+    error_message = "Only ECR token, X-Ray, metrics, event lookup and Organizations read actions may use Resource \"*\"."
   }
 
   assert {
@@ -185,8 +186,8 @@ run "reader_role_replaces_direct_organizations_access" {
   }
 
   assert {
-    condition     = length([for a in flatten([for s in jsondecode(aws_iam_role_policy.runtime.policy).Statement : s.Action]) : a if startswith(a, "organizations:")]) == 0
-    error_message = "With a reader role the Runtime role itself must have no Organizations actions."
+    condition     = length([for a in flatten([for s in jsondecode(aws_iam_role_policy.runtime.policy).Statement : s.Action]) : a if startswith(a, "organizations:") || startswith(a, "cloudtrail:")]) == 0
+    error_message = "With a reader role the Runtime role itself must have no Organizations actions, nor look up events: the reader role does."
   }
 
   assert {

@@ -3,7 +3,9 @@ import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { createAwsReader, organizationsClientConfig, type PacingOptions } from "../../src/org/aws-reader.js";
 import type { OrganizationReader } from "../../src/org/types.js";
 
-export const FAKE_CREDENTIALS = { accessKeyId: "AKIDFAKEFAKEFAKE", secretAccessKey: "fake-secret" };
+import { FAKE_CREDENTIALS } from "../fake-aws/credentials.js";
+
+export { FAKE_CREDENTIALS };
 
 /**
  * The environment of a server process in `aws` mode against the fake service: its configuration in

@@ -1,22 +1,22 @@
 /**
  * preview_policy_change in aws mode, over MCP, against services on loopback: the fake Organizations
- * service (the demo organization), s3rver holding the organization trail's gzipped log files, and
+ * service (the demo organization), the fake S3 (s3rver) holding the organization trail's gzipped log files, and
  * the fake Athena endpoint aggregating the demo activity the way the server's query asks.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAthenaReader } from "../../src/aws/athena.js";
 import { demoSnapshot } from "../../src/org/demo/demo-snapshot.js";
 import demoActivity from "../../src/org/demo/demo-activity.json" with { type: "json" };
 import { startFakeAthena, type FakeAthena, type Row } from "../fake-aws/athena-server.js";
 import { cloudTrailRecord, type RecordSpec } from "../fake-aws/cloudtrail-records.js";
+import { FAKE_CREDENTIALS } from "../fake-aws/credentials.js";
 import { startFakeAws, type FakeAws } from "../fake-aws/organizations-server.js";
+import { startFakeS3, type FakeS3 } from "../fake-aws/s3-server.js";
 import { callTool, connect, startHarness } from "../helpers/harness.js";
 import { destroyClients, readerFor } from "./helpers.js";
 
@@ -36,7 +36,7 @@ const ENV_KEYS = [
 const saved: Record<string, string | undefined> = {};
 
 let fake: FakeAws;
-let s3rver: S3rver;
+let s3: FakeS3;
 let athena: FakeAthena;
 let client: Client;
 let work: string;
@@ -92,19 +92,11 @@ async function putLog(
   specs: RecordSpec[],
   raw?: Buffer,
 ): Promise<void> {
-  const s3 = new S3Client({
-    region: "us-east-1",
-    endpoint: process.env["AWS_ENDPOINT_URL_S3"] as string,
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    requestChecksumCalculation: "WHEN_REQUIRED",
-  });
   const day = iso(atMs).slice(0, 10).replace(/-/g, "/");
   const key = `AWSLogs/${ORG}/${account}/CloudTrail/${region}/${day}/${account}_CloudTrail_${region}_${stamp(atMs)}_${Math.random().toString(36).slice(2, 10)}.json.gz`;
   const body =
     raw ?? gzipSync(JSON.stringify({ Records: specs.map((s, n) => cloudTrailRecord({ ...s, n })) }));
-  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
-  s3.destroy();
+  await s3.putObject(BUCKET, key, body);
 }
 
 const spec = (over: Partial<RecordSpec>, atMs: number): RecordSpec => ({
@@ -120,21 +112,14 @@ const spec = (over: Partial<RecordSpec>, atMs: number): RecordSpec => ({
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "preview-aws-"));
   fake = await startFakeAws({ snapshot: demoSnapshot() });
-  s3rver = new S3rver({
-    port: 0,
-    address: "127.0.0.1",
-    silent: true,
-    directory: join(work, "s3"),
-    configureBuckets: [{ name: BUCKET, configs: [] }],
-  });
-  const { port } = await s3rver.run();
+  s3 = await startFakeS3({ buckets: [BUCKET] });
   athena = await startFakeAthena({ resultFor: aggregate });
   for (const k of ENV_KEYS) saved[k] = process.env[k];
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
     AWS_ENDPOINT_URL_ATHENA: athena.endpoint,
-    AWS_ACCESS_KEY_ID: "S3RVER",
-    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey,
     AWS_REGION: "us-east-1",
     AWS_EC2_METADATA_DISABLED: "true",
     AWS_CONFIG_FILE: join(work, "none"),
@@ -191,7 +176,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await athena?.close();
-  await s3rver?.close();
+  await s3?.close();
   await fake?.close();
   destroyClients();
   for (const k of ENV_KEYS) {

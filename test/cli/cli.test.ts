@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
+import { UserError } from "../../src/errors.js";
+import type { OrganizationReader } from "../../src/org/types.js";
 import { cli, ROOT } from "./helpers.js";
 
 const DEMO_ORG = "src/org/demo/demo-organization.json";
@@ -107,7 +109,123 @@ describe("audit", () => {
     );
     expect(code).toBe(0);
     expect(written).toBe(file);
-    expect(JSON.parse(readFileSync(file, "utf8")).version).toBe("2.1.0");
+    const sarif = JSON.parse(readFileSync(file, "utf8"));
+    expect(sarif.version).toBe("2.1.0");
+    // The demo baseline the results point at, written beside the report (its folder created).
+    const baseline = join(dir, "aws-organizations", "baseline.json");
+    expect(JSON.parse(readFileSync(baseline, "utf8")).formatVersion).toBe(1);
+    expect(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe(
+      `file://${encodeURI(baseline)}`,
+    );
+  });
+});
+
+describe("lint tells a policy id from a file name", () => {
+  const HINT =
+    "a policy id looks like p-abcd1234 or p-FullAWSAccess (p- then 8 or more letters, digits or _)";
+  it("an id the demo organization does not have, well-formed or not", async () => {
+    for (const id of ["p-nope", "p-zzzzzzzzzz"]) {
+      const r = await cli("lint", "--demo", id);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toBe(
+        `lint: no policy ${id} in the demo organization: ${HINT}; --all lints every policy it has\n`,
+      );
+      expect(r.stderr).not.toContain("ENOENT");
+    }
+  });
+
+  it("names the snapshot the id is missing from", async () => {
+    const r = await cli("lint", "--snapshot", DEMO_ORG, "p-nope");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`no policy p-nope in snapshot ${DEMO_ORG}: ${HINT}`);
+  });
+
+  it("an id without an organization is a usage error, not a missing file", async () => {
+    const r = await cli("lint", "p-nope");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      "p-nope is no file, and linting a policy by id needs the organization: --snapshot FILE, --demo or --aws",
+    );
+  });
+
+  it("a missing file is still a missing file", async () => {
+    const r = await cli("lint", "--demo", "policies/p-deny.json");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^lint: Cannot read policies\/p-deny\.json: ENOENT/);
+  });
+});
+
+describe("exit codes are the same for every command", () => {
+  // A reader every read of which AWS refuses, as with missing permissions.
+  const deniedReader = (): OrganizationReader => {
+    const denied = (operation: string) => async () => {
+      throw new UserError("access_denied", `AWS Organizations ${operation} was denied`);
+    };
+    return {
+      kind: "aws",
+      describeOrganization: denied("DescribeOrganization"),
+      listRoots: denied("ListRoots"),
+      getParent: denied("ListParents"),
+      listChildren: denied("ListChildren"),
+      describeAccount: denied("DescribeAccount"),
+      describeOrganizationalUnit: denied("DescribeOrganizationalUnit"),
+      listPolicies: denied("ListPolicies"),
+      describePolicy: denied("DescribePolicy"),
+      listTargetsForPolicy: denied("ListTargetsForPolicy"),
+      listPoliciesForTarget: denied("ListPoliciesForTarget"),
+      stats: () => ({ apiCalls: {}, cacheHits: 0, cacheMisses: 0, cacheEntries: 0, dataAsOf: null }),
+      refresh: () => undefined,
+    };
+  };
+
+  it("snapshot exits 2 on AWS errors, not the 1 that means findings", async () => {
+    let stderr = "";
+    const code = await runCli(["snapshot", "--out", "org.json"], {
+      stderr: (t) => (stderr += t),
+      snapshot: {
+        createReader: deniedReader,
+        writeOutput: async () => {
+          throw new Error("must not write");
+        },
+      },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^snapshot: AWS Organizations \w+ was denied\n$/);
+  });
+
+  it("snapshot exits 2 when the file cannot be written", async () => {
+    let stderr = "";
+    const org = await import("../../src/org/snapshot-reader.js");
+    const { demoSnapshot } = await import("../../src/org/demo/demo-snapshot.js");
+    const code = await runCli(["snapshot", "--out", "/nonexistent-dir/org.json"], {
+      stderr: (t) => (stderr += t),
+      snapshot: { createReader: () => org.createSnapshotReader(demoSnapshot(), "snapshot") },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain("snapshot: could not write /nonexistent-dir/org.json");
+  });
+
+  it("--help says so, for audit and lint and for snapshot", async () => {
+    const help = (await cli("--help")).stdout;
+    expect(help).toContain(
+      "Exit codes (every command): 0 clean (snapshot: done), 1 findings at or above --fail-on (audit, lint),",
+    );
+    expect(help).toContain("2 errors: usage, configuration, input");
+    expect((await cli("snapshot", "--help")).stdout).toContain(
+      "Exit codes: 0 done; 2 an error (usage, AWS or file), as for audit and lint, where 1 means findings.",
+    );
+  });
+
+  it("audit exits 2 on AWS errors too", async () => {
+    let stderr = "";
+    const code = await runCli(["audit", "--aws", "--baseline-secret", "scp-baseline"], {
+      stderr: (t) => (stderr += t),
+      stdout: () => undefined,
+      createAwsReader: deniedReader,
+      readSecret: async () => readFileSync(join(ROOT, DEMO_BASELINE), "utf8"),
+    });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^audit: AWS Organizations \w+ was denied/);
   });
 });
 
@@ -147,6 +265,11 @@ describe("usage and configuration errors exit 2", () => {
     ["a bad --type", ["lint", "--type", "tag", CLEAN_POLICY], /--type must be scp or rcp/],
     ["a bad quota", ["lint", "--scp-size-limit", "0", CLEAN_POLICY], /positive whole number/],
     ["a snapshot usage error", ["snapshot"], /--out FILE is required/],
+    [
+      "--sarif-dir without SARIF",
+      ["audit", "--demo", "--sarif-dir", "x"],
+      /--sarif-dir applies only with --format sarif/,
+    ],
   ];
   for (const [what, argv, message] of cases) {
     it(what, async () => {

@@ -1,5 +1,6 @@
 /**
- * A local fake of the AWS Organizations read API and Secrets Manager GetSecretValue, on 127.0.0.1,
+ * A local fake of the AWS Organizations read API, CloudTrail LookupEvents and Secrets Manager
+ * GetSecretValue, on 127.0.0.1,
  * speaking the AWS JSON 1.1 protocol the real SDK sends (POST /, X-Amz-Target, SigV4-signed), so
  * the server's real code (SDK paging, retries, error mapping) can run against a synthetic
  * organization of any size. Point the SDK at it with AWS_ENDPOINT_URL_ORGANIZATIONS and
@@ -10,6 +11,14 @@
  * (TooManyRequestsException), 5xx answers and dropped connections. Every request is counted per
  * operation. GET /__fake/stats, POST /__fake/reset and POST /__fake/configure control it from
  * another process (test/fake-aws/cli.ts).
+ *
+ * The organization can change while it runs (`change()`: policies created, updated, deleted,
+ * attached, detached; OUs created, renamed, deleted; accounts created, moved, removed), and every
+ * call and change is recorded as a CloudTrail event of organizations.amazonaws.com, as the
+ * management account's event history records them: LookupEvents lists them newest first, 50 a
+ * page, with its own throttle (2 requests/s, ThrottlingException), its time window and the 90 days
+ * the history keeps. Events can be delivered late (`eventDelaySeconds`), as CloudTrail's are. The
+ * clock (`now`) is injectable, so a benchmark can simulate an hour.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,6 +28,11 @@ import { AWS_PAGE_SIZE, OrgIndex, type SnapshotAccount, type SnapshotPolicy } fr
 
 const ORGANIZATIONS_PREFIX = "AWSOrganizationsV20161128.";
 const SECRETS_PREFIX = "secretsmanager.";
+const CLOUDTRAIL_TARGET = /(^|\.)CloudTrail_20131101\.(\w+)$/;
+/** CloudTrail LookupEvents: at most 50 events a page; 2 requests per second per account and region. */
+export const LOOKUP_PAGE_SIZE = 50;
+export const LOOKUP_THROTTLE: ThrottleOptions = { ratePerSecond: 2, burst: 2 };
+const EVENT_HISTORY_MS = 90 * 86_400_000;
 
 export const ORGANIZATIONS_OPERATIONS = [
   "DescribeOrganization",
@@ -69,6 +83,12 @@ export interface FakeAwsConfig {
   defaultPageSize: number;
   /** Answer a list whose last page is full with a NextToken to one more, empty page (AWS may). */
   trailingEmptyPages: boolean;
+  /** LookupEvents beyond this bucket get ThrottlingException; null: no throttle. */
+  lookupThrottle: ThrottleOptions | null;
+  /** Operations answered AccessDeniedException (an IAM policy without them). */
+  deny: string[];
+  /** Events are listed this long after they happen (CloudTrail delivers them late). */
+  eventDelaySeconds: number;
 }
 
 export interface FakeAwsOptions extends Partial<FakeAwsConfig> {
@@ -76,6 +96,37 @@ export interface FakeAwsOptions extends Partial<FakeAwsConfig> {
   /** Secret id (name or ARN) → SecretString. */
   secrets?: Record<string, string>;
   port?: number;
+  /** The clock events are recorded and looked up by, in ms since the epoch. */
+  now?: () => number;
+}
+
+/** A change to the organization, recorded as the CloudTrail event the real call would make. */
+export type FakeChange =
+  | { kind: "createPolicy"; type: SnapshotPolicy["type"]; name: string; content: string }
+  | { kind: "updatePolicy"; policyId: string; content?: string; name?: string; description?: string }
+  | { kind: "deletePolicy"; policyId: string }
+  | { kind: "attachPolicy"; policyId: string; targetId: string }
+  | { kind: "detachPolicy"; policyId: string; targetId: string }
+  | { kind: "createOu"; parentId: string; name: string }
+  | { kind: "renameOu"; ouId: string; name: string }
+  | { kind: "deleteOu"; ouId: string }
+  | { kind: "createAccount"; name: string }
+  | { kind: "moveAccount"; accountId: string; destinationParentId: string }
+  | { kind: "removeAccount"; accountId: string }
+  /** An event only (a call this fake does not model, or an unusual record). */
+  | { kind: "event"; name: string; request?: Record<string, unknown>; response?: Record<string, unknown> };
+
+/** One recorded CloudTrail event. */
+export interface FakeEvent {
+  id: string;
+  name: string;
+  time: number;
+  readOnly: boolean;
+  request: Record<string, unknown> | null;
+  response: Record<string, unknown> | null;
+  errorCode?: string;
+  /** When LookupEvents starts listing it. */
+  visibleAt: number;
 }
 
 export type InjectedFault = "throttle" | "server-error" | "drop";
@@ -93,12 +144,19 @@ export interface FakeAwsStats {
   clientErrors: number;
   /** Most Organizations requests being served at once. */
   maxInFlight: number;
+  /** LookupEvents pages answered (throttled attempts not included). */
+  lookupPages: number;
 }
 
 export interface FakeAws {
   endpoint: string;
   port: number;
-  index: OrgIndex;
+  /** The organization as it is now (rebuilt by every change). */
+  readonly index: OrgIndex;
+  /** Changes the organization and records the event; returns the new id for a create. */
+  change(change: FakeChange): string | undefined;
+  /** Every recorded event, oldest first. */
+  events(): readonly FakeEvent[];
   stats(): FakeAwsStats;
   /** Zeroes the counters (and refills the throttle bucket). */
   reset(): void;
@@ -141,8 +199,10 @@ function readToken(token: unknown, operation: string, key: string): number {
 }
 
 export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
-  const index = new OrgIndex(options.snapshot);
-  const snapshot = options.snapshot;
+  // A copy: changes must not reach the caller's document.
+  const snapshot: Snapshot = structuredClone(options.snapshot);
+  let index = new OrgIndex(snapshot);
+  const clock = options.now ?? Date.now;
   const secrets = options.secrets ?? {};
   let config: FakeAwsConfig = {
     latencyMs: options.latencyMs ?? 0,
@@ -151,6 +211,9 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     faults: options.faults ?? {},
     defaultPageSize: options.defaultPageSize ?? AWS_PAGE_SIZE,
     trailingEmptyPages: options.trailingEmptyPages ?? false,
+    lookupThrottle: options.lookupThrottle === undefined ? LOOKUP_THROTTLE : options.lookupThrottle,
+    deny: options.deny ?? [],
+    eventDelaySeconds: options.eventDelaySeconds ?? 0,
   };
   let random = createRandom(config.faults.seed ?? 7);
   const blank = (): FakeAwsStats => ({
@@ -162,13 +225,17 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     dropped: 0,
     clientErrors: 0,
     maxInFlight: 0,
+    lookupPages: 0,
   });
   let stats = blank();
   let inFlight = 0;
   let bucket = { tokens: config.throttle?.burst ?? 0, at: performance.now() };
+  let lookupBucket = { tokens: config.lookupThrottle?.burst ?? 0, at: performance.now() };
+  const events: FakeEvent[] = [];
+  let eventSeq = 0;
   const injected: { operation: string; fault: InjectedFault; times: number }[] = [];
 
-  const org = snapshot.organization;
+  const org = snapshot.organization; // the organization itself never changes
   const arnBase = `arn:aws:organizations::${org.managementAccountId}`;
   const accountOut = (a: SnapshotAccount): Record<string, unknown> => ({
     Id: a.id,
@@ -399,6 +466,330 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     },
   };
 
+  // --- CloudTrail: the event history of organizations.amazonaws.com ---
+
+  const record = (
+    name: string,
+    readOnly: boolean,
+    request: Record<string, unknown> | null,
+    response: Record<string, unknown> | null,
+    errorCode?: string,
+  ): FakeEvent => {
+    const time = clock();
+    eventSeq++;
+    const event: FakeEvent = {
+      id: `00000000-0000-4000-8000-${String(eventSeq).padStart(12, "0")}`,
+      name,
+      time,
+      readOnly,
+      request,
+      response,
+      ...(errorCode ? { errorCode } : {}),
+      visibleAt: time + config.eventDelaySeconds * 1000,
+    };
+    events.push(event);
+    return event;
+  };
+
+  const cloudTrailRecord = (e: FakeEvent): Record<string, unknown> => ({
+    EventId: e.id,
+    EventName: e.name,
+    ReadOnly: String(e.readOnly),
+    AccessKeyId: "ASIAFAKEFAKEFAKEFAKE",
+    EventTime: e.time / 1000,
+    EventSource: "organizations.amazonaws.com",
+    Username: "orgs-mcp-reader",
+    Resources: [],
+    CloudTrailEvent: JSON.stringify({
+      eventVersion: "1.09",
+      userIdentity: { type: "AssumedRole", accountId: org.managementAccountId },
+      eventTime: new Date(e.time).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      eventSource: "organizations.amazonaws.com",
+      eventName: e.name,
+      awsRegion: "us-east-1",
+      sourceIPAddress: "127.0.0.1",
+      userAgent: "fake",
+      ...(e.errorCode ? { errorCode: e.errorCode, errorMessage: "fake" } : {}),
+      requestParameters: e.request,
+      responseElements: e.response,
+      requestID: e.id,
+      eventID: e.id,
+      readOnly: e.readOnly,
+      eventType: "AwsApiCall",
+      managementEvent: true,
+      recipientAccountId: org.managementAccountId,
+      eventCategory: "Management",
+    }),
+  });
+
+  const LOOKUP_KEYS = [
+    "EventId",
+    "EventName",
+    "ReadOnly",
+    "Username",
+    "ResourceType",
+    "ResourceName",
+    "EventSource",
+    "AccessKeyId",
+  ];
+  const cloudTrailOperations: Record<string, (body: Record<string, unknown>) => Record<string, unknown>> = {
+    LookupEvents: (body) => {
+      const attributes = (body["LookupAttributes"] ?? []) as {
+        AttributeKey?: string;
+        AttributeValue?: string;
+      }[];
+      if (!Array.isArray(attributes) || attributes.length > 1)
+        throw new AwsError(
+          "InvalidLookupAttributesException",
+          "You cannot specify more than one lookup attribute.",
+        );
+      const attribute = attributes[0];
+      if (attribute && (!attribute.AttributeKey || !LOOKUP_KEYS.includes(attribute.AttributeKey)))
+        throw new AwsError("InvalidLookupAttributesException", "The lookup attribute key is not valid.");
+      const max = body["MaxResults"] ?? LOOKUP_PAGE_SIZE;
+      if (typeof max !== "number" || !Number.isInteger(max) || max < 1 || max > LOOKUP_PAGE_SIZE)
+        throw new AwsError("InvalidMaxResultsException", "MaxResults must be from 1 to 50.");
+      const now = clock();
+      const start =
+        typeof body["StartTime"] === "number" ? (body["StartTime"] as number) * 1000 : now - EVENT_HISTORY_MS;
+      const end = typeof body["EndTime"] === "number" ? (body["EndTime"] as number) * 1000 : now;
+      if (start > end)
+        throw new AwsError("InvalidTimeRangeException", "The start time is after the end time.");
+      const key = JSON.stringify([attribute ?? null, start, end]);
+      // The token is a cursor (the last event listed), so events recorded meanwhile do not shift pages.
+      let before = Infinity;
+      if (body["NextToken"] !== undefined) {
+        try {
+          const t = JSON.parse(Buffer.from(String(body["NextToken"]), "base64url").toString("utf8")) as {
+            k: string;
+            s: number;
+          };
+          if (t.k !== key) throw new Error("other parameters");
+          before = t.s;
+        } catch {
+          throw new AwsError(
+            "InvalidNextTokenException",
+            "A token that is not valid, or a token that was previously used in a request with different parameters.",
+          );
+        }
+      }
+      const matches = (e: FakeEvent, seq: number): boolean => {
+        if (seq >= before || e.visibleAt > now || e.time < now - EVENT_HISTORY_MS) return false;
+        if (e.time < start || e.time > end) return false;
+        if (!attribute) return true;
+        switch (attribute.AttributeKey) {
+          case "EventSource":
+            return attribute.AttributeValue === "organizations.amazonaws.com";
+          case "EventName":
+            return attribute.AttributeValue === e.name;
+          case "ReadOnly":
+            return attribute.AttributeValue === String(e.readOnly);
+          case "EventId":
+            return attribute.AttributeValue === e.id;
+          default:
+            return false;
+        }
+      };
+      const page: { e: FakeEvent; seq: number }[] = [];
+      let more = false;
+      for (let seq = events.length - 1; seq >= 0; seq--) {
+        const e = events[seq] as FakeEvent;
+        if (!matches(e, seq)) continue;
+        if (page.length === max) {
+          more = true;
+          break;
+        }
+        page.push({ e, seq });
+      }
+      stats.lookupPages++;
+      const last = page.at(-1);
+      return {
+        Events: page.map(({ e }) => cloudTrailRecord(e)),
+        ...(more && last
+          ? { NextToken: Buffer.from(JSON.stringify({ k: key, s: last.seq })).toString("base64url") }
+          : {}),
+      };
+    },
+  };
+
+  const takeLookupToken = (): boolean => {
+    const throttle = config.lookupThrottle;
+    if (!throttle) return true;
+    const now = performance.now();
+    lookupBucket.tokens = Math.min(
+      throttle.burst,
+      lookupBucket.tokens + ((now - lookupBucket.at) * throttle.ratePerSecond) / 1000,
+    );
+    lookupBucket.at = now;
+    if (lookupBucket.tokens < 1) return false;
+    lookupBucket.tokens -= 1;
+    return true;
+  };
+
+  // --- Changes to the organization ---
+
+  let created = 0;
+  const newId = (prefix: string): string => {
+    created++;
+    return `${prefix}${String(created).padStart(8, "0")}`;
+  };
+  const rebuild = (): void => {
+    index = new OrgIndex(snapshot);
+  };
+  const policyById = (id: string): SnapshotPolicy => {
+    const p = snapshot.policies.find((x) => x.id === id);
+    if (!p) throw new Error(`fake change: no policy ${id}`);
+    return p;
+  };
+  const rootId = (): string => (snapshot.roots[0] as { id: string }).id;
+  /** AWS attaches the AWS-managed full-access policies to every new OU and account. */
+  const attachDefaults = (targetId: string): void => {
+    for (const p of snapshot.policies)
+      if (p.awsManaged && p.targetIds.includes(rootId())) p.targetIds.push(targetId);
+  };
+  const apply = (change: FakeChange): string | undefined => {
+    switch (change.kind) {
+      case "createPolicy": {
+        const id = `p-${newId("fk").slice(2).padStart(8, "0")}`;
+        const policy: SnapshotPolicy = {
+          id,
+          name: change.name,
+          type: change.type,
+          awsManaged: false,
+          description: "",
+          content: change.content,
+          targetIds: [],
+        };
+        snapshot.policies.push(policy);
+        record(
+          "CreatePolicy",
+          false,
+          { name: change.name, type: change.type, content: change.content, description: "" },
+          {
+            policy: {
+              policySummary: { id, name: change.name, type: change.type, awsManaged: false },
+              content: change.content,
+            },
+          },
+        );
+        return id;
+      }
+      case "updatePolicy": {
+        const p = policyById(change.policyId);
+        if (change.content !== undefined) p.content = change.content;
+        if (change.name !== undefined) p.name = change.name;
+        if (change.description !== undefined) p.description = change.description;
+        record(
+          "UpdatePolicy",
+          false,
+          {
+            policyId: p.id,
+            ...(change.content !== undefined ? { content: change.content } : {}),
+            ...(change.name !== undefined ? { name: change.name } : {}),
+          },
+          null,
+        );
+        return undefined;
+      }
+      case "deletePolicy": {
+        snapshot.policies = snapshot.policies.filter((p) => p.id !== change.policyId);
+        record("DeletePolicy", false, { policyId: change.policyId }, null);
+        return undefined;
+      }
+      case "attachPolicy": {
+        const p = policyById(change.policyId);
+        if (!p.targetIds.includes(change.targetId)) p.targetIds.push(change.targetId);
+        record("AttachPolicy", false, { policyId: change.policyId, targetId: change.targetId }, null);
+        return undefined;
+      }
+      case "detachPolicy": {
+        const p = policyById(change.policyId);
+        p.targetIds = p.targetIds.filter((t) => t !== change.targetId);
+        record("DetachPolicy", false, { policyId: change.policyId, targetId: change.targetId }, null);
+        return undefined;
+      }
+      case "createOu": {
+        const suffix = (rootId().slice(2) + "0000").slice(0, 4);
+        const id = `ou-${suffix}-${newId("").padStart(8, "0")}`;
+        snapshot.organizationalUnits.push({ id, name: change.name, parentId: change.parentId });
+        attachDefaults(id);
+        record(
+          "CreateOrganizationalUnit",
+          false,
+          { parentId: change.parentId, name: change.name },
+          {
+            organizationalUnit: {
+              id,
+              name: change.name,
+              arn: `arn:aws:organizations::${org.managementAccountId}:ou/${org.id}/${id}`,
+            },
+          },
+        );
+        return id;
+      }
+      case "renameOu": {
+        const ou = snapshot.organizationalUnits.find((o) => o.id === change.ouId);
+        if (!ou) throw new Error(`fake change: no OU ${change.ouId}`);
+        ou.name = change.name;
+        record(
+          "UpdateOrganizationalUnit",
+          false,
+          { organizationalUnitId: change.ouId, name: change.name },
+          null,
+        );
+        return undefined;
+      }
+      case "deleteOu": {
+        snapshot.organizationalUnits = snapshot.organizationalUnits.filter((o) => o.id !== change.ouId);
+        for (const p of snapshot.policies) p.targetIds = p.targetIds.filter((t) => t !== change.ouId);
+        record("DeleteOrganizationalUnit", false, { organizationalUnitId: change.ouId }, null);
+        return undefined;
+      }
+      case "createAccount": {
+        const id = String(900_000_000_000 + created++ + 1);
+        snapshot.accounts.push({
+          id,
+          name: change.name,
+          email: `${id}@example.com`,
+          status: "ACTIVE",
+          parentId: rootId(),
+        });
+        attachDefaults(id);
+        record(
+          "CreateAccount",
+          false,
+          { accountName: change.name, email: `${id}@example.com` },
+          {
+            createAccountStatus: { id: `car-${id}`, state: "IN_PROGRESS", accountName: change.name },
+          },
+        );
+        return id;
+      }
+      case "moveAccount": {
+        const a = snapshot.accounts.find((x) => x.id === change.accountId);
+        if (!a) throw new Error(`fake change: no account ${change.accountId}`);
+        const source = a.parentId;
+        a.parentId = change.destinationParentId;
+        record(
+          "MoveAccount",
+          false,
+          { accountId: a.id, sourceParentId: source, destinationParentId: change.destinationParentId },
+          null,
+        );
+        return undefined;
+      }
+      case "removeAccount": {
+        snapshot.accounts = snapshot.accounts.filter((a) => a.id !== change.accountId);
+        for (const p of snapshot.policies) p.targetIds = p.targetIds.filter((t) => t !== change.accountId);
+        record("RemoveAccountFromOrganization", false, { accountId: change.accountId }, null);
+        return undefined;
+      }
+      case "event":
+        record(change.name, false, change.request ?? null, change.response ?? null);
+        return undefined;
+    }
+  };
+
   const takeToken = (): boolean => {
     const throttle = config.throttle;
     if (!throttle) return true;
@@ -459,11 +850,14 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
     if (req.url?.startsWith("/__fake/")) return handleControl(req, res, raw);
     const target = String(req.headers["x-amz-target"] ?? "");
     const isOrganizations = target.startsWith(ORGANIZATIONS_PREFIX);
+    const cloudTrail = CLOUDTRAIL_TARGET.exec(target);
     const operation = isOrganizations
       ? target.slice(ORGANIZATIONS_PREFIX.length)
-      : target.startsWith(SECRETS_PREFIX)
-        ? target.slice(SECRETS_PREFIX.length)
-        : target || "(none)";
+      : cloudTrail
+        ? (cloudTrail[2] as string)
+        : target.startsWith(SECRETS_PREFIX)
+          ? target.slice(SECRETS_PREFIX.length)
+          : target || "(none)";
     stats.calls[operation] = (stats.calls[operation] ?? 0) + 1;
     stats.totalCalls++;
     if (isOrganizations) stats.organizationsCalls++;
@@ -503,6 +897,15 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
         };
         return send(res, 400, body, "TooManyRequestsException");
       }
+      if (cloudTrail && !takeLookupToken()) {
+        stats.throttled++;
+        return send(
+          res,
+          400,
+          { __type: "ThrottlingException", Message: "Rate exceeded" },
+          "ThrottlingException",
+        );
+      }
       if (fault === "server-error") {
         stats.serverErrors++;
         return send(
@@ -529,11 +932,24 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
       } catch {
         throw new AwsError("SerializationException", "The request body is not valid JSON.");
       }
-      const handler = isOrganizations ? operations[operation] : secretOperations[operation];
+      if (config.deny.includes(operation)) {
+        throw new AwsError(
+          "AccessDeniedException",
+          `User: arn:aws:sts::${org.managementAccountId}:assumed-role/fake/session is not authorized to perform: ${cloudTrail ? "cloudtrail" : isOrganizations ? "organizations" : "secretsmanager"}:${operation} because no identity-based policy allows the ${operation} action`,
+        );
+      }
+      const handler = isOrganizations
+        ? operations[operation]
+        : cloudTrail
+          ? cloudTrailOperations[operation]
+          : secretOperations[operation];
       if (!handler) throw new AwsError("UnknownOperationException", `Unknown operation ${target}.`);
-      send(res, 200, handler(body, operation));
+      const answer = handler(body, operation);
+      if (isOrganizations) record(operation, true, body, null);
+      send(res, 200, answer);
     } catch (error) {
       if (error instanceof AwsError) {
+        if (isOrganizations) record(operation, true, null, null, error.type);
         stats.clientErrors++;
         send(res, error.status, { __type: error.type, Message: error.message }, error.type);
       } else {
@@ -560,17 +976,28 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
   const fake: FakeAws = {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    index,
+    get index() {
+      return index;
+    },
+    change: (change) => {
+      const id = apply(change);
+      rebuild();
+      return id;
+    },
+    events: () => events,
     stats: () => structuredClone(stats),
     reset: () => {
       stats = blank();
       injected.length = 0;
       bucket = { tokens: config.throttle?.burst ?? 0, at: performance.now() };
+      lookupBucket = { tokens: config.lookupThrottle?.burst ?? 0, at: performance.now() };
       random = createRandom(config.faults.seed ?? 7);
     },
     configure: (change) => {
       config = { ...config, ...change };
       if ("throttle" in change) bucket = { tokens: config.throttle?.burst ?? 0, at: performance.now() };
+      if ("lookupThrottle" in change)
+        lookupBucket = { tokens: config.lookupThrottle?.burst ?? 0, at: performance.now() };
       if ("faults" in change) random = createRandom(config.faults.seed ?? 7);
     },
     config: () => structuredClone(config),

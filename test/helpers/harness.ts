@@ -28,15 +28,24 @@ export async function startHarness(
   env: Record<string, string> = {},
   deps: StartupDeps = {},
   maxBodyBytes = 16 * 1024 * 1024,
-  directToolCalls = true,
 ): Promise<Harness> {
   const logger = createMemoryLogger("debug");
   const runtime: RuntimeState = { version: "test", startedAt: new Date(), ready: false };
   const started = await startUp(parseEnv(env), runtime, logger, { configDeps: noSecrets, ...deps });
   const verifier: TokenVerifier | undefined = started.verifier;
-  const app = createApp({ runtime, logger, maxBodyBytes, verifier: () => verifier, directToolCalls });
-  const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> =>
-    app.fetch(new Request(input, init));
+  const app = createApp({
+    runtime,
+    logger,
+    maxBodyBytes,
+    verifier: () => verifier,
+    allowedHosts: parseEnv(env).ALLOWED_HOSTS ?? [],
+  });
+  // As a client over a socket would, the request names its host (the DNS-rebinding guard reads it).
+  const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init);
+    if (!request.headers.has("host")) request.headers.set("host", new URL(request.url).host);
+    return app.fetch(request);
+  };
   return { app, runtime, logger, fetch };
 }
 

@@ -1,9 +1,8 @@
 /**
  * MCP requests over the demo organization whose answers must not depend on how the server runs:
- * the direct tools/call path against the SDK's (test/direct-call.test.ts), and the production bundle
- * against the source (test/bundle.test.ts). Every tool with arguments that validate, the errors the
- * tools give, arguments the SDK refuses, envelopes that are not plain tool calls, and the headers the
- * SDK transport checks.
+ * the production bundle must answer them as the source does (test/bundle.test.ts). Every tool with
+ * arguments that validate, the errors the tools give, arguments the SDK refuses, envelopes that are
+ * not plain tool calls, and the headers the SDK transport checks.
  */
 export const call = (
   name: unknown,
@@ -26,21 +25,18 @@ export interface Case {
   what: string;
   body: unknown;
   headers?: Record<string, string>;
-  /** Whether the direct path answers it (otherwise the SDK does). */
-  direct: boolean;
 }
 
-const withHeaders = (what: string, headers: Record<string, string>, direct: boolean): Case => ({
+const withHeaders = (what: string, headers: Record<string, string>): Case => ({
   what,
   body: call("list_scp_policies", {}),
   headers,
-  direct,
 });
 
 /**
  * One call of every tool, with arguments that validate against the demo organization: what a session
- * might send first (bench/run.ts times it), and the answers whose shapes the output checks are tested
- * on (test/output-check.test.ts).
+ * might send first (bench/run.ts times it), and answers an MCP client checks against the advertised
+ * output schemas (test/output-check.test.ts).
  */
 export const DEMO_TOOL_CALLS: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
   ["get_effective_scps", { accountId: "230000000003" }],
@@ -68,14 +64,12 @@ export const CASES: Case[] = [
   ...DEMO_TOOL_CALLS.filter(([name]) => name !== "get_server_status").map(([name, args]): Case => ({
     what: name,
     body: call(name, args),
-    direct: true,
   })),
   {
     what: "get_effective_scps for an OU",
     body: call("get_effective_scps", { ouId: "ou-a1b2-dev00000" }),
-    direct: true,
   },
-  { what: "list_scp_policies without arguments", body: call("list_scp_policies"), direct: true },
+  { what: "list_scp_policies without arguments", body: call("list_scp_policies") },
   {
     what: "simulate_scp_request with a principal, a resource and context",
     body: call("simulate_scp_request", {
@@ -86,39 +80,37 @@ export const CASES: Case[] = [
       resource: "arn:aws:ec2:us-east-1:230000000001:instance/*",
       context: { "aws:RequestTag/CostCenter": "cc-1", "ec2:MetadataHttpTokens": "required" },
     }),
-    direct: true,
   },
-  // Tool errors the tools give themselves: same on both paths.
-  { what: "a refine failure", body: call("get_effective_scps", {}), direct: true },
-  { what: "an unknown policy", body: call("get_scp_detail", { policyId: "p-zzzzzzzzzz" }), direct: true },
+  // Errors the tools give themselves.
+  { what: "a refine failure", body: call("get_effective_scps", {}) },
+  { what: "an unknown policy", body: call("get_scp_detail", { policyId: "p-zzzzzzzzzz" }) },
   {
     what: "an account outside the organization",
     body: call("get_effective_scps", { accountId: "999999999999" }),
-    direct: true,
   },
   // Arguments that do not validate: the SDK's own message.
-  { what: "a malformed account id", body: call("get_effective_scps", { accountId: "12345" }), direct: false },
-  { what: "a wrong argument type", body: call("get_scp_detail", { policyId: 42 }), direct: false },
-  // Not plain tool calls: the SDK answers.
-  { what: "an unknown tool", body: call("no_such_tool", {}), direct: false },
-  { what: "a tool name that is not a string", body: call(5, {}), direct: false },
-  { what: "arguments that are an array", body: call("list_scp_policies", []), direct: false },
-  { what: "a string id", body: { ...call("list_scp_policies", {}), id: "abc" }, direct: true },
-  { what: "a fractional id", body: { ...call("list_scp_policies", {}), id: 1.5 }, direct: false },
-  { what: "a null id", body: { ...call("list_scp_policies", {}), id: null }, direct: false },
+  { what: "a malformed account id", body: call("get_effective_scps", { accountId: "12345" }) },
+  { what: "a wrong argument type", body: call("get_scp_detail", { policyId: 42 }) },
+  // Envelopes other than a plain tool call.
+  { what: "an unknown tool", body: call("no_such_tool", {}) },
+  { what: "a tool name that is not a string", body: call(5, {}) },
+  { what: "arguments that are an array", body: call("list_scp_policies", []) },
+  { what: "a string id", body: { ...call("list_scp_policies", {}), id: "abc" } },
+  { what: "a fractional id", body: { ...call("list_scp_policies", {}), id: 1.5 } },
+  { what: "a null id", body: { ...call("list_scp_policies", {}), id: null } },
   {
     what: "a wrong jsonrpc version",
     body: { ...call("list_scp_policies", {}), jsonrpc: "1.0" },
-    direct: false,
   },
-  { what: "an extra envelope member", body: call("list_scp_policies", {}, { extra: true }), direct: false },
+  { what: "an extra envelope member", body: call("list_scp_policies", {}, { extra: true }) },
   {
+    // A progress token from a client that reads event streams asks for progress as it happens:
+    // the SDK's transport answers it as a stream (src/http/app.ts).
     what: "a progress token",
     body: {
       ...call("list_scp_policies", {}),
       params: { name: "list_scp_policies", arguments: {}, _meta: { progressToken: "t-1" } },
     },
-    direct: true,
   },
   {
     what: "other _meta",
@@ -126,24 +118,22 @@ export const CASES: Case[] = [
       ...call("list_scp_policies", {}),
       params: { name: "list_scp_policies", arguments: {}, _meta: { "example.com/x": 1 } },
     },
-    direct: false,
   },
   {
     what: "a task-augmented call",
     body: { ...call("list_scp_policies", {}), params: { name: "list_scp_policies", task: { ttl: 1000 } } },
-    direct: false,
   },
-  { what: "a notification", body: { jsonrpc: "2.0", method: "notifications/initialized" }, direct: false },
-  { what: "tools/list", body: { jsonrpc: "2.0", id: 3, method: "tools/list" }, direct: false },
+  { what: "a notification", body: { jsonrpc: "2.0", method: "notifications/initialized" } },
+  { what: "tools/list", body: { jsonrpc: "2.0", id: 3, method: "tools/list" } },
   // Headers the SDK transport checks, on a plain list_scp_policies call.
-  withHeaders("Accept: application/json only", { accept: "application/json" }, true),
-  withHeaders("Accept: */*", { accept: "*/*" }, true),
-  withHeaders("Accept: text/event-stream only", { accept: "text/event-stream" }, false),
-  withHeaders("Accept: text/html", { accept: "text/html" }, false),
-  withHeaders("Content-Type with a charset", { "content-type": "application/json; charset=utf-8" }, true),
-  withHeaders("Content-Type: text/plain", { "content-type": "text/plain" }, false),
-  withHeaders("a supported protocol version", { "mcp-protocol-version": "2025-06-18" }, true),
-  withHeaders("an unsupported protocol version", { "mcp-protocol-version": "1999-01-01" }, false),
+  withHeaders("Accept: application/json only", { accept: "application/json" }),
+  withHeaders("Accept: */*", { accept: "*/*" }),
+  withHeaders("Accept: text/event-stream only", { accept: "text/event-stream" }),
+  withHeaders("Accept: text/html", { accept: "text/html" }),
+  withHeaders("Content-Type with a charset", { "content-type": "application/json; charset=utf-8" }),
+  withHeaders("Content-Type: text/plain", { "content-type": "text/plain" }),
+  withHeaders("a supported protocol version", { "mcp-protocol-version": "2025-06-18" }),
+  withHeaders("an unsupported protocol version", { "mcp-protocol-version": "1999-01-01" }),
 ];
 
 export interface Answer {

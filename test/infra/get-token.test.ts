@@ -108,6 +108,16 @@ describe("command line", () => {
     expect(JSON.parse(out[0] ?? "")).toMatchObject({ access_token: "eyJ.token.sig", expires_in: 3600 });
   });
 
+  it("prints the Authorization header as JSON with --header-json, for a client's headers helper", async () => {
+    const out: string[] = [];
+    await main(["--header-json", "--token-endpoint", endpoint], env, (l) => out.push(l));
+    expect(out).toHaveLength(1);
+    expect(JSON.parse(out[0] ?? "")).toEqual({ Authorization: "Bearer eyJ.token.sig" });
+    await expect(main(["--json", "--header-json", "--token-endpoint", endpoint], env)).rejects.toMatchObject({
+      exitCode: 2,
+    });
+  });
+
   it("takes the secret from the environment only", async () => {
     await expect(main(["--client-secret", "x", "--token-endpoint", endpoint], env)).rejects.toMatchObject({
       exitCode: 2,

@@ -95,6 +95,23 @@ describe("evaluator fixtures", () => {
             const got = Object.fromEntries((result.outcomes ?? []).map((o) => [o.scenario, o.decision]));
             expect(got, context).toMatchObject(c.expect.outcomes);
           }
+          for (const scenario of c.expect.noOutcome ?? []) {
+            expect(
+              result.outcomes?.map((o) => o.scenario),
+              context,
+            ).not.toContain(scenario);
+          }
+          for (const [scenario, values] of Object.entries(c.expect.outcomeContexts ?? {})) {
+            const outcome = result.outcomes?.find((o) => o.scenario === scenario);
+            expect(outcome?.context, `${context} (${scenario})`).toEqual(values);
+            // The values given yield the outcome.
+            const supplied = evaluate(
+              { ...c.request, context: { ...c.request.context, ...values } },
+              chain,
+              c.options?.missingKeys ? { missingKeys: c.options.missingKeys } : {},
+            );
+            expect(supplied.decision, `${context} (${scenario})`).toBe(outcome?.decision);
+          }
           if (c.expect.derivedContext) {
             expect(result.derivedContext, context).toMatchObject(c.expect.derivedContext);
           }
@@ -103,6 +120,27 @@ describe("evaluator fixtures", () => {
           }
           for (const n of c.expect.noteIncludes ?? []) {
             expect(result.notes.join("\n"), context).toContain(n);
+          }
+          const caveats = result.caveats.map((k) => ({
+            reading: k.reading,
+            decisionUnderOtherReading: k.decisionUnderOtherReading,
+            statements: k.statements.map((s) => `${s.policyId}#${s.statementIndex}`),
+          }));
+          expect(
+            caveats.map((k) => `${k.reading} -> ${k.decisionUnderOtherReading}`).sort(),
+            `${context}\n${result.caveats.map((k) => k.message).join("\n")}`,
+          ).toEqual(
+            (c.expect.caveats ?? []).map((k) => `${k.reading} -> ${k.decisionUnderOtherReading}`).sort(),
+          );
+          for (const want of c.expect.caveats ?? []) {
+            const got = caveats.find((k) => k.reading === want.reading);
+            if (want.statements) {
+              expect(sorted(got?.statements ?? []), context).toEqual(
+                sorted(
+                  expectedDeciding({ ...c, expect: { ...c.expect, deciding: want.statements } }, result),
+                ),
+              );
+            }
           }
           if (c.expect.reasonIncludes) {
             const text = [

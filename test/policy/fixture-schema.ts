@@ -40,10 +40,23 @@ const statementRefSchema = z.object({
 
 const contextValueSchema = z.union([z.string(), z.array(z.string())]);
 
+/** A sentence of AWS's documentation the case rests on, quoted, and its page. */
+const sourceSchema = z.object({ url: z.url(), quote: z.string().min(20) });
+
+const readingSchema = z.enum([
+  "resource_variable_before_resource_part",
+  "multivalued_key_without_set_operator",
+  "unresolved_policy_variable",
+  "resource_arn_prefix_case",
+  "for_any_value_if_exists_absent",
+]);
+
 const caseSchema = z.object({
   name: z.string(),
   /** Why the case matters (free text). */
   why: z.string().optional(),
+  /** The documentation the expected answer follows, quoted. */
+  sources: z.array(sourceSchema).optional(),
   chain: z.union([z.string(), chainSchema]),
   request: z.object({
     action: z.string(),
@@ -74,17 +87,35 @@ const caseSchema = z.object({
         "service_linked_role",
         "rcp_unsupported_service",
         "rcp_action_not_restricted",
+        "action_needs_no_permission",
       ])
       .optional(),
     decisionWithoutExemption: decisionSchema.optional(),
     actionStatus: z.enum(["known", "unknown_action", "unknown_service", "not_loaded", "invalid"]).optional(),
     /** Scenario → decision, for depends_on_context. */
     outcomes: z.record(z.string(), decisionSchema).optional(),
+    /** Scenarios that must not be listed (no case of the missing keys yields them). */
+    noOutcome: z.array(z.string()).optional(),
+    /** Scenario → the key values listed as yielding it. */
+    outcomeContexts: z.record(z.string(), z.record(z.string(), contextValueSchema)).optional(),
     derivedContext: z.record(z.string(), z.string()).optional(),
     warningIncludes: z.array(z.string()).optional(),
     noteIncludes: z.array(z.string()).optional(),
     /** Substrings the explanation (summary, deciding statements and their conditions) must contain. */
     reasonIncludes: z.array(z.string()).optional(),
+    /**
+     * The caveats: each open reading (src/policy/readings.ts) the answer rests on, the decision under
+     * the other reading and the statements named. Absent: the answer must carry none.
+     */
+    caveats: z
+      .array(
+        z.object({
+          reading: readingSchema,
+          decisionUnderOtherReading: decisionSchema,
+          statements: z.array(statementRefSchema).optional(),
+        }),
+      )
+      .optional(),
   }),
 });
 

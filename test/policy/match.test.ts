@@ -146,14 +146,31 @@ describe("policy variables", () => {
     expect(matchCompiled(p, "arn:aws:s3:::home/bob/x", env({ "aws:username": "alice" })).result).toBe(false);
   });
 
-  it("substitutes ${aws:PrincipalAccount} and ${aws:PrincipalTag/x}", () => {
+  it("substitutes only after the fifth colon of a Resource ARN; before it a variable is literal text", () => {
     const p = compileResourcePattern(
       "arn:aws:iam::${aws:PrincipalAccount}:role/${aws:PrincipalTag/team}-*",
       true,
     );
     const e = env({ "aws:PrincipalAccount": "111111111111", "aws:PrincipalTag/team": "red" });
-    expect(matchCompiled(p, "arn:aws:iam::111111111111:role/red-admin", e).result).toBe(true);
-    expect(matchCompiled(p, "arn:aws:iam::222222222222:role/red-admin", e).result).toBe(false);
+    expect(matchCompiled(p, "arn:aws:iam::111111111111:role/red-admin", e).result).toBe(false);
+    expect(
+      matchCompiled(p, "arn:aws:iam::${aws:PrincipalAccount}:role/red-admin", e).result,
+      "the account segment is literal, the resource part is substituted",
+    ).toBe(true);
+    // The other reading (readings.ts) substitutes everywhere.
+    const used: string[] = [];
+    const other = {
+      ...e,
+      alternativeReadings: new Set(["resource_variable_before_resource_part" as const]),
+      readingsUsed: used as never[],
+    };
+    expect(matchResourcePattern(p, "arn:aws:iam::111111111111:role/red-admin", other).result).toBe(true);
+    expect(used).toContain("resource_variable_before_resource_part");
+    const sqs = compileResourcePattern("arn:aws:sqs:us-east-2:*:${aws:username}-queue", true);
+    expect(
+      matchCompiled(sqs, "arn:aws:sqs:us-east-2:111111111111:alice-queue", env({ "aws:username": "alice" }))
+        .result,
+    ).toBe(true);
   });
 
   it("reports a missing key as unknown (partial context) or a non-match (complete context)", () => {

@@ -15,6 +15,7 @@ import { describe, expect, it } from "vitest";
 import { parseEnv } from "../../src/config/env.js";
 import { createApp } from "../../src/http/app.js";
 import { createLogger } from "../../src/logging/logger.js";
+import { TOOLS as REGISTERED_TOOLS } from "../../src/mcp/tools/index.js";
 import type { RuntimeState } from "../../src/runtime.js";
 import { startUp } from "../../src/startup.js";
 import { FULL, report, round, settledHeapMb, size } from "./helpers.js";
@@ -22,18 +23,8 @@ import { FULL, report, round, settledHeapMb, size } from "./helpers.js";
 const MAX_BODY = 256 * 1024;
 const RUNS = size(20_000, 800);
 
-const TOOLS = [
-  "get_server_status",
-  "list_scp_policies",
-  "get_scp_detail",
-  "get_scp_targets",
-  "get_effective_scps",
-  "simulate_scp_request",
-  "analyze_error_log",
-  "compare_scp_config",
-  "lint_scp_policy",
-  "preview_policy_change",
-];
+// Every registered tool: one added later is fuzzed too.
+const TOOLS = REGISTERED_TOOLS.map((t) => t.name);
 const FIELDS = [
   "accountId",
   "ouId",
@@ -308,6 +299,7 @@ describe(`hostile input at POST /mcp (${RUNS} generated requests${FULL ? ", full
           new Request("http://localhost/mcp", {
             method: "POST",
             headers: {
+              host: "localhost",
               "content-type": "application/json",
               accept: "application/json, text/event-stream",
               ...c.headers,
@@ -377,7 +369,11 @@ describe(`hostile input at POST /mcp (${RUNS} generated requests${FULL ? ", full
       const after = await app.fetch(
         new Request("http://localhost/mcp", {
           method: "POST",
-          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+          headers: {
+            host: "localhost",
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+          },
           body: callOf("get_effective_scps", { accountId: "240000000001" }),
         }),
       );

@@ -12,8 +12,12 @@ export interface AuditOutput {
   command: "audit";
   baseline: {
     origin: string;
-    /** Path of the baseline file, for locations (absent for a secret or the demo). */
-    file?: string;
+    /**
+     * The file SARIF results point at: the baseline file given, or (generated) where the command
+     * writes the document read from a secret or the demo's.
+     */
+    file: string;
+    generated: boolean;
     /** Its text, to turn a JSON path into a line. */
     text?: string;
   };
@@ -27,6 +31,10 @@ export interface LintItem {
   /** The policy's name (baseline entry or organization policy), when it has one. */
   name?: string;
   result: LintResult;
+  /** The text linted (the file, or the organization policy's document), for SARIF regions. */
+  text?: string;
+  /** For an organization policy: the file SARIF results point at, where the command writes its document. */
+  artifact?: string;
 }
 
 export interface LintOutput {

@@ -1,7 +1,10 @@
 /**
- * SARIF 2.1.0 for code scanning (GitHub, Azure DevOps...). Drift findings point at the baseline
- * file (the policy entry, or the statement inside it); lint findings at the policy file's line.
+ * SARIF 2.1.0 for code scanning (GitHub, Azure DevOps...). Every result has a physical location, as
+ * GitHub code scanning requires: drift findings point at the baseline file (the policy entry, or the
+ * statement inside it), or at the copy of a secret's or the demo's baseline the command writes; lint
+ * findings at the line of the policy file, or of the copy of an organization policy's document.
  */
+import { createHash } from "node:crypto";
 import { DRIFT_KIND_INFO, DRIFT_KINDS, type DriftFinding } from "../../policy/diff.js";
 import { severityRank, type Severity } from "../../policy/findings.js";
 import { locateInJson, type PathSegment } from "../../policy/json-locate.js";
@@ -41,15 +44,36 @@ export function artifactUri(path: string): string {
   return encodeURI(forward.replace(/^\.\//, ""));
 }
 
+interface SarifRegion {
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
+}
+
 interface SarifLocation {
-  physicalLocation?: {
-    artifactLocation: { uri: string };
-    region?: { startLine: number; startColumn?: number };
-  };
+  physicalLocation: { artifactLocation: { uri: string }; region: SarifRegion };
   logicalLocations?: { name: string; fullyQualifiedName?: string; kind?: string }[];
 }
 
-function driftLocations(out: Extract<CliOutput, { command: "audit" }>, f: DriftFinding): SarifLocation[] {
+/**
+ * The region GitHub requires (start and end line and column, 1-based, the end column just past the
+ * region): from the position found to the end of its line, or line 1 when there is none.
+ */
+function regionAt(lines: readonly string[], line: number | null, column: number | null): SarifRegion {
+  const startLine = line ?? 1;
+  const startColumn = column ?? 1;
+  const length = (lines[startLine - 1] ?? "").replace(/\r$/, "").length;
+  return { startLine, startColumn, endLine: startLine, endColumn: Math.max(length + 1, startColumn + 1) };
+}
+
+const linesOf = (text: string | undefined): string[] => (text ?? "").split("\n");
+
+function driftLocations(
+  out: Extract<CliOutput, { command: "audit" }>,
+  lines: readonly string[],
+  f: DriftFinding,
+): SarifLocation[] {
   const logical = [
     {
       name: f.policy.name,
@@ -58,7 +82,6 @@ function driftLocations(out: Extract<CliOutput, { command: "audit" }>, f: DriftF
     },
   ];
   const { file, text } = out.baseline;
-  if (!file) return [{ logicalLocations: logical }];
   let pointer: PathSegment[] = ["policies"];
   if (f.policy.baselineIndex !== null) {
     pointer = ["policies", f.policy.baselineIndex];
@@ -72,33 +95,39 @@ function driftLocations(out: Extract<CliOutput, { command: "audit" }>, f: DriftF
     {
       physicalLocation: {
         artifactLocation: { uri: artifactUri(file) },
-        region: { startLine: pos?.line ?? 1, ...(pos ? { startColumn: pos.column } : {}) },
+        region: regionAt(lines, pos?.line ?? null, pos?.column ?? null),
       },
       logicalLocations: logical,
     },
   ];
 }
 
-function lintLocations(item: LintItem, f: LintFinding): SarifLocation[] {
+function lintLocations(item: LintItem, lines: readonly string[], f: LintFinding): SarifLocation[] {
   const logical = item.name
     ? [{ name: item.name, fullyQualifiedName: `${item.result.type}/${item.name}`, kind: "module" }]
     : undefined;
-  const uri =
+  const path =
     item.source.kind === "file"
-      ? artifactUri(item.source.path)
-      : `aws-organizations/policies/${item.source.id}.json`;
+      ? item.source.path
+      : (item.artifact ?? `aws-organizations/policies/${item.source.id}.json`);
   return [
     {
       physicalLocation: {
-        artifactLocation: { uri },
-        region: {
-          startLine: f.location.line ?? 1,
-          ...(f.location.column !== null ? { startColumn: f.location.column } : {}),
-        },
+        artifactLocation: { uri: artifactUri(path) },
+        region: regionAt(lines, f.location.line, f.location.column),
       },
       ...(logical ? { logicalLocations: logical } : {}),
     },
   ];
+}
+
+/** Identifies a lint result across runs whatever line it moves to (GitHub requires partialFingerprints). */
+function lintFingerprint(item: LintItem, f: LintFinding): string {
+  const source = item.source.kind === "file" ? `file:${item.source.path}` : `policy:${item.source.id}`;
+  const key = [source, item.name ?? "", f.ruleId, f.location.path, f.location.sid ?? "", f.message].join(
+    "\u0000",
+  );
+  return createHash("sha256").update(key).digest("hex").slice(0, 16);
 }
 
 export function formatSarif(out: CliOutput): string {
@@ -106,12 +135,13 @@ export function formatSarif(out: CliOutput): string {
   let results: Record<string, unknown>[];
   if (out.command === "audit") {
     rules = DRIFT_KINDS.map((k) => ({ id: k, ...DRIFT_KIND_INFO[k], severity: "medium" as Severity }));
+    const lines = linesOf(out.baseline.text);
     results = out.report.findings.map((f) => ({
       ruleId: f.kind,
       ruleIndex: DRIFT_KINDS.indexOf(f.kind),
       level: sarifLevel(f.severity),
       message: { text: f.explanation },
-      locations: driftLocations(out, f),
+      locations: driftLocations(out, lines, f),
       partialFingerprints: { "driftFinding/v1": f.id },
       properties: {
         severity: f.severity,
@@ -125,21 +155,23 @@ export function formatSarif(out: CliOutput): string {
     }));
   } else {
     rules = LINT_RULE_IDS.map((id) => ({ id, ...LINT_RULES[id] }));
-    results = out.items.flatMap((item) =>
-      item.result.findings.map((f) => ({
+    results = out.items.flatMap((item) => {
+      const lines = linesOf(item.text);
+      return item.result.findings.map((f) => ({
         ruleId: f.ruleId,
         ruleIndex: LINT_RULE_IDS.indexOf(f.ruleId),
         level: sarifLevel(f.severity),
         message: { text: f.suggestedFix ? `${f.message}. Fix: ${f.suggestedFix}` : f.message },
-        locations: lintLocations(item, f),
+        locations: lintLocations(item, lines, f),
+        partialFingerprints: { "lintFinding/v1": lintFingerprint(item, f) },
         properties: {
           severity: f.severity,
           "security-severity": SECURITY_SEVERITY[f.severity],
           documentPath: f.location.path,
           ...(f.location.sid ? { sid: f.location.sid } : {}),
         },
-      })),
-    );
+      }));
+    });
   }
   // GitHub code scanning reads security-severity from the rule, not the result: give each rule the
   // highest severity among its results in this run (its default otherwise).

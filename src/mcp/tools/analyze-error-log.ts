@@ -193,6 +193,7 @@ export const analyzeErrorLog = defineTool({
           );
         for (const m of view?.missingAllowAt ?? [])
           lines.push(`   no Allow at ${m.targetName} (${m.targetId})`);
+        for (const c of view?.caveats ?? []) lines.push(`   caveat: ${c.message}`);
       }
       if (
         d.messagePolicyCheck.status === "disagrees" ||

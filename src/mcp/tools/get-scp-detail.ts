@@ -3,7 +3,7 @@ import { lintDocument } from "../../audit/lint-policy.js";
 import { policyIdSchema } from "../../model/ids.js";
 import type { PolicyType } from "../../model/policy-type.js";
 import { defineTool } from "../define-tool.js";
-import { withJsonFragment } from "../json-fragments.js";
+import { deepFreeze } from "../../org/freeze.js";
 import { Recent } from "../recent.js";
 import { requireOrg } from "../require-org.js";
 import { policySizeSchema, policyTypeSchema, visibleTargetSchema } from "../schemas.js";
@@ -14,14 +14,14 @@ type LintView = z.infer<typeof lintViewSchema>;
 
 // Lint views of the documents shown recently, by type and text: linting is a pure function of both
 // (the catalogue is bundled) and costs 0.1 to 0.8 ms, on every get_scp_detail call. Each view is a
-// JSON copy, so it shares nothing with the linter's own structures, kept frozen with its JSON text.
+// JSON copy, so it shares nothing with the linter's own structures, kept frozen.
 const lintViews = new Recent<Promise<LintView>>(256);
 
 function lintViewOf(content: string, type: PolicyType): Promise<LintView> {
   const key = `${type}\u0000${content}`;
   return lintViews.get(key, () => {
     const view = lintDocument(content, type).then((result) =>
-      withJsonFragment(JSON.parse(JSON.stringify(viewLint(result))) as LintView),
+      deepFreeze(JSON.parse(JSON.stringify(viewLint(result))) as LintView),
     );
     // A failure is not kept: the next call lints again.
     view.catch(() => lintViews.delete(key));

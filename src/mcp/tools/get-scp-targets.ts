@@ -19,13 +19,27 @@ export const getScpTargets = defineTool({
   },
   handler: async ({ policyId }, ctx) => {
     const { org } = requireOrg(ctx);
-    const { policy, targets, hiddenTargetCount } = await org.policyWithTargets(policyId, true);
-    const reached = new Set<string>();
-    for (const t of targets) for (const a of await org.accountsInScopeUnder(t.id)) reached.add(a);
+    const found = await org.policyWithTargets(policyId, false);
+    const { policy, hiddenTargetCount } = found;
+    const under = await Promise.all(found.targets.map((t) => org.accountsInScopeUnder(t.id)));
+    // SCPs and RCPs never apply to the management account: it is not reached, as compare_scp_config
+    // does not count it among the affected accounts either.
+    const all = new Set(under.flat());
+    const management = all.size ? (await org.describeOrganization()).managementAccountId : undefined;
+    const reachedOf = (ids: readonly string[]): string[] => ids.filter((a) => a !== management);
+    const reached = new Set(reachedOf([...all]));
+    const targets = found.targets.map((t, i) => ({
+      ...t,
+      accountsReached: reachedOf(under[i] ?? []).length,
+    }));
     const order = { ROOT: 0, ORGANIZATIONAL_UNIT: 1, ACCOUNT: 2 } as const;
     targets.sort((a, b) => order[a.type] - order[b.type] || a.path.localeCompare(b.path));
     const summary =
-      `${policy.name} (${policy.id}) is attached to ${targets.length} target(s) and reaches ${reached.size} account(s) in scope:\n` +
+      `${policy.name} (${policy.id}) is attached to ${targets.length} target(s) and reaches ${reached.size} account(s) in scope` +
+      (management !== undefined && all.has(management)
+        ? ` (the management account ${management} is not counted: SCPs and RCPs never apply to it)`
+        : "") +
+      ":\n" +
       targets.map((t) => `- ${t.type} ${t.path} (${t.id}): ${t.accountsReached} account(s)`).join("\n") +
       (hiddenTargetCount ? `\n(${hiddenTargetCount} more attachment(s) outside the allowed scope)` : "");
     return {

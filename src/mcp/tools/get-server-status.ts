@@ -1,8 +1,65 @@
 import { z } from "zod";
 import { describeOrigin } from "../../config/load.js";
 import { UserError } from "../../errors.js";
+import type { StoreStatus } from "../../org/store/stored-reader.js";
+import { describeDuration } from "../../org/store/freshness.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
+
+const storeSchema = z.object({
+  uri: z.string(),
+  object: z.string().nullable().describe("the object this organization's snapshot is stored in"),
+  state: z.enum(["not read yet", "fresh", "stale", "missing", "refused", "unavailable"]),
+  capturedAt: z.string().nullable(),
+  ageSeconds: z.number().nullable(),
+  maxAgeSeconds: z.number(),
+  lookBackMarginSeconds: z.number(),
+  refreshing: z.string().nullable().describe("who is refreshing the snapshot now"),
+  lastRefresh: z
+    .object({
+      mode: z.enum(["full", "by-change"]),
+      reason: z.string(),
+      changes: z.number(),
+      organizationsCalls: z.number(),
+      lookupPages: z.number(),
+      startedAt: z.string(),
+      durationMs: z.number(),
+      capturedAt: z.string(),
+    })
+    .nullable()
+    .describe("the last refresh this session made"),
+  problem: z
+    .object({ code: z.string(), message: z.string(), fix: z.string(), at: z.string() })
+    .nullable()
+    .describe("what went wrong with the store, and what to fix; answers come from the AWS API meanwhile"),
+  storeRequests: z.number().describe("S3 requests this session made to the store"),
+});
+
+/** The snapshot store's status, when the reader has one. */
+function storeStatusOf(reader: unknown): StoreStatus | undefined {
+  const status = (reader as { storeStatus?: () => StoreStatus }).storeStatus;
+  return status ? status.call(reader) : undefined;
+}
+
+function describeStore(store: StoreStatus): string[] {
+  const age = store.ageSeconds === null ? "" : `, ${describeDuration(store.ageSeconds)} old`;
+  const lines = [
+    `Snapshot store: ${store.object ?? store.uri}: ${store.state}` +
+      (store.capturedAt
+        ? ` (captured ${store.capturedAt}${age}; maximum age ${describeDuration(store.maxAgeSeconds)})`
+        : ""),
+  ];
+  if (store.refreshing) lines.push(`Refreshing: ${store.refreshing}`);
+  if (store.lastRefresh) {
+    const r = store.lastRefresh;
+    lines.push(
+      `Last refresh here: ${r.mode} (${r.reason}), ${r.organizationsCalls} Organizations calls, ` +
+        `${r.lookupPages} LookupEvents pages, ${describeDuration(r.durationMs / 1000)}`,
+    );
+  }
+  if (store.problem) lines.push(`Store problem: ${store.problem.message} To fix: ${store.problem.fix}`);
+  return lines;
+}
 
 export const getServerStatus = defineTool({
   name: "get_server_status",
@@ -10,10 +67,12 @@ export const getServerStatus = defineTool({
   description:
     "Shows which organization this server reads (organization id, management account), where the data comes from " +
     "(live AWS, a snapshot file or the bundled demo) and how old it is, the OUs it is allowed to inspect, which " +
-    "policy types are enabled, and API/cache figures. Call it first when unsure which organization or scope you are talking to. " +
+    "policy types are enabled, and API/cache figures; with a shared snapshot store, its state, last refresh and any " +
+    "problem with what to fix. Call it first when unsure which organization or scope you are talking to. " +
     "With refresh: true it first drops every cached AWS answer, so the next questions read the organization afresh " +
-    "(use it after changing policies or moving accounts; cached answers otherwise live for cacheTtlSeconds). " +
-    "A refresh runs at most once a minute; a refused one says when the next can run.",
+    "(use it after changing policies or moving accounts; cached answers otherwise live for cacheTtlSeconds), and " +
+    "refreshes the shared snapshot in the background. A refresh runs at most once a minute; a refused one says " +
+    "when the next can run.",
   input: {
     refresh: z
       .boolean()
@@ -84,6 +143,11 @@ export const getServerStatus = defineTool({
         .optional()
         .describe("the request pacer that keeps AWS calls under the Organizations throttle"),
     }),
+    store: storeSchema
+      .optional()
+      .describe(
+        "the shared organization snapshot store on S3, when organization.snapshotStore is configured",
+      ),
   },
   handler: async ({ refresh }, ctx) => {
     const { org, loaded } = requireOrg(ctx);
@@ -117,6 +181,11 @@ export const getServerStatus = defineTool({
     // live AWS data's age follows the same reads.
     const withheld = !wholeOrganization;
     if (withheld) ctx.logger.info("organization reader stats", { requestId: ctx.requestId, ...stats });
+    // Snapshot and demo readers count their reads from memory under the operations' names: none of
+    // them is an AWS call, so they are not reported as AWS API calls.
+    const awsApiCalls = org.reader.kind === "aws" ? stats.apiCalls : {};
+    const totalAwsApiCalls = Object.values(awsApiCalls).reduce((a, b) => a + b, 0);
+    const store = storeStatusOf(org.reader);
     const now = Date.now();
     const dataAsOf = withheld && org.reader.kind === "aws" ? null : stats.dataAsOf;
     const dataAgeSeconds = dataAsOf ? Math.max(0, Math.round((now - Date.parse(dataAsOf)) / 1000)) : null;
@@ -159,8 +228,8 @@ export const getServerStatus = defineTool({
         ...(withheld
           ? {}
           : {
-              apiCalls: stats.apiCalls,
-              totalApiCalls: Object.values(stats.apiCalls).reduce((a, b) => a + b, 0),
+              apiCalls: awsApiCalls,
+              totalApiCalls: totalAwsApiCalls,
               cacheHits: stats.cacheHits,
               cacheMisses: stats.cacheMisses,
               cacheEntries: stats.cacheEntries,
@@ -185,6 +254,7 @@ export const getServerStatus = defineTool({
             }
           : {}),
       },
+      ...(store ? { store } : {}),
     };
     const summary = [
       `Organization ${info.id} (management account ${info.managementAccountId}), source: ${org.reader.kind}` +
@@ -193,8 +263,11 @@ export const getServerStatus = defineTool({
       `Enabled policy types: ${data.roots.flatMap((r) => r.enabledPolicyTypes).join(", ") || "none"}`,
       (withheld
         ? "API call and cache counts are not shown: with part of the organization in scope they depend on what lies outside it"
-        : `AWS API calls: ${data.cache.totalApiCalls ?? 0}, cache hits: ${stats.cacheHits}`) +
+        : org.reader.kind === "aws"
+          ? `AWS API calls: ${totalAwsApiCalls}, cache hits: ${stats.cacheHits}`
+          : `AWS API calls: none (the ${org.reader.kind} data is read from memory)`) +
         (refresh ? " (cache dropped first: refreshed)" : ""),
+      ...(store ? describeStore(store) : []),
     ].join("\n");
     return { summary, data };
   },

@@ -108,6 +108,7 @@ export const simulateScpRequest = defineTool({
           );
         if (view.missingContextKeys.length) lines.push(`  depends on: ${view.missingContextKeys.join(", ")}`);
         if (view.exemption) lines.push(`  ${view.exemption.reason}`);
+        for (const c of view.caveats ?? []) lines.push(`  caveat: ${c.message}`);
       }
       if (!r.knownAction) lines.push(`  warning: ${r.catalogueMessage}`);
     }

@@ -28,6 +28,9 @@ export const LINT_RULE_IDS = [
   "deny_without_exemption",
   "session_arn_in_principal_arn",
   "sso_role_without_path",
+  "deny_of_action_needing_no_permission",
+  "variable_before_resource_part",
+  "resource_arn_case",
   "policy_size",
   "policies_per_target",
   "ou_depth",
@@ -182,6 +185,24 @@ export const LINT_RULES: Record<LintRuleId, LintRuleInfo> = {
     severity: "high",
     description:
       "AWSReservedSSO_* roles live under the path aws-reserved/sso.amazonaws.com/; an ARN without it never matches.",
+  },
+  deny_of_action_needing_no_permission: {
+    title: "Deny of an action that needs no permission",
+    severity: "medium",
+    description:
+      'sts:GetCallerIdentity needs no permission, so no SCP or RCP denies it (STS API reference). Reported when a Deny\'s Action names it or an sts: wildcard that matches it; a bare "*" is not reported.',
+  },
+  variable_before_resource_part: {
+    title: "Policy variable before the resource part of an ARN",
+    severity: "high",
+    description:
+      "AWS substitutes a policy variable in a Resource ARN only after its fifth colon; in the partition, service, region or account it is literal text, so the pattern never matches.",
+  },
+  resource_arn_case: {
+    title: "Upper case in the partition, service, region or account of a Resource ARN",
+    severity: "high",
+    description:
+      "ARNs are compared case-sensitively and those segments are lower case in every real ARN, so the pattern never matches.",
   },
   policy_size: {
     title: "Document size",

@@ -43,14 +43,23 @@ locals {
 
   read_policy = {
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid      = "ReadOrganizationPolicies"
         Effect   = "Allow"
         Action   = local.organizations_read_actions
         Resource = ["*"]
       },
-    ]
+      ], var.allow_event_lookup ? [
+      {
+        # The snapshot store is refreshed by what changed: Organizations records its events in
+        # this account's CloudTrail event history. LookupEvents has no resource-level permissions.
+        Sid      = "LookupOrganizationsEvents"
+        Effect   = "Allow"
+        Action   = ["cloudtrail:LookupEvents"]
+        Resource = ["*"]
+      },
+    ] : [])
   }
 }
 

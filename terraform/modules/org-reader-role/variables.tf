@@ -46,3 +46,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "allow_event_lookup" {
+  description = "Allow cloudtrail:LookupEvents, which the MCP server's shared snapshot store uses to refresh by change (read-only: the management account's event history). Without it every refresh reads the whole organization."
+  type        = bool
+  default     = true
+}

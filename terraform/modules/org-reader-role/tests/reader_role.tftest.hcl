@@ -11,7 +11,7 @@ run "read_only_and_trusting_only_the_runtime_role" {
   command = plan
 
   assert {
-    condition = toset(flatten([for s in jsondecode(aws_iam_role_policy.reader.policy).Statement : s.Action])) == toset([
+    condition = toset([for a in flatten([for s in jsondecode(aws_iam_role_policy.reader.policy).Statement : s.Action]) : a if startswith(a, "organizations:")]) == toset([
       "organizations:DescribeAccount",
       "organizations:DescribeOrganization",
       "organizations:DescribeOrganizationalUnit",
@@ -26,6 +26,11 @@ run "read_only_and_trusting_only_the_runtime_role" {
       "organizations:ListTargetsForPolicy",
     ])
     error_message = "The reader role must grant exactly the read-only Organizations actions the server calls."
+  }
+
+  assert {
+    condition     = toset([for a in flatten([for s in jsondecode(aws_iam_role_policy.reader.policy).Statement : s.Action]) : a if !startswith(a, "organizations:")]) == toset(["cloudtrail:LookupEvents"])
+    error_message = "Besides the Organizations reads, the reader role may only look up events (for the snapshot store's refresh by change)."
   }
 
   assert {
@@ -70,4 +75,17 @@ run "rejects_a_non_role_principal" {
   }
 
   expect_failures = [var.runtime_role_arns]
+}
+
+run "event_lookup_can_be_left_out" {
+  command = plan
+
+  variables {
+    allow_event_lookup = false
+  }
+
+  assert {
+    condition     = !contains(flatten([for s in jsondecode(aws_iam_role_policy.reader.policy).Statement : s.Action]), "cloudtrail:LookupEvents")
+    error_message = "With allow_event_lookup = false the reader role must not look up events."
+  }
 }
