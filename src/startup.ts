@@ -115,7 +115,7 @@ export async function startUp(
     );
   }
   if (config.activity && (config.activity.trail || config.activity.athena)) {
-    // Loaded only when configured: the S3 and Athena clients stay out of every other start.
+    // Only when configured; their S3 and Athena clients load on first use (dist/activity-backends.cjs).
     const { createActivityReaders } = await import("./aws/activity-readers.js");
     runtime.activity = createActivityReaders(config.activity);
   }

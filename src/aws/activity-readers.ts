@@ -1,4 +1,4 @@
-/** The activity readers the runtime configuration names; their SDK clients load on first use. */
+/** The activity readers the runtime configuration names; their SDK clients load on first use (activity-backends.ts). */
 import type { ActivitySourceConfig } from "../config/schema.js";
 import type { ActivityReaders } from "../preview/sources.js";
 import { createAthenaReader } from "./athena.js";

@@ -4,7 +4,6 @@
  * at the deadline is returned by id, to be read by a later call; only a query this server started
  * (its first line is the marker) is ever read back.
  */
-import type * as AthenaSdk from "@aws-sdk/client-athena";
 import type { AthenaClient } from "@aws-sdk/client-athena";
 import type { ActivitySourceConfig } from "../config/schema.js";
 import { UserError } from "../errors.js";
@@ -12,6 +11,7 @@ import { activityFromRows, aggregationSql, QUERY_MARKER } from "../preview/athen
 import type { AthenaOutcome, AthenaRequest } from "../preview/sources.js";
 import { USER_AGENT_APP_ID } from "../version.js";
 import { mapActivityError } from "./activity-errors.js";
+import type * as ActivitySdk from "./activity-backends.js";
 
 type AthenaConfig = NonNullable<ActivitySourceConfig["athena"]>;
 
@@ -23,9 +23,9 @@ export function createAthenaReader(
   client?: AthenaClient,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
 ): (r: AthenaRequest) => Promise<AthenaOutcome> {
-  let sdk: Promise<typeof AthenaSdk> | undefined;
+  let sdk: Promise<typeof ActivitySdk> | undefined;
   let made: AthenaClient | undefined = client;
-  const load = () => (sdk ??= import("@aws-sdk/client-athena"));
+  const load = () => (sdk ??= import("./activity-backends.js"));
   return async (request) => {
     const {
       AthenaClient: Client,

@@ -5,7 +5,6 @@
  * the call's deadline. What was not read is said, never silently dropped.
  */
 import { gunzipSync } from "node:zlib";
-import type * as S3Sdk from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ActivitySourceConfig } from "../config/schema.js";
 import { addRecords, emptyActivity, type Activity } from "../preview/activity.js";
@@ -13,6 +12,7 @@ import { countSkip } from "../preview/activity-text.js";
 import type { TrailRequest } from "../preview/sources.js";
 import { USER_AGENT_APP_ID } from "../version.js";
 import { mapActivityError } from "./activity-errors.js";
+import type * as ActivitySdk from "./activity-backends.js";
 
 type TrailConfig = NonNullable<ActivitySourceConfig["trail"]>;
 
@@ -49,9 +49,9 @@ export function createTrailReader(
   config: TrailConfig,
   client?: S3Client,
 ): (r: TrailRequest) => Promise<Activity> {
-  let s3: Promise<typeof S3Sdk> | undefined;
+  let s3: Promise<typeof ActivitySdk> | undefined;
   let made: S3Client | undefined = client;
-  const sdk = () => (s3 ??= import("@aws-sdk/client-s3"));
+  const sdk = () => (s3 ??= import("./activity-backends.js"));
   const getClient = async (): Promise<S3Client> => {
     if (made) return made;
     const { S3Client: Client } = await sdk();
