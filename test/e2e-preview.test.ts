@@ -12,7 +12,7 @@ import { OrganizationService } from "../src/org/service.js";
 import { createSnapshotReader } from "../src/org/snapshot-reader.js";
 import { activityFromText } from "../src/preview/activity.js";
 import { cloudTrailRecord, type RecordSpec } from "./fake-aws/cloudtrail-records.js";
-import { callTool, connect, startHarness } from "./helpers/harness.js";
+import { callTool, connect, startHarness, type Harness } from "./helpers/harness.js";
 
 let client: Client;
 let scoped: Client;
@@ -281,5 +281,36 @@ describe("preview_policy_change on the demo organization", () => {
     });
     expect(both.text).toContain("give one activity source, not events and trail");
     await snap.close();
+  });
+
+  it("stops reading the trail in time for the call's deadline (TOOL_DEADLINE_SECONDS)", async () => {
+    const deadlines: number[] = [];
+    const readers = (harness: Harness): void => {
+      harness.runtime.activity = {
+        describe: "a stand-in trail",
+        trail: async (request) => {
+          deadlines.push(request.deadline - Date.now());
+          return activityFromText(paste([spec({})]), "a stand-in trail", 10);
+        },
+      };
+    };
+    const change = { kind: "detach", policyId: "p-FullAWSAccess", targetId: "ou-a1b2-prod0000" };
+    for (const seconds of ["10", "50"]) {
+      const harness = await startHarness({ TOOL_DEADLINE_SECONDS: seconds });
+      readers(harness);
+      const c = await connect(harness);
+      const { result, data } = await callTool(c, "preview_policy_change", {
+        change,
+        activity: { trail: { hours: 1 } },
+      });
+      expect(result.isError).toBeFalsy();
+      expect(data!.counts.newlyDenied).toBe(1);
+      await c.close();
+    }
+    // 80% of a 10 s deadline; the default 50 s keeps the 40 s the platform's 60 s allows.
+    expect(deadlines[0]).toBeGreaterThan(0);
+    expect(deadlines[0]).toBeLessThanOrEqual(8_000);
+    expect(deadlines[1]).toBeGreaterThan(8_000);
+    expect(deadlines[1]).toBeLessThanOrEqual(40_000);
   });
 });

@@ -8,6 +8,7 @@ import {
 } from "../../audit/preview-change.js";
 import { invalidInput, UserError } from "../../errors.js";
 import { thousands } from "../../logs/limits.js";
+import { DEFAULT_DEADLINE_MS } from "../../org/answer-deadline.js";
 import { accountIdSchema, ouIdSchema, ouOrRootIdSchema, policyIdSchema } from "../../model/ids.js";
 import { activityFromText, type Activity } from "../../preview/activity.js";
 import { SKIP_REASONS } from "../../preview/records.js";
@@ -28,8 +29,13 @@ export const MAX_ATHENA_DAYS = 400;
 const DEFAULT_GROUPS = 10;
 /** The structured answer's budget: with the text summary, the whole answer stays under about 20 KB. */
 const ANSWER_BUDGET_BYTES = 14_000;
-/** The tool stops reading the trail or waiting for Athena this long after it started (the platform ends a call at about 60 s). */
+/**
+ * The tool stops reading the trail or waiting for Athena this long after it started (the platform
+ * ends a call at about 60 s), and never later than this share of the call's deadline
+ * (TOOL_DEADLINE_SECONDS): the rest is for the replay and the answer.
+ */
 const ACTIVITY_DEADLINE_MS = 40_000;
+const ACTIVITY_SHARE_OF_DEADLINE = 0.8;
 
 const documentSchema = z
   .union([
@@ -230,6 +236,9 @@ export const previewPolicyChange = defineTool({
   handler: async (args, ctx) => {
     const { org, loaded } = requireOrg(ctx);
     const started = Date.now();
+    const toolDeadlineMs = ctx.runtime.toolDeadlineMs ?? DEFAULT_DEADLINE_MS;
+    const activityDeadline =
+      started + Math.min(ACTIVITY_DEADLINE_MS, toolDeadlineMs * ACTIVITY_SHARE_OF_DEADLINE);
     const change = await resolveChange(org, args.change as ChangeInput);
     const now = new Date();
     let activity: Activity;
@@ -244,7 +253,7 @@ export const previewPolicyChange = defineTool({
         hours: a.trail.hours,
         organizationId: (await org.describeOrganization()).id,
         accounts: await reachedAccounts(org, change),
-        deadline: started + ACTIVITY_DEADLINE_MS,
+        deadline: activityDeadline,
         now,
       });
     } else if (a?.athena) {
@@ -260,7 +269,7 @@ export const previewPolicyChange = defineTool({
         accounts,
         keys: footprint.keys,
         resources: footprint.resources,
-        deadline: started + ACTIVITY_DEADLINE_MS,
+        deadline: activityDeadline,
         now,
       });
       if (!outcome.done)
