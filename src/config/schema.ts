@@ -70,10 +70,7 @@ export const activitySourceSchema = z
         /** The trail's S3 key prefix (before AWSLogs/), "" when none. */
         prefix: z.string().max(512).default(""),
         /** The organization id in the keys of an organization trail (AWSLogs/o-.../<account>/); default: the organization's. */
-        organizationId: z
-          .string()
-          .regex(ORGANIZATION_ID, "expected an organization id (o-...)")
-          .optional(),
+        organizationId: z.string().regex(ORGANIZATION_ID, "expected an organization id (o-...)").optional(),
         /** The regions whose logs are read; default: those the bucket holds for each account (one listing). */
         regions: z.array(awsRegionSchema).min(1).max(40).optional(),
         region: awsRegionSchema.optional(),
