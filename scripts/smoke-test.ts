@@ -59,6 +59,8 @@ export interface SmokeTestResult {
   tools: string[];
   called: string;
   contentItems: number;
+  /** Prompts the endpoint lists; empty when it lists none or does not serve prompts/list. */
+  prompts: string[];
 }
 
 /** Reads the JSON-RPC response with `id` from a JSON or text/event-stream body. */
@@ -261,13 +263,55 @@ export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTest
     throw new CliError(`tools/call ${tool.name}: the tool reported an error: ${text.slice(0, 500)}`);
   }
   log(`ok   tools/call ${tool.name}: ${content.length} content item(s)`);
+  const prompts = await checkPrompts(client, log);
   return {
     protocolVersion: init.protocolVersion,
     serverName,
     tools: tools.map((t) => t.name),
     called: tool.name,
     contentItems: content.length,
+    prompts,
   };
+}
+
+/** The prompt the smoke test renders, with an argument it needs. */
+const SMOKE_PROMPT = "explain_access_denied";
+
+/**
+ * The server's prompts through the endpoint: the Gateway lists them from its last synchronization
+ * of the target and proxies prompts/get live (docs/deploy.md, "Prompts through the Gateway"). A
+ * listing without them is a note (synchronize the target); a listed prompt that does not render fails.
+ */
+async function checkPrompts(client: McpHttpClient, log: (line: string) => void): Promise<string[]> {
+  let listed: { name: string }[];
+  try {
+    const result = (await client.request("prompts/list", {})) as { prompts?: { name: string }[] } | undefined;
+    listed = result?.prompts ?? [];
+  } catch (error) {
+    log(`note prompts/list: ${errorText(error)}; clients will offer no prompts`);
+    return [];
+  }
+  const names = listed.map((p) => p.name);
+  const prompt = listed.find((p) => p.name === SMOKE_PROMPT || p.name.endsWith(`___${SMOKE_PROMPT}`));
+  if (!prompt) {
+    log(
+      `note prompts/list: ${names.length ? names.join(", ") : "no prompts"}, not the server's; ` +
+        'synchronize the Gateway target (docs/deploy.md, "When the tools or prompts changed")',
+    );
+    return names;
+  }
+  const got = (await client.request("prompts/get", {
+    name: prompt.name,
+    arguments: {
+      error:
+        "smoke test: User: arn:aws:iam::123456789012:user/x is not authorized to perform: s3:ListAllMyBuckets",
+    },
+  })) as { messages?: unknown[] } | undefined;
+  if (!got?.messages?.length) throw new CliError(`prompts/get ${prompt.name}: the answer has no messages.`);
+  log(
+    `ok   prompts/list: ${names.join(", ")}; prompts/get ${prompt.name}: ${got.messages.length} message(s)`,
+  );
+  return names;
 }
 
 export async function main(

@@ -94,3 +94,56 @@ describe("defineTool", () => {
     expect(logger.lines.slice(before).join("\n")).toMatch(/"msg":"tool failed".*secret detail/);
   });
 });
+
+describe("strict arguments", () => {
+  const probe = async (args: Record<string, unknown>) => {
+    const tool = defineTool({
+      name: "probe",
+      title: "Probe",
+      description: "test tool",
+      input: {
+        principalArn: z.string().optional(),
+        region: z.string().optional(),
+        policyId: z.string().optional(),
+      },
+      output: { ok: z.boolean() },
+      handler: async () => ({ summary: "ok", data: { ok: true } }),
+    });
+    const server = new McpServer({ name: "t", version: "1" });
+    tool.register(server, ctx);
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(a);
+    const client = new Client({ name: "c", version: "1" });
+    await client.connect(b);
+    try {
+      const result = (await client.callTool({ name: "probe", arguments: args })) as CallToolResult;
+      return { result, text: result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n") };
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  };
+
+  it.each([
+    ["principal", "principalArn"],
+    ["Region", "region"],
+    ["policy_id", "policyId"],
+    ["regoin", "region"],
+  ])("refuses %j, naming the closest valid argument %j", async (given, near) => {
+    const { result, text } = await probe({ [given]: "x" });
+    expect(result.isError).toBe(true);
+    expect(text).toContain(`unknown argument "${given}": did you mean "${near}"?`);
+    expect(text).toContain("(probe takes principalArn, region, policyId)");
+  });
+
+  it("names an argument with nothing close, and every unknown one", async () => {
+    const { result, text } = await probe({ zzz: 1, Region: "eu-west-1" });
+    expect(result.isError).toBe(true);
+    expect(text).toMatch(/unknown argument "zzz" ?; unknown argument "Region": did you mean "region"\?/);
+  });
+
+  it("accepts the declared arguments", async () => {
+    const { result } = await probe({ principalArn: "arn", region: "eu-west-1" });
+    expect(result.isError).toBeFalsy();
+  });
+});

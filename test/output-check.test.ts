@@ -40,6 +40,11 @@ describe("tool answers against the advertised output schemas", () => {
       const { result } = await callTool(client, name, args);
       expect(result.isError, `${name} ${JSON.stringify(args)}`).toBeFalsy();
       expect(result.structuredContent, name).toBeDefined();
+      // tools/list advertises the schema cut below its top level; the answer has the full shape.
+      const full = TOOLS.find((t) => t.name === name)!
+        .output.strict()
+        .safeParse(result.structuredContent);
+      expect(full.error?.issues ?? [], `${name} ${JSON.stringify(args)}`).toEqual([]);
       called.add(name);
     }
     // Every tool is sampled, so a tool added later cannot go unchecked.

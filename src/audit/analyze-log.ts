@@ -16,12 +16,16 @@ import { simulate, type ActionSimulation } from "./simulate.js";
 import { blockersInTurn } from "./what-if.js";
 
 /**
- * Distinct denials listed (and evaluated) in one answer, the most important first; the others are
- * counted, so the answer stays the same size whatever the paste holds.
+ * Distinct denials listed (and evaluated) in one answer at most, the most important first; the
+ * others are counted, and read a page at a time, so the answer stays the same size whatever the
+ * paste holds.
  */
 export const MAX_EVALUATED_DENIALS = 25;
-/** Longest encoded message written into the decode command (real ones are one or two kilobytes). */
-const MAX_INLINE_ENCODED = 4096;
+/**
+ * Longest encoded message written into the decode command (real ones are one or two kilobytes);
+ * the answer's facts give a longer one cut to this length (analyze_error_log).
+ */
+export const MAX_INLINE_ENCODED = 4096;
 
 export type Attribution =
   "service control policy" | "resource control policy" | "other policy" | "undetermined";
@@ -78,6 +82,8 @@ export interface DenialAnalysis {
 
 export interface LogAnalysis {
   parse: ParseResult;
+  /** Every distinct denial, the most important first. */
+  ranked: DeniedRequest[];
   /** The most important distinct denials, at most MAX_EVALUATED_DENIALS, each evaluated. */
   denials: DenialAnalysis[];
   /** Distinct denials found but not listed. */
@@ -91,18 +97,27 @@ export async function analyzeLog(
   text: string,
   hints: { accountId?: string; region?: string },
 ): Promise<LogAnalysis> {
+  const read = readLog(text, hints);
+  const denials: DenialAnalysis[] = [];
+  for (const facts of read.ranked.slice(0, MAX_EVALUATED_DENIALS))
+    denials.push(await analyzeDenial(org, facts, hints));
+  return { ...read, denials, omitted: read.ranked.length - denials.length };
+}
+
+/** The log's distinct denials, the most important first, counted by policy type; none evaluated yet. */
+export function readLog(
+  text: string,
+  hints: { accountId?: string; region?: string },
+): Pick<LogAnalysis, "parse" | "ranked" | "byPolicyType"> {
   const parse = parseErrorLog(text, hints);
   if (parse.limitExceeded) throw overLimit(parse.limitExceeded);
   const ranked = [...parse.denials].sort(byImportance);
-  const denials: DenialAnalysis[] = [];
-  for (const facts of ranked.slice(0, MAX_EVALUATED_DENIALS))
-    denials.push(await analyzeOne(org, facts, hints));
   const byPolicyType: Record<string, number> = {};
   for (const d of parse.denials) {
     const type = d.policyType ?? "not named";
     byPolicyType[type] = (byPolicyType[type] ?? 0) + 1;
   }
-  return { parse, denials, omitted: ranked.length - denials.length, byPolicyType };
+  return { parse, ranked, byPolicyType };
 }
 
 function overLimit(limit: LimitExceeded): UserError {
@@ -159,7 +174,8 @@ function unevaluated(facts: DeniedRequest, reason: string, guidance: string[] = 
   };
 }
 
-async function analyzeOne(
+/** One denial evaluated against the organization, with its explanation and fixes. */
+export async function analyzeDenial(
   org: OrganizationService,
   facts: DeniedRequest,
   hints: { accountId?: string; region?: string },
@@ -637,7 +653,7 @@ function decodeRemediation(facts: DeniedRequest): Remediation {
       ? "<the encoded message, complete, from the original output>"
       : message.length <= MAX_INLINE_ENCODED
         ? message
-        : "<the encodedMessage above>";
+        : `<the encoded message as pasted, all ${message.length} characters>`;
   return remediation(
     "decode_message",
     `Decode the encoded authorization failure message to see the decision, the matched statements and the request's context keys: ` +

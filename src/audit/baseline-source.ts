@@ -21,7 +21,8 @@ export interface LoadedBaseline {
 }
 
 export interface BaselineDeps {
-  readSecret: SecretReader;
+  /** Needed for a secretsmanager source only. */
+  readSecret?: SecretReader;
   readTextFile?: (path: string) => Promise<string>;
 }
 
@@ -72,6 +73,7 @@ export async function loadBaseline(source: BaselineSource, deps: BaselineDeps): 
     case "secretsmanager": {
       let text: string;
       try {
+        if (!deps.readSecret) throw new Error("no Secrets Manager reader was given");
         text = await deps.readSecret(source.secretId, source.region);
       } catch (error) {
         throw new ConfigError(`Cannot load the baseline from ${origin}: ${errorMessage(error)}`);

@@ -50,6 +50,32 @@ type FindingDraft = Omit<DriftFinding, "id" | "severity" | "targets" | "accounts
   accounts?: number;
 };
 
+/** An attachment finding: one target, no statement, and the target as what differs. */
+function attachmentDraft(
+  t: string,
+  fields: Pick<
+    FindingDraft,
+    "kind" | "severity" | "direction" | "policy" | "expected" | "actual" | "explanation"
+  > & {
+    accounts?: number;
+  },
+): FindingDraft {
+  const { expected, actual, explanation, accounts, ...head } = fields;
+  return {
+    ...head,
+    targetIds: [t],
+    ...(accounts !== undefined ? { accounts } : {}),
+    statement: null,
+    element: "attachment",
+    condition: null,
+    path: null,
+    expected,
+    actual,
+    difference: [t],
+    explanation,
+  };
+}
+
 /** A baseline policy as expected: its document and the targets it must be attached to. */
 interface Expectation {
   bp: BaselinePolicy;
@@ -399,23 +425,19 @@ function fullAwsAccessDetached(cmp: TypeComparison, expected: Expectation, actua
     return doc ? policyEffects(doc).allows : false;
   });
   const others = replacement.map((p) => p.name);
-  cmp.push({
-    kind: "full_aws_access_detached",
-    severity: replacement.length ? "medium" : "high",
-    direction: "tightens",
-    policy: expected.ref,
-    targetIds: [t],
-    statement: null,
-    element: "attachment",
-    condition: null,
-    path: null,
-    expected: { attachedTo: t },
-    actual: { attachedTo: null, otherAllowPolicies: others },
-    difference: [t],
-    explanation: replacement.length
-      ? `${actual.name} is not attached to ${target.path} (${t}); only ${others.join(", ")} allow(s) anything there, so everything else is implicitly denied below it.`
-      : `${actual.name} is not attached to ${target.path} (${t}) and nothing replaces it: every request in the accounts below is implicitly denied.`,
-  });
+  cmp.push(
+    attachmentDraft(t, {
+      kind: "full_aws_access_detached",
+      severity: replacement.length ? "medium" : "high",
+      direction: "tightens",
+      policy: expected.ref,
+      expected: { attachedTo: t },
+      actual: { attachedTo: null, otherAllowPolicies: others },
+      explanation: replacement.length
+        ? `${actual.name} is not attached to ${target.path} (${t}); only ${others.join(", ")} allow(s) anything there, so everything else is implicitly denied below it.`
+        : `${actual.name} is not attached to ${target.path} (${t}) and nothing replaces it: every request in the accounts below is implicitly denied.`,
+    }),
+  );
 }
 
 /**
@@ -440,29 +462,27 @@ function attachmentMissing(
   const stillCovered =
     inheritedFrom !== undefined || (denies && uncovered === 0 && placed.attached.length > 0);
   const where = `${actual.name} is not attached to ${target.path} (${t})`;
-  cmp.push({
-    kind: "attachment_missing",
-    severity: stillCovered ? "low" : denies ? "high" : "medium",
-    direction: stillCovered ? "neutral" : denies ? "weakens" : "tightens",
-    policy: expected.ref,
-    targetIds: [t],
-    accounts: stillCovered ? 0 : uncovered,
-    statement: null,
-    element: "attachment",
-    condition: null,
-    path: null,
-    expected: { attachedTo: t },
-    actual: stillCovered ? { attachedTo: null, inheritedFrom: inheritedFrom ?? null } : { attachedTo: null },
-    difference: [t],
-    explanation:
-      inheritedFrom !== undefined
-        ? `${where} but still applies there, inherited from ${cmp.tree.path(inheritedFrom)} (${inheritedFrom}).`
-        : stillCovered
-          ? `${where}, but it is attached below it wherever there are accounts, so every account is still covered.`
-          : denies
-            ? `${where}: its guardrail does not apply there.`
-            : `${where}: what it allows is not allowed there.`,
-  });
+  cmp.push(
+    attachmentDraft(t, {
+      kind: "attachment_missing",
+      severity: stillCovered ? "low" : denies ? "high" : "medium",
+      direction: stillCovered ? "neutral" : denies ? "weakens" : "tightens",
+      policy: expected.ref,
+      accounts: stillCovered ? 0 : uncovered,
+      expected: { attachedTo: t },
+      actual: stillCovered
+        ? { attachedTo: null, inheritedFrom: inheritedFrom ?? null }
+        : { attachedTo: null },
+      explanation:
+        inheritedFrom !== undefined
+          ? `${where} but still applies there, inherited from ${cmp.tree.path(inheritedFrom)} (${inheritedFrom}).`
+          : stillCovered
+            ? `${where}, but it is attached below it wherever there are accounts, so every account is still covered.`
+            : denies
+              ? `${where}: its guardrail does not apply there.`
+              : `${where}: what it allows is not allowed there.`,
+    }),
+  );
 }
 
 /** What an attachment the baseline does not list does there, by what the policy does. */
@@ -513,21 +533,17 @@ function unexpectedAttachments(
     const besideFullAccess = (): boolean =>
       cmp.tree.attached(t).some((p) => p.id !== actual.id && isFullAccess(p));
     const rule = UNEXPECTED_ATTACHMENT[attachmentEffect(effects, fullAccess, besideFullAccess)];
-    cmp.push({
-      kind: "attachment_unexpected",
-      severity: rule.severity,
-      direction: rule.direction,
-      policy: expected.ref,
-      targetIds: [t],
-      statement: null,
-      element: "attachment",
-      condition: null,
-      path: null,
-      expected: { attachedTo: null },
-      actual: { attachedTo: t },
-      difference: [t],
-      explanation: `${actual.name} is attached to ${cmp.tree.target(t).path} (${t}): ${rule.why}.`,
-    });
+    cmp.push(
+      attachmentDraft(t, {
+        kind: "attachment_unexpected",
+        severity: rule.severity,
+        direction: rule.direction,
+        policy: expected.ref,
+        expected: { attachedTo: null },
+        actual: { attachedTo: t },
+        explanation: `${actual.name} is attached to ${cmp.tree.target(t).path} (${t}): ${rule.why}.`,
+      }),
+    );
   }
 }
 

@@ -11,7 +11,7 @@ import {
   type CloudTrailClientConfig,
   type Event as CloudTrailEvent,
 } from "@aws-sdk/client-cloudtrail";
-import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import { awsClientSettings } from "../org/aws-client-settings.js";
 import { redactSecrets } from "../org/aws-errors.js";
 import { Pacer } from "../org/pacer.js";
 import type { OrganizationsEvent } from "../org/store/change-plan.js";
@@ -21,7 +21,6 @@ import {
   type EventPage,
   type EventWindow,
 } from "../org/store/event-source.js";
-import { USER_AGENT_APP_ID } from "../version.js";
 
 export const ORGANIZATIONS_EVENT_SOURCE = "organizations.amazonaws.com";
 /** The most LookupEvents returns in one page. */
@@ -31,8 +30,6 @@ export const LOOKUP_RATE_PER_SECOND = 2;
 
 /** Organizations records its events in us-east-1 for the aws partition, where its API is served. */
 const DEFAULT_REGION = "us-east-1";
-/** Shows in CloudTrail as the assumed-role session name, as for the Organizations reader. */
-const ROLE_SESSION_NAME = "aws-organizations-mcp-server";
 
 export interface CloudTrailLookupOptions {
   /** Where Organizations records its events; default us-east-1. */
@@ -45,25 +42,7 @@ export interface CloudTrailLookupOptions {
 }
 
 export function cloudTrailClientConfig(options: CloudTrailLookupOptions = {}): CloudTrailClientConfig {
-  const region = options.region ?? DEFAULT_REGION;
-  return {
-    region,
-    retryMode: "adaptive",
-    maxAttempts: 6,
-    customUserAgent: USER_AGENT_APP_ID,
-    ...(options.roleArn
-      ? {
-          credentials: fromTemporaryCredentials({
-            params: {
-              RoleArn: options.roleArn,
-              RoleSessionName: ROLE_SESSION_NAME,
-              ...(options.externalId ? { ExternalId: options.externalId } : {}),
-            },
-            clientConfig: { region },
-          }),
-        }
-      : {}),
-  };
+  return awsClientSettings(options.region ?? DEFAULT_REGION, options);
 }
 
 /** Reads one LookupEvents record's CloudTrailEvent document. */

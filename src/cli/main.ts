@@ -4,8 +4,8 @@
  * above --fail-on (audit, lint, review-plan), 2 errors (usage, configuration, input, AWS or file).
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { EXIT_ERROR, runWhenMain } from "./entry-point.js";
 import { parseArgs } from "node:util";
 import { demoBaseline, loadBaseline, type LoadedBaseline } from "../audit/baseline-source.js";
 import { computeDrift } from "../audit/drift.js";
@@ -61,6 +61,8 @@ Commands:
   lint       lint policy files, baseline files, or organization policies by id
   snapshot   capture an AWS organization into a snapshot file (see: snapshot --help)
   review-plan PLAN.json   a Terraform plan's SCP/RCP changes for a pull request (docs/preview.md)
+  --stdio    serve the MCP tools over stdio, for desktop clients (also: serve --stdio); configured
+             as the HTTP server is (RUNTIME_CONFIG_FILE, RUNTIME_CONFIG_SECRET_ID, .env.example)
 
 Organization (audit; lint of policy ids):
   --snapshot FILE          an organization snapshot file (offline)
@@ -225,28 +227,7 @@ async function openOrganization(
   let label: string;
   let name: string;
   if (snapshot !== undefined) {
-    // loadSnapshotFile reads from disk; a custom reader (tests) goes through the same validation.
-    const snap = deps.readTextFile
-      ? await readText(snapshot).then(
-          async (text) => {
-            const { parseSnapshot } = await import("../org/snapshot-reader.js");
-            let raw: unknown;
-            try {
-              raw = JSON.parse(text);
-            } catch (error) {
-              throw new ConfigError(
-                `Organization snapshot file ${snapshot} is not valid JSON: ${errorMessage(error)}`,
-              );
-            }
-            return parseSnapshot(raw, `file ${snapshot}`);
-          },
-          (error: unknown) => {
-            throw new ConfigError(
-              `Cannot read organization snapshot file ${snapshot}: ${errorMessage(error)}`,
-            );
-          },
-        )
-      : await loadSnapshotFile(snapshot);
+    const snap = await loadSnapshotFile(snapshot, readText);
     reader = createSnapshotReader(snap, "snapshot");
     label = `snapshot ${snapshot} (${snap.organization.id}, captured ${snap.capturedAt})`;
     name = `snapshot ${snapshot}`;
@@ -301,23 +282,11 @@ async function runAudit(argv: readonly string[], deps: CliDeps, readText: (p: st
   let loaded: LoadedBaseline;
   let text: string | undefined;
   if (file !== undefined) {
-    try {
-      text = await readText(file);
-    } catch (error) {
-      throw new ConfigError(`Cannot read the baseline file ${file}: ${errorMessage(error)}`);
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError(`Baseline file ${file} is not valid JSON: ${errorMessage(error)}`);
-    }
-    loaded = {
-      baseline: parseBaseline(raw, `file ${file}`),
-      source: "file",
-      origin: `file ${file}`,
-      loadedAt: new Date(),
-    };
+    // The file's text is kept: SARIF results point at lines of it.
+    loaded = await loadBaseline(
+      { source: "file", path: file },
+      { readTextFile: async (path) => (text = await readText(path)) },
+    );
   } else if (secret !== undefined) {
     const region = str(values["baseline-region"]);
     const readSecret = deps.readSecret ?? createSecretReader(region);
@@ -587,7 +556,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
   if (command === "review-plan") return reviewPlanCommand(rest, deps, readText, stdout, stderr);
   if (command !== "audit" && command !== "lint") {
     stderr(`${SERVER_NAME}: unknown command "${command}"\n\n${CLI_USAGE}\n`);
-    return 2;
+    return EXIT_ERROR;
   }
   try {
     const run =
@@ -607,7 +576,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
         await (deps.writeOutput ?? ((p: string, t: string) => writeFile(p, t, "utf8")))(run.output, text);
       } catch (error) {
         stderr(`${command}: cannot write ${run.output}: ${errorMessage(error)}\n`);
-        return 2;
+        return EXIT_ERROR;
       }
     } else stdout(text);
     const failing = failingCount(run.result, run.failOn);
@@ -623,7 +592,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
   } catch (error) {
     if (error instanceof UsageError) {
       stderr(`${command}: ${error.message}\n\nRun "${SERVER_NAME} --help" for the options.\n`);
-      return 2;
+      return EXIT_ERROR;
     }
     if (
       error instanceof ConfigError ||
@@ -631,25 +600,11 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
       error instanceof UserError
     ) {
       stderr(`${command}: ${error.message}\n`);
-      return 2;
+      return EXIT_ERROR;
     }
     stderr(`${command}: unexpected error: ${errorMessage(error)}\n`);
-    return 2;
+    return EXIT_ERROR;
   }
-}
-
-const invokedDirectly =
-  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invokedDirectly) {
-  runCli(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`${SERVER_NAME}: unexpected error: ${errorMessage(error)}\n`);
-      process.exitCode = 2;
-    },
-  );
 }
 
 async function reviewPlanCommand(
@@ -693,7 +648,7 @@ async function reviewPlanCommand(
         await (deps.writeOutput ?? ((p: string, t: string) => writeFile(p, t, "utf8")))(out.output, text);
       } catch (error) {
         stderr(`${command}: cannot write ${out.output}: ${errorMessage(error)}\n`);
-        return 2;
+        return EXIT_ERROR;
       }
     } else stdout(text);
     const failing = reviewFailing(result, out.failOn);
@@ -705,13 +660,15 @@ async function reviewPlanCommand(
   } catch (error) {
     if (error instanceof UsageError) {
       stderr(`${command}: ${error.message}\n\nRun "${SERVER_NAME} --help" for the options.\n`);
-      return 2;
+      return EXIT_ERROR;
     }
     if (error instanceof ConfigError || error instanceof UserError) {
       stderr(`${command}: ${error.message}\n`);
-      return 2;
+      return EXIT_ERROR;
     }
     stderr(`${command}: unexpected error: ${errorMessage(error)}\n`);
-    return 2;
+    return EXIT_ERROR;
   }
 }
+
+runWhenMain(import.meta.url, SERVER_NAME, runCli);

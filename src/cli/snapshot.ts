@@ -12,7 +12,7 @@
  */
 import { rename, unlink, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { EXIT_ERROR, runWhenMain } from "./entry-point.js";
 import { parseArgs } from "node:util";
 import { UserError, errorMessage } from "../errors.js";
 import {
@@ -52,9 +52,6 @@ Options:
   -h, --help             show this help
 
 Exit codes: 0 done; 2 an error (usage, AWS or file), as for audit and lint, where 1 means findings.`;
-
-/** The CLI's exit code for every error (src/cli/main.ts); 1 means findings, which a capture never has. */
-const EXIT_ERROR = 2;
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
 
@@ -420,16 +417,4 @@ async function openStoreWithSdk(args: SnapshotCliArgs & { store: StoreLocation }
   };
 }
 
-const invokedDirectly =
-  process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invokedDirectly) {
-  runSnapshotCli(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`snapshot: unexpected error: ${errorMessage(error)}\n`);
-      process.exitCode = EXIT_ERROR;
-    },
-  );
-}
+runWhenMain(import.meta.url, "snapshot", runSnapshotCli);

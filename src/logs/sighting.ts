@@ -1,7 +1,7 @@
 import { judgeAccount, looksLikeArn, regionFromArn, splitArn } from "./arn.js";
 import { actionForOperation, isRegion, serviceForUniqueOperation } from "./aws-names.js";
 import type { IamMessage } from "./iam-message.js";
-import type { DeniedRequest, DenyKind, LogSource, ParseHints, MessagePolicyType } from "./types.js";
+import type { DeniedRequest, DenialFacts, LogSource, ParseHints } from "./types.js";
 import type { WrapperContext } from "./wrappers.js";
 
 export const RAW_MESSAGE_MAX = 1000;
@@ -14,17 +14,11 @@ export const DECODE_NOTE =
   "The encoded authorization failure message holds the full decision (matched statements, context). Decode it with `aws sts decode-authorization-message --encoded-message <msg>` (needs sts:DecodeAuthorizationMessage).";
 
 /** One recognised denial before de-duplication. Internal to the parser. */
-export interface Sighting {
+export interface Sighting extends DenialFacts {
   /** Principal as written (ARN, name or placeholder). */
   principal: string | null;
   /** Account id supplied by a structured source (CloudTrail); otherwise derived from the principal ARN. */
   accountHint: string | null;
-  action: string | null;
-  resource: string | null;
-  policyType: MessagePolicyType | null;
-  denyKind: DenyKind | null;
-  policyArn: string | null;
-  region: string | null;
   sources: LogSource[];
   sdkOperation: string | null;
   /** IAM prefix of the service the wrapper names (for inferring the action). */

@@ -59,12 +59,8 @@ export const LOG_SOURCES: readonly LogSource[] = [
   "decoded-authorization-message",
 ];
 
-/** One distinct denied request found in the text. Every field is present; unknown facts are `null`. */
-export interface DeniedRequest {
-  /** ARN of the denied principal as the log names it (may contain redaction placeholders). */
-  principalArn: string | null;
-  /** 12-digit account id of the principal; `null` when absent or redacted. */
-  accountId: string | null;
+/** What a denial message says of the request and of what denied it; `null` where it says nothing. */
+export interface DenialFacts {
   /** IAM action, e.g. `s3:PutObject` (service prefix lower-cased). */
   action: string | null;
   /** The resource named by the message, ARN or otherwise. */
@@ -74,6 +70,14 @@ export interface DeniedRequest {
   /** ARN of the denying policy when the message names it. */
   policyArn: string | null;
   region: string | null;
+}
+
+/** One distinct denied request found in the text. Every field is present; unknown facts are `null`. */
+export interface DeniedRequest extends DenialFacts {
+  /** ARN of the denied principal as the log names it (may contain redaction placeholders). */
+  principalArn: string | null;
+  /** 12-digit account id of the principal; `null` when absent or redacted. */
+  accountId: string | null;
   /** How many sightings of this request were merged into this entry. */
   occurrences: number;
   /** The format that recognised the richest sighting. */

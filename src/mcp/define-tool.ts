@@ -1,7 +1,9 @@
 /**
  * Every tool is declared through defineTool: zod input and output schemas, read-only annotations,
  * `structuredContent` plus a short text summary, and errors turned into `isError` results. The SDK
- * advertises both schemas in tools/list and checks every call's arguments and answer against them.
+ * advertises both schemas in tools/list and checks every call's arguments and answer against them;
+ * arguments it refuses (an unknown one among them) are an `isError` result too, as MCP asks of input
+ * validation errors, so the model can correct the call.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -14,6 +16,8 @@ import {
   type ProgressUpdate,
 } from "../org/answer-deadline.js";
 import { dataAgeSchema } from "../org/store/freshness.js";
+import { compactSchema } from "./compact-schema.js";
+import { strictObject } from "./strict-input.js";
 import type { ToolContext } from "./tool-context.js";
 
 export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {
@@ -37,6 +41,8 @@ export interface ToolOutput<T> {
 // Erased form, so tools of different shapes can share one list.
 export interface AnyTool {
   name: string;
+  /** The answer's full shape, as declared; tools/list advertises it cut (compact-schema.ts). */
+  output: z.ZodObject;
   /** Registers the tool on a request's server, its handler bound to that request's context. */
   register(server: McpServer, ctx: ToolContext): void;
 }
@@ -48,17 +54,31 @@ export const READ_ONLY_ANNOTATIONS = {
   openWorldHint: true,
 } as const;
 
+/**
+ * Keys the SDK's JSON Schema would carry at the root of every input and output schema, left out:
+ * `$schema` (52 characters in each of 18 schemas; MCP reads a schema without one as JSON Schema
+ * 2020-12, and every construct used here means the same in draft-07) and, for outputs,
+ * `additionalProperties: false` (an answer may gain fields; inputs stay strict).
+ */
+const INPUT_ROOT = { $schema: undefined } as Record<string, unknown>;
+const OUTPUT_ROOT = { $schema: undefined, additionalProperties: undefined } as Record<string, unknown>;
+
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   def: ToolDefinition<I, O>,
 ): AnyTool {
   type Args = z.infer<z.ZodObject<I>>;
-  // Every answer may say how old its data is (src/org/answer-deadline.ts), whatever the tool.
-  const output: z.ZodRawShape = { ...def.output, dataAge: dataAgeSchema.optional() };
+  // Every answer may say how old its data is (src/org/answer-deadline.ts), whatever the tool. Its
+  // shape is advertised once, by get_server_status, which declares it: spelt out in each of nine
+  // output schemas it took 3.3 KB of tools/list. The others' answers carry it as a field their
+  // advertised schema allows (no additionalProperties: false) and as the text's "Data:" line.
+  const output: z.ZodRawShape = { dataAge: dataAgeSchema.optional(), ...def.output };
   // Built once and shared by every request's server. Given a raw shape, the SDK builds a new object
   // schema per registration, that is per request, and zod compiles a fast parser for each object
   // schema the first time it parses with it: every call would pay that compile again.
-  const inputSchema = z.object(def.input);
-  const outputSchema = z.object(output);
+  // Strict: an argument the tool does not declare is refused, naming the closest valid one.
+  const inputSchema = strictObject(def.input, def.name).meta(INPUT_ROOT);
+  // Advertised (and checked by the SDK) cut below the top level: tools/list stays small.
+  const outputSchema = compactSchema(z.object(def.output)).meta(OUTPUT_ROOT);
 
   const run = async (args: Args, ctx: ToolContext): Promise<CallToolResult> => {
     try {
@@ -96,6 +116,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
 
   return {
     name: def.name,
+    output: z.object(output),
     register(server, ctx) {
       server.registerTool(
         def.name,
@@ -104,7 +125,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
           description: def.description,
           inputSchema,
           outputSchema,
-          annotations: { title: def.title, ...READ_ONLY_ANNOTATIONS },
+          annotations: READ_ONLY_ANNOTATIONS,
         },
         // The SDK has validated args against `input` before this runs, and checks the output after.
         ((args: Args, extra: ProgressExtra) => run(args, withProgress(ctx, extra))) as never,

@@ -5,17 +5,19 @@
  * anything else (the Version, an Id, a misspelt element such as "Actions") is in `raw`.
  */
 import { z } from "zod";
+import { count } from "./schemas.js";
 import { POLICY_SIZE_LIMITS } from "../policy/quotas.js";
 import type { Policy } from "../model/organization.js";
 import { deepFreeze } from "../org/freeze.js";
 import { Recent } from "./recent.js";
+import { clip, listText } from "./text.js";
 
 const principalSchema = z
   .union([z.string(), z.record(z.string(), z.array(z.string()))])
   .describe('"*", or principal type -> values (RCP statements; SCPs have none)');
 
 export const statementViewSchema = z.object({
-  index: z.number().int(),
+  index: count,
   sid: z.string().nullable(),
   effect: z.string().nullable(),
   principal: principalSchema.optional(),
@@ -34,6 +36,45 @@ export const documentViewSchema = z.object({
   statements: z.array(statementViewSchema),
 });
 export type DocumentView = z.infer<typeof documentViewSchema>;
+
+/** A document's statements without its text, where the text is one call away (get_scp_detail). */
+export const statementsViewSchema = documentViewSchema.omit({ raw: true });
+export type StatementsView = z.infer<typeof statementsViewSchema>;
+
+export function viewStatements(content: string): StatementsView {
+  const { parseError, statements } = viewDocument(content);
+  return { parseError, statements };
+}
+
+const principalText = (p: NonNullable<StatementView["principal"]>): string =>
+  typeof p === "string"
+    ? p
+    : Object.entries(p)
+        .map(([type, values]) => `${type} ${listText(values, 4)}`)
+        .join(", ");
+
+/**
+ * One line saying what a statement does, for the text answers: its effect, actions, resources,
+ * principal (RCPs) and conditions, each list cut to `max` items ("+3 more").
+ */
+export function describeStatement(s: StatementView, max = 8): string {
+  const parts = [`#${s.index}${s.sid ? ` "${clip(s.sid, 64)}"` : ""}: ${s.effect ?? "(no Effect)"}`];
+  if (s.principal !== undefined) parts.push(`to ${principalText(s.principal)}`);
+  if (s.notPrincipal !== undefined) parts.push(`to everyone but ${principalText(s.notPrincipal)}`);
+  if (s.action) parts.push(listText(s.action, max));
+  else if (s.notAction) parts.push(`every action except ${listText(s.notAction, max)}`);
+  else parts.push("(no Action)");
+  if (s.resource) parts.push(`on ${listText(s.resource, max)}`);
+  else if (s.notResource) parts.push(`on every resource except ${listText(s.notResource, max)}`);
+  const conditions = Object.entries(s.condition ?? {}).flatMap(([op, keys]) =>
+    Object.entries(keys).map(([key, values]) => `${clip(op, 64)} ${clip(key, 128)} ${listText(values, max)}`),
+  );
+  if (conditions.length)
+    parts.push(
+      `when ${conditions.slice(0, max).join(" and ")}${conditions.length > max ? ` and ${conditions.length - max} more` : ""}`,
+    );
+  return parts.join(" ");
+}
 
 const asList = (v: unknown): string[] | undefined =>
   v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map((x) => String(x));
@@ -104,4 +145,29 @@ export function policySize(policy: Policy): { characters: number; limit: number;
   const limit = POLICY_SIZE_LIMITS[policy.type];
   const characters = policy.content.length;
   return { characters, limit, percentOfLimit: Math.round((characters / limit) * 1000) / 10 };
+}
+
+/**
+ * A document's statements, one line each, in about `budget` characters: lists are cut shorter
+ * (20, 8, then 3 items) until the lines fit, and the statements that still do not are counted.
+ */
+export function describeStatements(
+  statements: readonly StatementView[],
+  budget: number,
+  indent = "  ",
+): string[] {
+  let lines: string[] = [];
+  for (const max of [20, 8, 3]) {
+    lines = statements.map((st) => `${indent}${describeStatement(st, max)}`);
+    if (lines.reduce((n, l) => n + l.length + 1, 0) <= budget) return lines;
+  }
+  const kept: string[] = [];
+  let used = 0;
+  for (const line of lines) {
+    if (kept.length > 0 && used + line.length + 1 > budget) break;
+    kept.push(line);
+    used += line.length + 1;
+  }
+  const more = statements.length - kept.length;
+  return more > 0 ? [...kept, `${indent}... ${more} more statement(s): see structuredContent`] : kept;
 }

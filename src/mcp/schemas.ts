@@ -1,9 +1,13 @@
 /** Output shapes shared by several tools. */
 import { z } from "zod";
 
-export const policyTypeSchema = z
-  .enum(["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"])
-  .describe("SERVICE_CONTROL_POLICY (SCP) or RESOURCE_CONTROL_POLICY (RCP)");
+/**
+ * A whole number, 0 or more, advertised as {"type": "integer"}: zod writes the safe-integer bounds
+ * out in full at every use (about 60 characters each, in every tools/list). zod still checks both.
+ */
+export const count = z.int().min(0).meta({ minimum: undefined, maximum: undefined });
+
+export const policyTypeSchema = z.enum(["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"]);
 
 export const targetTypeSchema = z.enum(["ROOT", "ORGANIZATIONAL_UNIT", "ACCOUNT"]);
 
@@ -25,7 +29,7 @@ export const visibleTargetSchema = targetSchema.extend({
 });
 
 export const policySizeSchema = z.object({
-  characters: z.number().int(),
-  limit: z.number().int(),
+  characters: count,
+  limit: count,
   percentOfLimit: z.number(),
 });

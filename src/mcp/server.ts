@@ -10,6 +10,7 @@ import {
 import { SERVER_NAME, SERVER_VERSION } from "../version.js";
 import type { ToolContext } from "./tool-context.js";
 import { sharedJsonSchemaValidator } from "./json-schema-validator.js";
+import { registerPrompts } from "./prompts.js";
 import { TOOLS } from "./tools/index.js";
 
 const INSTRUCTIONS =
@@ -19,7 +20,8 @@ const INSTRUCTIONS =
   "For an AccessDenied error, pass the pasted error text to analyze_error_log; to ask whether a request would " +
   "be allowed, use simulate_scp_request. compare_scp_config reports drift from the expected baseline and " +
   "lint_scp_policy checks a policy (deployed or draft) for mistakes that weaken a guardrail. " +
-  "All tools are read-only.";
+  "All tools are read-only. Answers that can grow come a page at a time: pass nextCursor as cursor for the next. " +
+  "Prompts: explain_access_denied, audit_account_guardrails, review_policy_change.";
 
 /**
  * A server with every tool registered, for one request: the server is stateless, so each request
@@ -30,12 +32,13 @@ export function createMcpServer(ctx: ToolContext): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
-      capabilities: { tools: {} },
+      capabilities: { tools: {}, prompts: {} },
       instructions: INSTRUCTIONS,
       jsonSchemaValidator: sharedJsonSchemaValidator,
     },
   );
   for (const tool of TOOLS) tool.register(server, ctx);
+  registerPrompts(server);
   return server;
 }
 

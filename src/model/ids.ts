@@ -33,6 +33,13 @@ export const ouOrRootIdSchema = z
     (v) => OU_ID.test(v) || ROOT_ID.test(v),
     "expected an OU id (ou-ab12-11111111) or a root id (r-ab12)",
   );
+/** Where a difference can reach: an account, an OU or the root (one message for the three forms). */
+export const targetIdSchema = z
+  .string()
+  .refine(
+    (v) => ACCOUNT_ID.test(v) || OU_ID.test(v) || ROOT_ID.test(v),
+    "expected an account id (12 digits, for example 123456789012), an OU id (ou-ab12-11111111) or a root id (r-ab12)",
+  );
 export const policyIdSchema = z
   .string()
   .regex(

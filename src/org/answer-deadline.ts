@@ -7,7 +7,7 @@
  */
 import type { OrganizationReader } from "./types.js";
 import { dataAge, describeFreshness, type DataAge } from "./store/freshness.js";
-import { describePending, type ReadProgress } from "./store/progress.js";
+import { describePending, pacerProgress, type ReadProgress } from "./store/progress.js";
 
 export const DEFAULT_DEADLINE_MS = 50_000;
 /** How often a waiting call reports progress (only when it changed). */
@@ -29,17 +29,7 @@ export interface DeadlineOptions {
 
 /** What a reader is reading now: its own account of it, else its pacer's queue. */
 export function readProgress(reader: OrganizationReader): ReadProgress | undefined {
-  if (reader.progress) return reader.progress();
-  const stats = reader.stats();
-  const pacing = stats.pacing;
-  if (!pacing || pacing.queued + pacing.inFlight === 0) return undefined;
-  const left = pacing.queued + pacing.inFlight;
-  return {
-    activity: "reading from AWS Organizations",
-    done: Object.values(stats.apiCalls).reduce((a, b) => a + b, 0),
-    left,
-    etaSeconds: Math.ceil(left / pacing.ratePerSecond),
-  };
+  return reader.progress ? reader.progress() : pacerProgress(reader.stats());
 }
 
 /** The value of `work`, or, when it is not done by the deadline, the text of a "not ready yet" answer. */

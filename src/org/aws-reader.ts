@@ -28,9 +28,8 @@ import {
   type OrganizationsClientConfig,
   type PolicySummary as AwsPolicySummary,
 } from "@aws-sdk/client-organizations";
-import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { UserError, notFound } from "../errors.js";
-import { USER_AGENT_APP_ID } from "../version.js";
+import { DEFAULT_MAX_ATTEMPTS, awsClientSettings } from "./aws-client-settings.js";
 import { isThrottlingError, mapAwsError } from "./aws-errors.js";
 import { TtlCache } from "./cache.js";
 import { deepFreeze } from "./freeze.js";
@@ -58,9 +57,6 @@ import { ORGANIZATIONS_PAGE_SIZE } from "./types.js";
 
 /** Organizations is a global service homed in us-east-1 for the aws partition. */
 export const DEFAULT_ORGANIZATIONS_REGION = "us-east-1";
-/** Shows in CloudTrail as the assumed-role session name. */
-export const ROLE_SESSION_NAME = "aws-organizations-mcp-server";
-export const DEFAULT_MAX_ATTEMPTS = 6;
 /**
  * Pacing defaults, deliberately conservative: a burst large enough for one account's whole
  * effective chain (at most 6 ListParents + 7 ListPoliciesForTarget + 64 distinct SCPs + 1, with the
@@ -104,25 +100,11 @@ export interface AwsReaderOptions extends OrganizationsClientOptions {
 export function organizationsClientConfig(
   options: OrganizationsClientOptions = {},
 ): OrganizationsClientConfig {
-  const region = options.region ?? DEFAULT_ORGANIZATIONS_REGION;
-  return {
-    region,
-    retryMode: "adaptive",
-    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    customUserAgent: USER_AGENT_APP_ID,
-    ...(options.roleArn
-      ? {
-          credentials: fromTemporaryCredentials({
-            params: {
-              RoleArn: options.roleArn,
-              RoleSessionName: ROLE_SESSION_NAME,
-              ...(options.externalId ? { ExternalId: options.externalId } : {}),
-            },
-            clientConfig: { region },
-          }),
-        }
-      : {}),
-  };
+  return awsClientSettings(
+    options.region ?? DEFAULT_ORGANIZATIONS_REGION,
+    options,
+    options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+  );
 }
 
 const KNOWN_POLICY_TYPES: ReadonlySet<string> = new Set<PolicyType>([

@@ -7,7 +7,7 @@
 import { UserError } from "../errors.js";
 import type { Snapshot } from "./snapshot-schema.js";
 import { POLICY_TYPES, type PolicyType } from "../model/policy-type.js";
-import { type Account, type OrganizationalUnit, type Root } from "../model/organization.js";
+import { type Account, type OrganizationalUnit, type Policy, type Root } from "../model/organization.js";
 import { type OrganizationReader } from "./types.js";
 
 export interface CaptureOptions {
@@ -72,6 +72,29 @@ export function enabledPolicyTypes(
 type SnapshotOu = Snapshot["organizationalUnits"][number];
 type SnapshotAccount = Snapshot["accounts"][number];
 type SnapshotPolicy = Snapshot["policies"][number];
+
+/** A policy as the snapshot records it, but for where it is attached. */
+export interface SnapshotPolicyFields {
+  id: string;
+  name: string;
+  type: PolicyType;
+  awsManaged: boolean;
+  description: string;
+  arn?: string;
+  content: string;
+}
+
+export function snapshotPolicyFields(policy: Policy): SnapshotPolicyFields {
+  return {
+    id: policy.id,
+    name: policy.name,
+    type: policy.type,
+    awsManaged: policy.awsManaged,
+    description: policy.description,
+    ...(policy.arn !== undefined ? { arn: policy.arn } : {}),
+    content: policy.content,
+  };
+}
 
 const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -188,16 +211,7 @@ export async function captureSnapshot(
           limit(() => reader.describePolicy(summary.id)),
           limit(() => reader.listTargetsForPolicy(summary.id)),
         ]);
-        return {
-          id: policy.id,
-          name: policy.name,
-          type: policy.type,
-          awsManaged: policy.awsManaged,
-          description: policy.description,
-          ...(policy.arn !== undefined ? { arn: policy.arn } : {}),
-          content: policy.content,
-          targetIds: targets.map((t) => t.id).sort(),
-        };
+        return { ...snapshotPolicyFields(policy), targetIds: targets.map((t) => t.id).sort() };
       }),
     );
   }

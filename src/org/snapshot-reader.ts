@@ -78,10 +78,13 @@ export function parseSnapshot(raw: unknown, origin: string): Snapshot {
   return snapshot;
 }
 
-export async function loadSnapshotFile(path: string): Promise<Snapshot> {
+export async function loadSnapshotFile(
+  path: string,
+  readText: (path: string) => Promise<string> = (p) => readFile(p, "utf8"),
+): Promise<Snapshot> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readText(path);
   } catch (error) {
     throw new ConfigError(`Cannot read organization snapshot file ${path}: ${errorMessage(error)}`);
   }

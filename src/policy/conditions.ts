@@ -206,15 +206,26 @@ export function makeCondition(
   options: { variables?: boolean } = {},
 ): ParsedCondition {
   const values = (Array.isArray(value) ? value : [value]).map((v) => String(v));
-  const problems: CompileProblem[] = [];
+  const path = `Condition["${operator.written}"]["${key}"]`;
+  return compileCondition(operator, key, { raw: value, values, path }, options.variables ?? true, []);
+}
+
+/** A condition entry with its values compiled; values that cannot be compiled are added to `problems`. */
+export function compileCondition(
+  operator: ConditionOperator,
+  key: string,
+  written: { raw: unknown; values: string[]; path: string },
+  variables: boolean,
+  problems: CompileProblem[],
+): ParsedCondition {
   return {
     operator,
     key,
     normalizedKey: normalizeConditionKey(key),
-    values,
-    rawValue: value,
-    compiled: compileConditionValues(operator, values, options.variables ?? true, problems),
-    path: `Condition["${operator.written}"]["${key}"]`,
+    values: written.values,
+    rawValue: written.raw,
+    compiled: compileConditionValues(operator, written.values, variables, problems),
+    path: written.path,
   };
 }
 

@@ -45,14 +45,8 @@ export interface StatementRef {
   sid: string | null;
 }
 
-/** One semantic difference between two documents of the same policy. */
-export interface ContentChange {
-  kind: DriftKind;
-  direction: Direction;
-  severity: Severity;
-  statement: { expected: StatementRef | null; actual: StatementRef | null };
-  /** Effect, Action, NotAction, Resource, NotResource, Condition, or Statement (a whole statement). */
-  element: string;
+/** Where a difference is and what differs, as content changes and drift findings both report it. */
+export interface DifferenceDetail {
   /** For Condition changes: the operator and key concerned. */
   condition: { operator: string; key: string } | null;
   /** Where in the actual document (the expected one when the actual has no such place). */
@@ -63,6 +57,16 @@ export interface ContentChange {
   /** Exactly the values that differ (actions, resources, condition values...). */
   difference: string[];
   explanation: string;
+}
+
+/** One semantic difference between two documents of the same policy. */
+export interface ContentChange extends DifferenceDetail {
+  kind: DriftKind;
+  direction: Direction;
+  severity: Severity;
+  statement: { expected: StatementRef | null; actual: StatementRef | null };
+  /** Effect, Action, NotAction, Resource, NotResource, Condition, or Statement (a whole statement). */
+  element: string;
 }
 
 export interface DiffOptions {
@@ -241,18 +245,20 @@ function change(
 // ---------------------------------------------------------------------------------------------
 // Element comparisons
 
+/** Both documents' statements, for comparisons that look beyond the pair being compared. */
+interface Sides {
+  expected: readonly NormalStatement[];
+  actual: readonly NormalStatement[];
+  iam: IamIndex | undefined;
+}
+
 /** Statements on one side that differ from `s` only in their actions (split or merged statements). */
 function siblings(s: NormalStatement, side: readonly NormalStatement[]): NormalStatement[] {
   return side.filter((x) => x.scopeSignature === s.scopeSignature && x.actionElement === "Action");
 }
 
-function compareActions(
-  e: NormalStatement,
-  a: NormalStatement,
-  expectedSide: readonly NormalStatement[],
-  actualSide: readonly NormalStatement[],
-  iam: IamIndex | undefined,
-): ContentChange[] {
+function compareActions(e: NormalStatement, a: NormalStatement, sides: Sides): ContentChange[] {
+  const { iam } = sides;
   // fewer: what the expected statement covers and the actual one no longer does; more: the reverse.
   let fewer: string[] = [];
   let more: string[] = [];
@@ -260,8 +266,10 @@ function compareActions(
   const ea = e.actionElement;
   const aa = a.actionElement;
   if (ea === "Action" && aa === "Action") {
-    const actualPool = [...new Set([...a.actions, ...siblings(a, actualSide).flatMap((s) => s.actions)])];
-    const expectedPool = [...new Set([...e.actions, ...siblings(e, expectedSide).flatMap((s) => s.actions)])];
+    const actualPool = [...new Set([...a.actions, ...siblings(a, sides.actual).flatMap((s) => s.actions)])];
+    const expectedPool = [
+      ...new Set([...e.actions, ...siblings(e, sides.expected).flatMap((s) => s.actions)]),
+    ];
     fewer = e.actions.filter((p) => !actionsCover(actualPool, p, iam));
     more = a.actions.filter((p) => !actionsCover(expectedPool, p, iam));
   } else if (ea === "NotAction" && aa === "NotAction") {
@@ -606,13 +614,7 @@ function compareConditions(e: NormalStatement, a: NormalStatement): ContentChang
   return out;
 }
 
-function compareStatements(
-  e: NormalStatement,
-  a: NormalStatement,
-  expectedSide: readonly NormalStatement[],
-  actualSide: readonly NormalStatement[],
-  iam: IamIndex | undefined,
-): ContentChange[] {
+function compareStatements(e: NormalStatement, a: NormalStatement, sides: Sides): ContentChange[] {
   if (e.signature === a.signature) return [];
   if (e.effect !== a.effect) {
     const weakens = e.effect === "Deny";
@@ -633,7 +635,7 @@ function compareStatements(
   }
   const out: ContentChange[] = [];
   // RCP principals can only be "*" (the parser rejects anything else), so they never differ.
-  out.push(...compareActions(e, a, expectedSide, actualSide, iam));
+  out.push(...compareActions(e, a, sides));
   out.push(...compareResources(e, a));
   out.push(...compareConditions(e, a));
   return out;
@@ -666,7 +668,8 @@ export function diffPolicyDocuments(
   const A = normalizePolicy(actual);
   const { pairs, unpairedExpected, unpairedActual } = pairStatements(E, A);
   const out: ContentChange[] = [];
-  for (const [e, a] of pairs) out.push(...compareStatements(e, a, E, A, options.iam));
+  for (const [e, a] of pairs)
+    out.push(...compareStatements(e, a, { expected: E, actual: A, iam: options.iam }));
   for (const e of unpairedExpected) {
     if (statementCovered(e, A, options.iam)) continue;
     const deny = e.effect === "Deny";
@@ -716,7 +719,7 @@ export interface FindingTarget {
   path: string;
 }
 
-export interface DriftFinding {
+export interface DriftFinding extends DifferenceDetail {
   /** Stable across runs for the same difference (for CI de-duplication). */
   id: string;
   kind: DriftKind;
@@ -733,12 +736,6 @@ export interface DriftFinding {
   targets: FindingTarget[];
   statement: { expected: StatementRef | null; actual: StatementRef | null } | null;
   element: string | null;
-  condition: { operator: string; key: string } | null;
-  path: string | null;
-  expected: unknown;
-  actual: unknown;
-  difference: string[];
-  explanation: string;
   /** Accounts inside the allowed scope (and the requested scope) that the difference reaches. */
   accountsAffected: number;
 }

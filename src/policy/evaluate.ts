@@ -334,17 +334,11 @@ function list(values: readonly string[]): string {
 }
 
 /** Evaluates one statement and notes the open readings (readings.ts) its result relied on. */
-function evaluateStatement(
-  stmt: ParsedStatement,
-  ref: StatementRef,
-  lowerAction: string,
-  action: string,
-  resource: string,
-  env: EvalEnv,
-): StatementEvaluation {
+function evaluateStatement(stmt: ParsedStatement, ref: StatementRef, request: Prepared): StatementEvaluation {
+  const { env } = request;
   const used = env.readingsUsed;
   const mark = used?.length ?? 0;
-  const out = matchStatement(stmt, ref, lowerAction, action, resource, env);
+  const out = matchStatement(stmt, ref, request);
   if (!used || used.length === mark) return out;
   const readings = [...new Set(used.slice(mark))];
   out.readings = readings;
@@ -360,14 +354,8 @@ function evaluateStatement(
   return out;
 }
 
-function matchStatement(
-  stmt: ParsedStatement,
-  ref: StatementRef,
-  lowerAction: string,
-  action: string,
-  resource: string,
-  env: EvalEnv,
-): StatementEvaluation {
+function matchStatement(stmt: ParsedStatement, ref: StatementRef, request: Prepared): StatementEvaluation {
+  const { lowerAction, action, resource, env } = request;
   const actionEl = stmt.action;
   const matchedActions: string[] = [];
   for (const p of actionEl.patterns) if (matchActionPattern(p, lowerAction)) matchedActions.push(p.source);
@@ -620,7 +608,7 @@ function evaluateLevels(chain: EvaluationChain, p: Prepared): LevelEvaluation[] 
           effect: stmt.effect,
         };
         if (stmt.sid !== undefined) sref.sid = stmt.sid;
-        const e = evaluateStatement(stmt, sref, p.lowerAction, p.action, p.resource, p.env);
+        const e = evaluateStatement(stmt, sref, p);
         if (stmt.effect === "Allow") allow = or2(allow, e.applies);
         else deny = or2(deny, e.applies);
         return e;

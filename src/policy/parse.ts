@@ -2,8 +2,7 @@
  * Parsing and normalisation of SCP and RCP documents into a model that the evaluator, a linter and
  * a semantic diff can share: every element keeps its original values and its location.
  */
-import { normalizeConditionKey } from "./request-context.js";
-import { compileConditionValues, type CompileProblem, type ParsedCondition } from "./conditions.js";
+import { compileCondition, type CompileProblem, type ParsedCondition } from "./conditions.js";
 import {
   compileActionPattern,
   compileResourcePattern,
@@ -671,18 +670,16 @@ function parseConditionEntry(
   const values = conditionValues(value, where, issues);
   if (!values) return undefined;
   const problems: CompileProblem[] = [];
-  const compiled = compileConditionValues(operator, values, variablesEnabled, problems);
-  for (const p of problems) issues.warn("invalid_condition_value", where, `${opName} ${key}: ${p.message}`);
-  if (operator.base.variables) for (const v of values) checkVariables(v, variablesEnabled, where, issues);
-  return {
+  const condition = compileCondition(
     operator,
     key,
-    normalizedKey: normalizeConditionKey(key),
-    values,
-    rawValue: value,
-    compiled,
-    path: loc.path,
-  };
+    { raw: value, values, path: loc.path },
+    variablesEnabled,
+    problems,
+  );
+  for (const p of problems) issues.warn("invalid_condition_value", where, `${opName} ${key}: ${p.message}`);
+  if (operator.base.variables) for (const v of values) checkVariables(v, variablesEnabled, where, issues);
+  return condition;
 }
 
 /** RCPs support Allow only in the AWS-managed RCPFullAWSAccess statement. */

@@ -110,6 +110,7 @@ describe("the README's Connecting clients section", () => {
       "GitHub Copilot CLI",
       "Claude Code",
       "Cursor",
+      "Claude Desktop, and other clients that start a process (stdio)",
     ]);
     const allowed: Record<string, RegExp> = {
       "VS Code, and GitHub Copilot in VS Code": /^\$\{input:[a-z-]+\}$/,

@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startHarness } from "../helpers/harness.js";
 import { chooseTool, main, parseMcpBody, runSmokeTest, type Tool } from "../../scripts/smoke-test.js";
 
 // A loopback stand-in for the AgentCore Gateway: Streamable HTTP, JSON or SSE answers, a session id,
 // tool names prefixed with the target name.
 interface Behaviour {
   toolError: boolean;
+  /** Prompt names the fake Gateway lists; undefined: prompts/list is not served. */
+  prompts?: string[];
   status?: number;
   sse: boolean;
   prefix: string;
@@ -45,7 +48,7 @@ beforeAll(async () => {
       const message = JSON.parse(body) as {
         id?: number;
         method: string;
-        params?: { cursor?: string; name?: string };
+        params?: { cursor?: string; name?: string; arguments?: { error?: string } };
       };
       requests.push({ method: message.method, headers: req.headers });
       if (behaviour.status) {
@@ -84,6 +87,16 @@ beforeAll(async () => {
             ? respond({ tools: tools.slice(2) })
             : respond({ tools: tools.slice(0, 2), nextCursor: "page-2" });
         }
+        case "prompts/list":
+          if (!behaviour.prompts) break;
+          return respond({ prompts: behaviour.prompts.map((name) => ({ name })) });
+        case "prompts/get":
+          if (!behaviour.prompts?.includes(message.params?.name ?? "")) break;
+          return respond({
+            messages: message.params?.arguments?.error
+              ? [{ role: "user", content: { type: "text", text: message.params.arguments.error } }]
+              : [],
+          });
         case "tools/call":
           return respond({
             isError: behaviour.toolError,
@@ -96,13 +109,12 @@ beforeAll(async () => {
               },
             ],
           });
-        default:
-          return send(
-            res,
-            { jsonrpc: "2.0", id: message.id, error: { code: -32601, message: "Method not found" } },
-            false,
-          );
       }
+      return send(
+        res,
+        { jsonrpc: "2.0", id: message.id, error: { code: -32601, message: "Method not found" } },
+        false,
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -129,6 +141,7 @@ describe("runSmokeTest", () => {
       tools: ["orgs___explain_policy", "orgs___describe_organization", "orgs___list_policies"],
       called: "orgs___describe_organization",
       contentItems: 1,
+      prompts: [],
     });
     expect(requests.map((r) => r.method)).toEqual([
       "initialize",
@@ -136,11 +149,58 @@ describe("runSmokeTest", () => {
       "tools/list",
       "tools/list",
       "tools/call",
+      "prompts/list",
     ]);
     // After initialize: the session id and the negotiated protocol version travel on every request.
     expect(requests[2]?.headers["mcp-session-id"]).toBe("session-1");
     expect(requests[2]?.headers["mcp-protocol-version"]).toBe("2025-06-18");
     expect(log.join("\n")).toMatch(/ok {3}tools\/call orgs___describe_organization/);
+  });
+
+  it("lists the prompts and renders one through the Gateway, its name prefixed", async () => {
+    behaviour.prompts = ["orgs___explain_access_denied", "orgs___review_policy_change"];
+    const log: string[] = [];
+    const result = await runSmokeTest({ url, token: "test-token", log: (l) => log.push(l) });
+    expect(result.prompts).toEqual(behaviour.prompts);
+    expect(requests.map((r) => r.method).slice(-2)).toEqual(["prompts/list", "prompts/get"]);
+    expect(log.join("\n")).toMatch(
+      /ok {3}prompts\/list: .*prompts\/get orgs___explain_access_denied: 1 message/,
+    );
+  });
+
+  it("notes a Gateway that lists none of the server's prompts, and fails when a listed one does not render", async () => {
+    behaviour.prompts = [];
+    const log: string[] = [];
+    await runSmokeTest({ url, token: "test-token", log: (l) => log.push(l) });
+    expect(log.join("\n")).toMatch(
+      /note prompts\/list: no prompts, not the server's; synchronize the Gateway target/,
+    );
+    log.length = 0;
+    delete behaviour.prompts;
+    await runSmokeTest({ url, token: "test-token", log: (l) => log.push(l) });
+    expect(log.join("\n")).toMatch(/note prompts\/list: prompts\/list: JSON-RPC error -32601/);
+    // A Gateway that lists the prompt but cannot render it: without arguments the fake renders no message.
+    behaviour.prompts = ["orgs___explain_access_denied"];
+    await expect(
+      runSmokeTest({ url, token: "test-token", fetchImpl: withoutPromptArguments }),
+    ).rejects.toThrow(/prompts\/get orgs___explain_access_denied: the answer has no messages/);
+  });
+
+  it("against this server (no Gateway): its three prompts listed, one rendered", async () => {
+    const harness = await startHarness();
+    const log: string[] = [];
+    const result = await runSmokeTest({
+      url: "http://localhost/mcp",
+      token: "unused-locally",
+      fetchImpl: harness.fetch as typeof fetch,
+      log: (l) => log.push(l),
+    });
+    expect(result.prompts.sort()).toEqual([
+      "audit_account_guardrails",
+      "explain_access_denied",
+      "review_policy_change",
+    ]);
+    expect(log.join("\n")).toMatch(/prompts\/get explain_access_denied: 1 message/);
   });
 
   it("reads text/event-stream answers", async () => {
@@ -180,6 +240,13 @@ describe("runSmokeTest", () => {
     await expect(runSmokeTest({ url, token: "test-token" })).rejects.toThrow(/HTTP 403/);
   });
 });
+
+/** A fetch that drops prompts/get's arguments, so the fake Gateway renders no message. */
+const withoutPromptArguments: typeof fetch = (input, init) => {
+  const body = JSON.parse(String(init?.body)) as { method: string; params?: Record<string, unknown> };
+  if (body.method === "prompts/get") delete body.params?.arguments;
+  return fetch(input, { ...init, body: JSON.stringify(body) });
+};
 
 describe("helpers", () => {
   it("parses JSON, batches and SSE", () => {

@@ -8,11 +8,8 @@
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createAwsReader,
-  organizationsClientConfig,
-  DEFAULT_MAX_ATTEMPTS,
-} from "../../src/org/aws-reader.js";
+import { DEFAULT_MAX_ATTEMPTS } from "../../src/org/aws-client-settings.js";
+import { createAwsReader, organizationsClientConfig } from "../../src/org/aws-reader.js";
 import type { Snapshot } from "../../src/org/snapshot-schema.js";
 import { FAKE_CREDENTIALS, UNPACED } from "../aws-integration/helpers.js";
 import { createRandom, generateOrganization } from "../fake-aws/generate-org.js";

@@ -2,16 +2,17 @@ import { z } from "zod";
 import { baselineFromRequest, type LoadedBaseline } from "../../audit/baseline-source.js";
 import { computeDrift } from "../../audit/drift.js";
 import { ConfigError, errorMessage, invalidInput, UserError } from "../../errors.js";
-import { accountIdSchema, ouOrRootIdSchema } from "../../model/ids.js";
+import { targetIdSchema } from "../../model/ids.js";
 import { BaselineValidationError } from "../../policy/baseline-schema.js";
 import { DRIFT_KINDS, type DriftFinding } from "../../policy/diff.js";
 import { atLeast, DIRECTIONS } from "../../policy/findings.js";
 import { defineTool } from "../define-tool.js";
+import { PAGE_SIZES, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
 import { requireOrg } from "../require-org.js";
-import { policyTypeSchema, targetSchema } from "../schemas.js";
+import { count, policyTypeSchema, targetSchema } from "../schemas.js";
 import { severitySchema } from "./lint-scp-policy.js";
 
-const statementRefSchema = z.object({ index: z.number().int(), sid: z.string().nullable() }).nullable();
+const statementRefSchema = z.object({ index: count, sid: z.string().nullable() }).nullable();
 
 export const driftFindingSchema = z.object({
   id: z.string().describe("stable identifier of this difference"),
@@ -55,19 +56,16 @@ export function describeDriftFinding(f: DriftFinding): string {
   }`;
 }
 
-const MAX_FINDINGS = 200;
-
 export const compareScpConfig = defineTool({
   name: "compare_scp_config",
   title: "Compare the SCPs and RCPs with the baseline",
   description:
     "Compares the organization's SCPs and RCPs with the expected-policy baseline the platform team keeps, and lists " +
     "where reality differs, most dangerous first: missing or unexpected policies and attachments, FullAWSAccess " +
-    "detached, deny statements or actions removed or added, allows widened, conditions loosened (e.g. a longer " +
-    "exemption list) or tightened, resource scope or effect changed. Each finding says whether it weakens or " +
-    "tightens a guardrail, exactly where (statement Sid/index, element) and how many accounts it reaches. Cosmetic " +
-    "rewrites are not differences. Use it to audit drift, to review a change, or to check a draft baseline (pass " +
-    "it in `baseline`); narrow with `policy` or `scopeId`. `reloadBaseline: true` re-reads the configured baseline.",
+    "detached, deny statements or actions removed or added, allows widened, conditions loosened or tightened, " +
+    "resource scope or effect changed. Each finding says whether it weakens or tightens a guardrail, exactly where " +
+    "(statement, element) and how many accounts it reaches; cosmetic rewrites are not differences. Use it to audit " +
+    "drift, review a change, or check a draft baseline (`baseline`); narrow with `policy` or `scopeId`.",
   input: {
     policy: z
       .string()
@@ -75,8 +73,7 @@ export const compareScpConfig = defineTool({
       .max(128)
       .optional()
       .describe("only this policy: its name or organization id (p-...)"),
-    scopeId: z
-      .union([ouOrRootIdSchema, accountIdSchema])
+    scopeId: targetIdSchema
       .optional()
       .describe("only differences reaching this OU, account or root (inside the allowed scope)"),
     baseline: z
@@ -90,30 +87,31 @@ export const compareScpConfig = defineTool({
       .default(false)
       .describe("re-read the configured baseline from its source (secret or file) before comparing"),
     minSeverity: severitySchema.default("info").describe("leave out findings below this severity"),
+    ...pagingInput("findings", PAGE_SIZES.findings),
   },
   output: {
     baseline: z.object({
       origin: z.string().describe("where the baseline was read from"),
-      policies: z.number().int(),
+      policies: count,
       loadedAt: z.string(),
     }),
     summary: z.object({
-      total: z.number().int(),
-      bySeverity: z.record(z.string(), z.number().int()),
-      byDirection: z.record(z.string(), z.number().int()),
-      byKind: z.record(z.string(), z.number().int()),
+      total: count,
+      bySeverity: z.record(z.string(), count),
+      byDirection: z.record(z.string(), count),
+      byKind: z.record(z.string(), count),
     }),
-    findings: z.array(driftFindingSchema).describe("ranked: weakening first, then by severity and reach"),
-    truncated: z
-      .boolean()
-      .describe(`true when more than ${MAX_FINDINGS} findings were found; narrow the request`),
+    findings: z
+      .array(driftFindingSchema)
+      .describe("this page, ranked: weakening first, then by severity and reach"),
+    page: pageSchema.describe("findings at or above minSeverity, a page at a time"),
     scopeId: z.string().nullable(),
-    accountsInScope: z.number().int(),
+    accountsInScope: count,
     compared: z.object({
       policyTypes: z.array(policyTypeSchema),
-      baselinePolicies: z.number().int(),
-      organizationPolicies: z.number().int(),
-      matchedPolicies: z.number().int(),
+      baselinePolicies: count,
+      organizationPolicies: count,
+      matchedPolicies: count,
     }),
     notes: z.array(z.string()),
   },
@@ -154,7 +152,26 @@ export const compareScpConfig = defineTool({
       ...(args.scopeId !== undefined ? { scopeId: args.scopeId } : {}),
     });
     const kept = report.findings.filter((f) => atLeast(f.severity, args.minSeverity));
-    const findings = kept.slice(0, MAX_FINDINGS);
+    const paged = await paginate(
+      kept,
+      {
+        tool: "compare_scp_config",
+        args: {
+          policy: args.policy,
+          scopeId: args.scopeId,
+          baseline: args.baseline,
+          minSeverity: args.minSeverity,
+        },
+        limit: args.limit,
+        cursor: args.cursor,
+        what: "findings",
+      },
+      {
+        key: (f) => `${f.id}:${f.accountsAffected}`,
+        view: (f) => ({ f, line: `- ${describeDriftFinding(f)}` }),
+        cost: ({ f, line }) => sizeOf(f, [line]),
+      },
+    );
     const lines = [
       `Baseline from ${loaded.origin}: ${loaded.baseline.policies.length} policies; ${report.summary.total} difference(s)` +
         (report.summary.total
@@ -165,9 +182,12 @@ export const compareScpConfig = defineTool({
           : ": the organization matches the baseline") +
         (args.scopeId ? ` reaching ${args.scopeId}` : "") +
         ".",
-      ...findings.slice(0, 25).map((f) => `- ${describeDriftFinding(f)}`),
-      ...(findings.length > 25 ? [`... and ${findings.length - 25} more in structuredContent.findings`] : []),
+      ...(kept.length < report.findings.length
+        ? [`${report.findings.length - kept.length} below ${args.minSeverity} left out.`]
+        : []),
+      ...paged.items.map((v) => v.line),
       ...report.notes.map((n) => `Note: ${n}`),
+      ...(paged.page.nextCursor || paged.page.offset ? [pageLine(paged, "findings") as string] : []),
     ];
     return {
       summary: lines.join("\n"),
@@ -178,8 +198,8 @@ export const compareScpConfig = defineTool({
           loadedAt: loaded.loadedAt.toISOString(),
         },
         summary: report.summary,
-        findings,
-        truncated: kept.length > findings.length,
+        findings: paged.items.map((v) => v.f),
+        page: paged.page,
         scopeId: report.scopeId,
         accountsInScope: report.accountsInScope,
         compared: report.compared,

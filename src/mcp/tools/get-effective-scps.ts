@@ -4,8 +4,22 @@ import type { Policy } from "../../model/organization.js";
 import { accountIdSchema, ouOrRootIdSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
-import { policyTypeSchema, targetSchema } from "../schemas.js";
-import { documentViewSchema, viewDocument } from "../policy-view.js";
+import {
+  ANSWER_BUDGET,
+  digest,
+  PAGE_SIZES,
+  pageLine,
+  pageSchema,
+  paginate,
+  pagingInput,
+  sizeOf,
+} from "../paging.js";
+import { count, policyTypeSchema, targetSchema } from "../schemas.js";
+import { describeStatements, statementsViewSchema, viewStatements } from "../policy-view.js";
+import { clip, textLines } from "../text.js";
+
+/** Characters of text one policy's statements take at most; the structured statements have them all. */
+const STATEMENT_TEXT_BUDGET = 3_000;
 
 const chainTargetSchema = targetSchema.extend({
   nameKnown: z
@@ -22,19 +36,23 @@ export const getEffectiveScps = defineTool({
   description:
     "Shows every policy that applies to an account (accountId) or OU (ouId): the chain from the root through each " +
     "OU down to the target, level by level, with the policies attached at each level; each distinct policy's " +
-    "document is given once, in `policies`, with the levels it is attached at. " +
+    "statements are given once, in `policies` (a page at a time, in the order met from the root), with the levels " +
+    "it is attached at, and each statement in one line of the text. " +
     "A request is allowed only if every level allows it and no level denies it, so use this to see all the " +
     "guardrails an account is under. Marks the management account, which SCPs do not restrict.",
   input: {
     accountId: accountIdSchema.optional().describe("a 12-digit account id"),
     ouId: ouOrRootIdSchema.optional().describe("an OU id (ou-...) or the root id (r-...)"),
-    policyType: policyTypeSchema.default("SERVICE_CONTROL_POLICY"),
+    policyType: policyTypeSchema
+      .default("SERVICE_CONTROL_POLICY")
+      .describe("SERVICE_CONTROL_POLICY (SCPs, the default) or RESOURCE_CONTROL_POLICY (RCPs)"),
     resolveNames: z
       .boolean()
       .default(false)
       .describe(
-        "also read names not already known (one extra AWS call per unnamed level); by default levels the server has not seen yet are shown by id",
+        "also read names not yet known (an AWS call per unnamed level); by default such levels are shown by id",
       ),
+    ...pagingInput("policy documents", PAGE_SIZES.details),
   },
   refine: ({ accountId, ouId }) =>
     (accountId === undefined) === (ouId === undefined) ? "give exactly one of accountId or ouId" : undefined,
@@ -60,19 +78,25 @@ export const getEffectiveScps = defineTool({
           description: z.string(),
           awsManaged: z.boolean(),
           attachedAt: z.array(z.string()).describe("ids of the levels it is attached at, root first"),
-          document: documentViewSchema,
+          document: statementsViewSchema
+            .extend({
+              omittedStatements: count.describe(
+                "statements left out of a policy too large for one answer (get_scp_detail gives them all)",
+              ),
+            })
+            .describe("its statements, normalised (every element a list); the exact text: get_scp_detail"),
         }),
       )
-      .describe("each distinct policy of the chain once, in the order first met from the root"),
-    policyCount: z
-      .number()
-      .int()
-      .describe("attachments over all levels (a policy attached twice counts twice)"),
+      .describe(
+        "this page of the chain's distinct policies, each once, in the order first met from the root",
+      ),
+    page: pageSchema,
+    policyCount: count.describe("attachments over all levels (a policy attached twice counts twice)"),
     levelsWithoutPolicies: z
       .array(z.string())
       .describe("levels with nothing attached: every request is implicitly denied there (SCPs)"),
   },
-  handler: async ({ accountId, ouId, policyType, resolveNames }, ctx) => {
+  handler: async ({ accountId, ouId, policyType, resolveNames, limit, cursor }, ctx) => {
     const { org } = requireOrg(ctx);
     const id = (accountId ?? ouId) as string;
     const chain = await org.effectiveChain(id, policyType, { resolveNames });
@@ -99,21 +123,87 @@ export const getEffectiveScps = defineTool({
       ? `${chain.target.id} is the management account: ${label}s do not apply to it, whatever is attached.`
       : null;
     const empty = chain.levels.filter((l) => l.policies.length === 0).map((l) => l.target.id);
-    const display = (t: ChainTarget): string => (t.nameKnown === false ? t.id : `${t.name} (${t.id})`);
+    const display = (t: ChainTarget): string =>
+      t.nameKnown === false ? t.id : `${clip(t.name, 64)} (${t.id})`;
     const unnamed = chain.levels.filter((l) => l.target.nameKnown === false).length;
-    const summary = [
+    // A level where no attached policy has an Allow statement allows nothing (SCPs: implicit deny).
+    const allowsSomething = (p: Policy): boolean =>
+      viewStatements(p.content).statements.some((st) => st.effect === "Allow");
+    const levelLine = (l: (typeof chain.levels)[number], i: number): string => {
+      const names = l.policies.map((p) => `${clip(p.name, 40)} (${p.id})`).join(", ");
+      const noAllow =
+        policyType === "SERVICE_CONTROL_POLICY" &&
+        !chain.isManagementAccount &&
+        !l.policies.some(allowsSomething);
+      return (
+        `${i + 1}. ${l.target.type} ${display(l.target)}: ${names || "no policies attached"}` +
+        (noAllow ? " -- no Allow at this level: every request is implicitly denied here" : "")
+      );
+    };
+    const head = [
       `${label} chain for ${chain.target.type === "ACCOUNT" ? "account" : chain.target.type === "ROOT" ? "root" : "OU"} ${display(chain.target)}, path ${chain.ouPath}:`,
-      ...chain.levels.map(
-        (l, i) =>
-          `${i + 1}. ${l.target.type} ${display(l.target)}: ${l.policies.map((p) => `${p.name} (${p.id})`).join(", ") || "no policies attached"}`,
-      ),
+      ...chain.levels.map(levelLine),
       note,
       unnamed
         ? `(${unnamed} level(s) shown by id: their names were not known without extra AWS calls; resolveNames: true reads them.)`
         : null,
-    ]
-      .filter(Boolean)
-      .join("\n");
+    ].filter((l): l is string => Boolean(l));
+    const levelName = new Map(chain.levels.map((l) => [l.target.id, display(l.target)]));
+    const distinct = [...policies.values()];
+    // The chain is in every page; the documents share what is left. One policy alone never takes
+    // more than that: past it, its statements are cut, and get_scp_detail gives them all.
+    const room = Math.max(2_000, ANSWER_BUDGET - sizeOf(levels, head));
+    const itemOf = ({ policy: p, attachedAt }: { policy: Policy; attachedAt: string[] }) => {
+      const { parseError, statements } = viewStatements(p.content);
+      const kept: typeof statements = [];
+      let used = p.name.length + p.description.length + 200;
+      for (const st of statements) {
+        used += JSON.stringify(st).length;
+        if (kept.length > 0 && used > room * 0.75) break;
+        kept.push(st);
+      }
+      const omitted = statements.length - kept.length;
+      const data = {
+        id: p.id,
+        name: p.name,
+        description: p.description,
+        awsManaged: p.awsManaged,
+        attachedAt,
+        document: { parseError, statements: kept, omittedStatements: omitted },
+      };
+      const lines = [
+        `- ${clip(p.name, 64)} (${p.id})${p.awsManaged ? " [AWS managed]" : ""}, attached at ${
+          attachedAt.length === chain.levels.length && attachedAt.length > 1
+            ? "every level"
+            : attachedAt.map((at) => levelName.get(at) ?? at).join(", ")
+        }:`,
+        ...describeStatements(kept, Math.min(STATEMENT_TEXT_BUDGET, room * 0.2), "    "),
+        ...(omitted ? [`    ... ${omitted} more statement(s): get_scp_detail "${p.id}" gives them all`] : []),
+      ];
+      return { data, lines };
+    };
+    const paged = await paginate(
+      distinct,
+      {
+        tool: "get_effective_scps",
+        args: { accountId, ouId, policyType },
+        limit,
+        cursor,
+        what: "policy documents",
+      },
+      {
+        key: ({ policy: p, attachedAt }) => `${p.id}@${attachedAt.join(",")}:${digest(p.content)}`,
+        view: itemOf,
+        cost: ({ data, lines }) => sizeOf(data, lines),
+        budget: room,
+      },
+    );
+    const summary = textLines([
+      ...head,
+      ...(paged.items.length ? ["Statements of each policy (what it allows or denies):"] : []),
+      ...paged.items.flatMap((v) => v.lines),
+      pageLine(paged, "policy documents"),
+    ]);
     return {
       summary,
       data: {
@@ -123,14 +213,8 @@ export const getEffectiveScps = defineTool({
         isManagementAccount: chain.isManagementAccount,
         note,
         levels,
-        policies: [...policies.values()].map(({ policy: p, attachedAt }) => ({
-          id: p.id,
-          name: p.name,
-          description: p.description,
-          awsManaged: p.awsManaged,
-          attachedAt,
-          document: viewDocument(p.content),
-        })),
+        policies: paged.items.map((v) => v.data),
+        page: paged.page,
         policyCount: chain.levels.reduce((n, l) => n + l.policies.length, 0),
         levelsWithoutPolicies: empty,
       },

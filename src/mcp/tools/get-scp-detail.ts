@@ -3,12 +3,39 @@ import { lintDocument } from "../../audit/lint-policy.js";
 import { policyIdSchema } from "../../model/ids.js";
 import type { PolicyType } from "../../model/policy-type.js";
 import { defineTool } from "../define-tool.js";
+import { ANSWER_BUDGET, sizeOf } from "../paging.js";
+import { clip } from "../text.js";
 import { deepFreeze } from "../../org/freeze.js";
 import { Recent } from "../recent.js";
 import { requireOrg } from "../require-org.js";
-import { policySizeSchema, policyTypeSchema, visibleTargetSchema } from "../schemas.js";
-import { documentViewSchema, policySize, viewDocument } from "../policy-view.js";
-import { describeLintFinding, lintViewSchema, viewLint } from "./lint-scp-policy.js";
+import { count, policySizeSchema, policyTypeSchema, visibleTargetSchema } from "../schemas.js";
+import { describeStatements, documentViewSchema, policySize, viewDocument } from "../policy-view.js";
+import {
+  bySeveritySchema,
+  describeLintFinding,
+  lintFindingSchema,
+  viewLint,
+  type lintViewSchema,
+} from "./lint-scp-policy.js";
+
+/** Lint findings shown here, the most severe first; lint_scp_policy pages through them all. */
+const MAX_LINT_SHOWN = 10;
+/** Characters (text and JSON) the lint findings shown may take; at least one is shown. */
+const LINT_BUDGET = 3_000;
+/** Characters of the text the statements take at most, and at least when the answer is full. */
+const STATEMENT_TEXT_BUDGET = 6_000;
+const MIN_STATEMENT_TEXT = 1_500;
+/** Targets listed here; get_scp_targets pages through them all. */
+const MAX_TARGETS_SHOWN = 10;
+/** Characters (text and JSON) the targets shown may take; at least one is shown. */
+const TARGETS_BUDGET = 1_500;
+/**
+ * What the whole answer stays within. The exact text (up to the quota) comes first, then the
+ * statements in the text, the lint findings and targets; the parsed statements take what is left,
+ * since `raw` holds them all.
+ */
+const DETAIL_BUDGET = ANSWER_BUDGET + 3_500;
+const TARGET_ORDER = { ROOT: 0, ORGANIZATIONAL_UNIT: 1, ACCOUNT: 2 } as const;
 
 type LintView = z.infer<typeof lintViewSchema>;
 
@@ -33,9 +60,9 @@ export const getScpDetail = defineTool({
   name: "get_scp_detail",
   title: "Show one SCP or RCP",
   description:
-    "Shows one policy by id (p-...): its metadata, the document (raw text and parsed statements), its size " +
-    "against the quota, where it is attached, and its lint findings (mistakes that silently weaken it). Use it to " +
-    "read what a guardrail actually says.",
+    "Shows one policy by id (p-...): its metadata, the document (raw text and parsed statements, and each statement " +
+    "in one line of the text), its size against the quota, where it is attached, and its most severe lint findings " +
+    "(mistakes that silently weaken it). Use it to read what a guardrail actually says.",
   input: { policyId: policyIdSchema.describe("the policy id, e.g. p-FullAWSAccess or p-abcd1234") },
   output: {
     policy: z.object({
@@ -46,50 +73,127 @@ export const getScpDetail = defineTool({
       awsManaged: z.boolean(),
       arn: z.string().nullable(),
     }),
-    document: documentViewSchema,
+    document: documentViewSchema.extend({
+      omittedStatements: count.describe(
+        "statements left out of `statements` to keep the answer small; `raw` holds them all",
+      ),
+    }),
     size: policySizeSchema,
-    targets: z.array(visibleTargetSchema),
-    hiddenTargetCount: z.number().int().describe("attachments outside the allowed scope, not shown"),
-    lint: lintViewSchema.describe(
-      "lint_scp_policy findings on the document (quotas of its targets: lint_scp_policy)",
-    ),
+    targets: z
+      .array(visibleTargetSchema)
+      .describe(
+        `the first ones (at most ${MAX_TARGETS_SHOWN}), root and OUs first; get_scp_targets pages them all`,
+      ),
+    targetCount: count,
+    hiddenTargetCount: count.describe("attachments outside the allowed scope, not shown"),
+    lint: z
+      .object({
+        findings: z
+          .array(lintFindingSchema)
+          .describe(
+            `the most severe (at most ${MAX_LINT_SHOWN}); lint_scp_policy gives them all, a page at a time`,
+          ),
+        findingCount: count,
+        bySeverity: bySeveritySchema,
+        skipped: z.array(z.string()),
+      })
+      .describe("lint_scp_policy's findings on the document (quotas of its targets: lint_scp_policy)"),
   },
   handler: async ({ policyId }, ctx) => {
     const { org } = requireOrg(ctx);
-    const { policy, targets, hiddenTargetCount } = await org.policyWithTargets(policyId, false);
+    const found = await org.policyWithTargets(policyId, false);
+    const { policy, hiddenTargetCount } = found;
+    const sorted = [...found.targets].sort(
+      (a, b) => TARGET_ORDER[a.type] - TARGET_ORDER[b.type] || a.path.localeCompare(b.path),
+    );
+    const targetText = (t: (typeof sorted)[number]): string => `${clip(t.path, 120)} (${t.id})`;
+    const targets = within(sorted.slice(0, MAX_TARGETS_SHOWN), TARGETS_BUDGET, (t) =>
+      sizeOf(t, [targetText(t)]),
+    );
     const document = viewDocument(policy.content);
     const size = policySize(policy);
     const lint = await lintViewOf(policy.content, policy.type);
-    const summary = [
+    const lintLine = (f: (typeof lint.findings)[number]): string => `- ${describeLintFinding(f)}`;
+    const shownLint = within(lint.findings.slice(0, MAX_LINT_SHOWN), LINT_BUDGET, (f) =>
+      sizeOf(f, [lintLine(f)]),
+    );
+    const head = [
       `${policy.name} (${policy.id}), ${policy.type}${policy.awsManaged ? ", AWS managed" : ""}`,
-      policy.description ? `Description: ${policy.description}` : undefined,
+      policy.description ? `Description: ${clip(policy.description, 512)}` : undefined,
       `${document.statements.length} statement(s); ${size.characters} of ${size.limit} characters (${size.percentOfLimit}%)`,
-      document.parseError ? `The document does not parse as JSON: ${document.parseError}` : undefined,
-      `Attached to: ${targets.map((t) => `${t.path} (${t.id})`).join(", ") || "nothing"}` +
-        (hiddenTargetCount ? ` and ${hiddenTargetCount} target(s) outside the scope` : ""),
+      document.parseError
+        ? `The document does not parse as JSON: ${clip(document.parseError, 300)}`
+        : undefined,
+    ].filter((l) => l !== undefined);
+    const tail = [
+      `Attached to: ${targets.map(targetText).join(", ") || "nothing"}` +
+        (found.targets.length > targets.length
+          ? ` and ${found.targets.length - targets.length} more (get_scp_targets lists them)`
+          : "") +
+        (hiddenTargetCount ? `; ${hiddenTargetCount} target(s) outside the scope` : ""),
       lint.findings.length
-        ? `Lint: ${lint.findings.length} finding(s)\n${lint.findings.map((f) => `- ${describeLintFinding(f)}`).join("\n")}`
+        ? `Lint: ${lint.findings.length} finding(s)${lint.findings.length > shownLint.length ? `, the ${shownLint.length} most severe below (lint_scp_policy with policyId "${policy.id}" gives them all)` : ""}\n` +
+          shownLint.map(lintLine).join("\n")
         : "Lint: no findings",
-    ]
-      .filter(Boolean)
-      .join("\n");
+    ];
+    const policyData = {
+      id: policy.id,
+      name: policy.name,
+      description: policy.description,
+      type: policy.type,
+      awsManaged: policy.awsManaged,
+      arn: policy.arn ?? null,
+    };
+    // The parts always shown, then the statements: first in the text, then parsed in what is left.
+    let used = sizeOf({ policyData, raw: document.raw, size, targets, shownLint }, [...head, ...tail]) + 200;
+    const statementLines = describeStatements(
+      document.statements,
+      Math.min(STATEMENT_TEXT_BUDGET, Math.max(MIN_STATEMENT_TEXT, DETAIL_BUDGET - used)),
+    );
+    used += statementLines.reduce((n, l) => n + l.length + 1, 0);
+    const statements = within(
+      document.statements,
+      DETAIL_BUDGET - used,
+      (st) => JSON.stringify(st).length + 1,
+      0,
+    );
+    const summary = [...head, ...statementLines, ...tail].join("\n");
     return {
       summary,
       data: {
-        policy: {
-          id: policy.id,
-          name: policy.name,
-          description: policy.description,
-          type: policy.type,
-          awsManaged: policy.awsManaged,
-          arn: policy.arn ?? null,
+        policy: policyData,
+        document: {
+          ...document,
+          statements,
+          omittedStatements: document.statements.length - statements.length,
         },
-        document,
         size,
         targets,
+        targetCount: found.targets.length,
         hiddenTargetCount,
-        lint,
+        lint: {
+          findings: shownLint,
+          findingCount: lint.findings.length,
+          bySeverity: lint.bySeverity,
+          skipped: lint.skipped,
+        },
       },
     };
   },
 });
+
+/**
+ * The first of `items` whose costs add up to at most `budget`, and never fewer than `least` (one by
+ * default: the budget keeps a long list from growing the answer, not a short one from being said).
+ */
+function within<T>(items: readonly T[], budget: number, cost: (item: T) => number, least = 1): T[] {
+  const kept: T[] = [];
+  let used = 0;
+  for (const item of items) {
+    const c = cost(item);
+    if (kept.length >= least && used + c > budget) break;
+    kept.push(item);
+    used += c;
+  }
+  return kept;
+}

@@ -2,22 +2,36 @@ import { z } from "zod";
 import { policyIdSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
-import { policyTypeSchema, visibleTargetSchema } from "../schemas.js";
+import { PAGE_SIZES, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
+import { count, policyTypeSchema, visibleTargetSchema } from "../schemas.js";
+import { clip, textLines } from "../text.js";
+
+type Target = z.infer<typeof visibleTargetSchema>;
+const targetLine = (t: Target): string =>
+  `- ${t.type} ${clip(t.path, 200)} (${t.id}): ${t.accountsReached} account(s)`;
 
 export const getScpTargets = defineTool({
   name: "get_scp_targets",
   title: "Where a policy is attached",
   description:
     "Lists where a policy is attached (root, OUs, accounts, with names and OU paths) and how many accounts it " +
-    "reaches through inheritance. Use it to judge the blast radius of changing or detaching a policy.",
-  input: { policyId: policyIdSchema.describe("the policy id, e.g. p-abcd1234") },
+    "reaches through inheritance: the root and OUs first, then accounts, a page at a time. Use it to judge the " +
+    "blast radius of changing or detaching a policy.",
+  input: {
+    policyId: policyIdSchema.describe("the policy id, e.g. p-abcd1234"),
+    ...pagingInput("targets", PAGE_SIZES.listings),
+  },
   output: {
     policy: z.object({ id: z.string(), name: z.string(), type: policyTypeSchema }),
-    targets: z.array(visibleTargetSchema),
-    hiddenTargetCount: z.number().int().describe("attachments outside the allowed scope, not shown"),
-    accountsReached: z.number().int().describe("distinct accounts inside the scope that inherit the policy"),
+    targets: z.array(visibleTargetSchema).describe("this page: the root, OUs, then accounts"),
+    counts: z
+      .object({ ROOT: count, ORGANIZATIONAL_UNIT: count, ACCOUNT: count })
+      .describe("targets by type, all pages"),
+    page: pageSchema,
+    hiddenTargetCount: count.describe("attachments outside the allowed scope, not shown"),
+    accountsReached: count.describe("distinct accounts inside the scope that inherit the policy"),
   },
-  handler: async ({ policyId }, ctx) => {
+  handler: async ({ policyId, limit, cursor }, ctx) => {
     const { org } = requireOrg(ctx);
     const found = await org.policyWithTargets(policyId, false);
     const { policy, hiddenTargetCount } = found;
@@ -34,19 +48,31 @@ export const getScpTargets = defineTool({
     }));
     const order = { ROOT: 0, ORGANIZATIONAL_UNIT: 1, ACCOUNT: 2 } as const;
     targets.sort((a, b) => order[a.type] - order[b.type] || a.path.localeCompare(b.path));
-    const summary =
-      `${policy.name} (${policy.id}) is attached to ${targets.length} target(s) and reaches ${reached.size} account(s) in scope` +
-      (management !== undefined && all.has(management)
-        ? ` (the management account ${management} is not counted: SCPs and RCPs never apply to it)`
-        : "") +
-      ":\n" +
-      targets.map((t) => `- ${t.type} ${t.path} (${t.id}): ${t.accountsReached} account(s)`).join("\n") +
-      (hiddenTargetCount ? `\n(${hiddenTargetCount} more attachment(s) outside the allowed scope)` : "");
+    const counts = { ROOT: 0, ORGANIZATIONAL_UNIT: 0, ACCOUNT: 0 };
+    for (const t of targets) counts[t.type]++;
+    const paged = await paginate(
+      targets,
+      { tool: "get_scp_targets", args: { policyId }, limit, cursor, what: "targets" },
+      { key: (t) => `${t.id}:${t.accountsReached}`, view: (t) => t, cost: (t) => sizeOf(t, [targetLine(t)]) },
+    );
+    const summary = textLines([
+      `${policy.name} (${policy.id}) is attached to ${targets.length} target(s) ` +
+        `(${counts.ROOT} root, ${counts.ORGANIZATIONAL_UNIT} OUs, ${counts.ACCOUNT} accounts) and reaches ${reached.size} account(s) in scope` +
+        (management !== undefined && all.has(management)
+          ? ` (the management account ${management} is not counted: SCPs and RCPs never apply to it)`
+          : "") +
+        ":",
+      ...paged.items.map(targetLine),
+      hiddenTargetCount ? `(${hiddenTargetCount} more attachment(s) outside the allowed scope)` : undefined,
+      pageLine(paged, "targets"),
+    ]);
     return {
       summary,
       data: {
         policy: { id: policy.id, name: policy.name, type: policy.type },
-        targets,
+        targets: paged.items,
+        counts,
+        page: paged.page,
         hiddenTargetCount,
         accountsReached: reached.size,
       },

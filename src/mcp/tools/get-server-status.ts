@@ -2,7 +2,7 @@ import { z } from "zod";
 import { describeOrigin } from "../../config/load.js";
 import { UserError } from "../../errors.js";
 import type { StoreStatus } from "../../org/store/stored-reader.js";
-import { describeDuration } from "../../org/store/freshness.js";
+import { dataAgeSchema, describeDuration } from "../../org/store/freshness.js";
 import { defineTool } from "../define-tool.js";
 import { requireOrg } from "../require-org.js";
 
@@ -65,14 +65,11 @@ export const getServerStatus = defineTool({
   name: "get_server_status",
   title: "Server and data source status",
   description:
-    "Shows which organization this server reads (organization id, management account), where the data comes from " +
-    "(live AWS, a snapshot file or the bundled demo) and how old it is, the OUs it is allowed to inspect, which " +
-    "policy types are enabled, and API/cache figures; with a shared snapshot store, its state, last refresh and any " +
-    "problem with what to fix. Call it first when unsure which organization or scope you are talking to. " +
-    "With refresh: true it first drops every cached AWS answer, so the next questions read the organization afresh " +
-    "(use it after changing policies or moving accounts; cached answers otherwise live for cacheTtlSeconds), and " +
-    "refreshes the shared snapshot in the background. A refresh runs at most once a minute; a refused one says " +
-    "when the next can run.",
+    "Shows which organization this server reads (id, management account), where the data comes from (live AWS, " +
+    "a snapshot file or the bundled demo) and how old it is, the OUs it may inspect, the enabled policy types, " +
+    "API/cache figures and the snapshot store's state. Call it first when unsure which organization or scope you " +
+    "are talking to. refresh: true drops every cached AWS answer and refreshes the shared snapshot (after changing " +
+    "policies or moving accounts), at most once a minute.",
   input: {
     refresh: z
       .boolean()
@@ -143,6 +140,11 @@ export const getServerStatus = defineTool({
         .optional()
         .describe("the request pacer that keeps AWS calls under the Organizations throttle"),
     }),
+    dataAge: dataAgeSchema
+      .optional()
+      .describe(
+        "how old the data is and where it comes from, with a snapshot store; every tool's answer carries this field (and a 'Data:' line)",
+      ),
     store: storeSchema
       .optional()
       .describe(

@@ -3,9 +3,12 @@ import { lintDocument, lintOrganizationPolicy } from "../../audit/lint-policy.js
 import { policyIdSchema } from "../../model/ids.js";
 import { countBySeverity, SEVERITIES } from "../../policy/findings.js";
 import { LINT_RULE_IDS, type LintFinding, type LintResult } from "../../policy/lint.js";
+import { textLines } from "../text.js";
 import { defineTool } from "../define-tool.js";
+import { PAGE_SIZES, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
 import { requireOrg } from "../require-org.js";
-import { policyTypeSchema } from "../schemas.js";
+import { strictObject } from "../strict-input.js";
+import { count, policyTypeSchema } from "../schemas.js";
 import { MAX_OU_DEPTH, POLICIES_PER_TARGET_TEXT, POLICY_SIZE_LIMITS } from "../../policy/quotas.js";
 
 export const severitySchema = z.enum(SEVERITIES);
@@ -15,22 +18,22 @@ export const lintFindingSchema = z.object({
   severity: severitySchema,
   message: z.string(),
   location: z.object({
-    statementIndex: z.number().int().nullable(),
+    statementIndex: count.nullable(),
     sid: z.string().nullable(),
     element: z.string().nullable().describe("Action, NotAction, Resource, Condition, Principal..."),
     path: z.string().describe('e.g. Statement[0].Condition["ArnNotLike"]["aws:PrincipalArn"]'),
-    line: z.number().int().nullable().describe("1-based line in the document text"),
-    column: z.number().int().nullable(),
+    line: count.nullable().describe("1-based line in the document text"),
+    column: count.nullable(),
   }),
   suggestedFix: z.string().nullable(),
 });
 
-const bySeveritySchema = z.object({
-  critical: z.number().int(),
-  high: z.number().int(),
-  medium: z.number().int(),
-  low: z.number().int(),
-  info: z.number().int(),
+export const bySeveritySchema = z.object({
+  critical: count,
+  high: count,
+  medium: count,
+  low: count,
+  info: count,
 });
 
 /** The lint part of a policy's view (also shown by get_scp_detail). */
@@ -73,8 +76,8 @@ export const lintScpPolicy = defineTool({
       .optional()
       .describe("a policy document, as JSON text or an object, to lint without the organization"),
     policyType: policyTypeSchema.default("SERVICE_CONTROL_POLICY").describe("the type of `document`"),
-    limits: z
-      .object({
+    limits: strictObject(
+      {
         scpSize: positive
           .optional()
           .describe(`SCP size quota in characters (default ${POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY})`),
@@ -85,9 +88,12 @@ export const lintScpPolicy = defineTool({
           .optional()
           .describe(`policies of the linted type per target (default ${POLICIES_PER_TARGET_TEXT})`),
         ouDepth: positive.optional().describe(`OU nesting levels (default ${MAX_OU_DEPTH})`),
-      })
+      },
+      "limits",
+    )
       .optional()
       .describe("override the quotas, e.g. after AWS raises one"),
+    ...pagingInput("findings", PAGE_SIZES.findings),
   },
   refine: (args) =>
     (args.policyId === undefined) === (args.document === undefined)
@@ -99,9 +105,14 @@ export const lintScpPolicy = defineTool({
       .nullable()
       .describe("the organization policy linted; null for a document"),
     policyType: policyTypeSchema,
-    size: z.object({ characters: z.number().int(), limit: z.number().int() }),
-    ...lintViewSchema.shape,
-    targetsChecked: z.number().int().describe("targets whose quotas were checked (policyId only)"),
+    size: z.object({ characters: count, limit: count }),
+    findings: z.array(lintFindingSchema).describe("this page, the most severe first"),
+    findingCount: count,
+    bySeverity: bySeveritySchema,
+    byRule: z.record(z.string(), count).describe("findings by ruleId, all pages"),
+    skipped: lintViewSchema.shape.skipped,
+    page: pageSchema,
+    targetsChecked: count.describe("targets whose quotas were checked (policyId only)"),
   },
   handler: async (args, ctx) => {
     const { org } = requireOrg(ctx);
@@ -125,21 +136,56 @@ export const lintScpPolicy = defineTool({
       result = await lintDocument(args.document ?? "", args.policyType, limits);
     }
     const view = viewLint(result);
+    const byRule: Record<string, number> = {};
+    for (const f of result.findings) byRule[f.ruleId] = (byRule[f.ruleId] ?? 0) + 1;
+    const paged = await paginate(
+      result.findings,
+      {
+        tool: "lint_scp_policy",
+        args: {
+          policyId: args.policyId,
+          document: args.document,
+          policyType: args.policyType,
+          limits: args.limits,
+        },
+        limit: args.limit,
+        cursor: args.cursor,
+        what: "findings",
+      },
+      {
+        key: (f) => `${f.ruleId}:${f.location.path}:${f.message}`,
+        view: (f) => ({ f, line: `- ${describeLintFinding(f)}` }),
+        cost: ({ f, line }) => sizeOf(f, [line]),
+      },
+    );
     const head = policy
       ? `${policy.name} (${policy.id})`
       : `The ${result.type === "RESOURCE_CONTROL_POLICY" ? "RCP" : "SCP"} document`;
-    const summary = [
-      `${head}: ${result.findings.length} finding(s); ${result.size} of ${result.sizeLimit} characters.`,
-      ...result.findings.map((f) => `- ${describeLintFinding(f)}`),
+    const severities = SEVERITIES.filter((s) => view.bySeverity[s] > 0)
+      .map((s) => `${view.bySeverity[s]} ${s}`)
+      .join(", ");
+    const rules = Object.entries(byRule)
+      .sort((a, b) => b[1] - a[1])
+      .map(([rule, n]) => `${rule} ${n}`)
+      .join(", ");
+    const summary = textLines([
+      `${head}: ${result.findings.length} finding(s)${result.findings.length ? ` (${severities}; by rule: ${rules})` : ""}; ${result.size} of ${result.sizeLimit} characters.`,
+      ...paged.items.map((v) => v.line),
       ...(result.skipped.length ? [`Skipped: ${result.skipped.join("; ")}`] : []),
-    ].join("\n");
+      pageLine(paged, "findings"),
+    ]);
     return {
       summary,
       data: {
         policy,
         policyType: result.type,
         size: { characters: result.size, limit: result.sizeLimit },
-        ...view,
+        findings: paged.items.map((v) => v.f),
+        findingCount: result.findings.length,
+        bySeverity: view.bySeverity,
+        byRule,
+        skipped: view.skipped,
+        page: paged.page,
         targetsChecked,
       },
     };

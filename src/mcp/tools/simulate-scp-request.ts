@@ -7,8 +7,16 @@ import {
   describeLocation,
   evaluationViewSchema,
   viewEvaluation,
+  type EvaluationView,
+  undecidedLines,
 } from "../evaluation-view.js";
+import { ANSWER_BUDGET, PAGE_SIZES, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
 import { requireOrg } from "../require-org.js";
+import { count } from "../schemas.js";
+import { clip, collapseRepeats, textLines } from "../text.js";
+
+/** The order of the results: what blocks first, then what might, then what is allowed. */
+const IMPORTANCE = ["explicitly_denied", "implicitly_denied", "depends_on_context", "allowed"] as const;
 
 const contextValue = z.union([z.string().max(2048), z.array(z.string().max(2048)).max(100)]);
 
@@ -20,7 +28,8 @@ export const simulateScpRequest = defineTool({
     "decision (allowed, explicitly_denied, implicitly_denied, depends_on_context), the exact policy and statement " +
     "that denies it or the level that lacks an Allow, and which condition keys would settle an undecided answer. " +
     "Use it to check a planned change or to explain an AccessDenied when you know the action; for a pasted error " +
-    "message use analyze_error_log instead. SCPs never grant access: an allowed answer means the organization's " +
+    "message use analyze_error_log instead. Every action's decision is in `decisions`; the details are in `results`, " +
+    "denied first, a page at a time. SCPs never grant access: an allowed answer means the organization's " +
     "policies do not block it; IAM policies still have to allow it.",
   input: {
     accountId: accountIdSchema.describe("the 12-digit account the request is made from"),
@@ -39,7 +48,7 @@ export const simulateScpRequest = defineTool({
       .string()
       .regex(
         /^arn:aws[a-z-]*:(iam|sts)::\d{12}:.+$/,
-        "expected an IAM role/user ARN or an STS assumed-role ARN",
+        "expected an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/Developer, or an STS assumed-role ARN, e.g. arn:aws:sts::123456789012:assumed-role/Developer/alice",
       )
       .optional()
       .describe("the caller: an IAM role or user ARN, or an assumed-role session ARN"),
@@ -54,24 +63,39 @@ export const simulateScpRequest = defineTool({
     resourceAccountId: accountIdSchema
       .optional()
       .describe("the account that owns the resource, when its ARN does not say (S3 buckets)"),
+    ...pagingInput("actions' details", PAGE_SIZES.details),
   },
   output: {
     accountId: z.string(),
     ouPath: z.string(),
-    results: z.array(
-      z.object({
-        action: z.string(),
-        decision: decisionSchema,
-        knownAction: z
-          .boolean()
-          .describe("false when the action is not in the IAM catalogue: check the spelling"),
-        catalogueMessage: z.string().nullable(),
-        scp: evaluationViewSchema,
-        rcp: evaluationViewSchema.nullable(),
-        rcpAccountId: z.string().nullable(),
-        rcpNote: z.string().nullable(),
-      }),
+    counts: z.object(
+      Object.fromEntries(IMPORTANCE.map((d) => [d, count])) as Record<
+        (typeof IMPORTANCE)[number],
+        typeof count
+      >,
     ),
+    decisions: z
+      .array(z.object({ action: z.string(), decision: decisionSchema }))
+      .describe("every action's decision, in the order asked"),
+    results: z
+      .array(
+        z.object({
+          action: z.string(),
+          decision: decisionSchema,
+          knownAction: z
+            .boolean()
+            .describe("false when the action is not in the IAM catalogue: check the spelling"),
+          catalogueMessage: z.string().nullable(),
+          scp: evaluationViewSchema,
+          rcp: evaluationViewSchema.nullable(),
+          rcpAccountId: z.string().nullable(),
+          rcpNote: z.string().nullable(),
+        }),
+      )
+      .describe(
+        "this page of the details: explicitly denied first, then implicitly denied, undecided, allowed",
+      ),
+    page: pageSchema,
   },
   handler: async (args, ctx) => {
     const { org } = requireOrg(ctx);
@@ -91,30 +115,106 @@ export const simulateScpRequest = defineTool({
       knownAction: r.scp.action.status === "known",
       catalogueMessage:
         r.scp.action.status === "known" ? null : (r.scp.action.message ?? r.scp.action.status),
-      scp: viewEvaluation(r.scp),
-      rcp: r.rcp ? viewEvaluation(r.rcp) : null,
+      scp: r.scp,
+      rcp: r.rcp,
       rcpAccountId: r.rcpAccountId,
       rcpNote: r.rcpNote,
     }));
-    const lines = [`Account ${sim.accountId} (${sim.scpChain.ouPath}):`];
-    for (const r of results) {
-      lines.push(`- ${r.action}: ${r.decision.replace(/_/g, " ")}`);
-      for (const view of [r.scp, r.rcp]) {
-        if (!view) continue;
-        for (const d of view.deniedBy) lines.push(`  denied by ${describeLocation(d)}`);
-        for (const m of view.missingAllowAt)
-          lines.push(
-            `  no Allow at ${m.targetType === "ACCOUNT" ? "account" : m.targetType === "ROOT" ? "root" : "OU"} ${m.targetName} (${m.targetId})`,
-          );
-        if (view.missingContextKeys.length) lines.push(`  depends on: ${view.missingContextKeys.join(", ")}`);
-        if (view.exemption) lines.push(`  ${view.exemption.reason}`);
-        for (const c of view.caveats ?? []) lines.push(`  caveat: ${c.message}`);
-      }
-      if (!r.knownAction) lines.push(`  warning: ${r.catalogueMessage}`);
-    }
+    const counts = Object.fromEntries(
+      IMPORTANCE.map((d) => [d, results.filter((r) => r.decision === d).length]),
+    ) as Record<(typeof IMPORTANCE)[number], number>;
+    const ranked = IMPORTANCE.flatMap((d) => results.filter((r) => r.decision === d));
+    const head = [
+      `Account ${sim.accountId} (${sim.scpChain.ouPath}), ${results.length} action(s): ` +
+        IMPORTANCE.filter((d) => counts[d])
+          .map((d) => `${counts[d]} ${d.replace(/_/g, " ")}`)
+          .join(", "),
+      ...(results.length > 1
+        ? IMPORTANCE.filter((d) => counts[d]).map(
+            (d) =>
+              `${d.replace(/_/g, " ")}: ${results
+                .filter((r) => r.decision === d)
+                .slice(0, 20)
+                .map((r) => clip(r.action, 80))
+                .join(", ")}${counts[d] > 20 ? `, +${counts[d] - 20} more` : ""}`,
+          )
+        : []),
+    ];
+    const decisions = results.map((r) => ({ action: r.action, decision: r.decision }));
+    const paged = await paginate(
+      ranked,
+      {
+        tool: "simulate_scp_request",
+        args: { ...args, limit: undefined, cursor: undefined },
+        limit: args.limit,
+        cursor: args.cursor,
+        what: "actions",
+      },
+      {
+        key: (r) => `${r.action}:${r.decision}`,
+        view: (r) => {
+          const view = {
+            ...r,
+            scp: viewEvaluation(r.scp),
+            rcp: r.rcp ? viewEvaluation(r.rcp) : null,
+          };
+          return { view, lines: detailLines(view) };
+        },
+        cost: ({ view, lines }) => sizeOf(view, lines),
+        budget: Math.max(4_000, ANSWER_BUDGET - sizeOf(decisions, head)),
+      },
+    );
+    // The same note for many actions (an assumed-role principal, say) is said once, with a count.
+    const notes = collapseRepeats(
+      paged.items.flatMap(({ view }) =>
+        [...new Set([view.scp, view.rcp].flatMap((e) => e?.notes ?? []))].map((n) => `note: ${n}`),
+      ),
+    );
+    const summary = textLines([
+      ...head,
+      ...(results.length > 1 && paged.items.length ? ["Details:"] : []),
+      ...paged.items.flatMap((v) => v.lines),
+      ...notes,
+      pageLine(paged, "actions"),
+    ]);
     return {
-      summary: lines.join("\n"),
-      data: { accountId: sim.accountId, ouPath: sim.scpChain.ouPath, results },
+      summary,
+      data: {
+        accountId: sim.accountId,
+        ouPath: sim.scpChain.ouPath,
+        counts,
+        decisions,
+        results: paged.items.map((v) => v.view),
+        page: paged.page,
+      },
     };
   },
 });
+
+interface ResultView {
+  action: string;
+  decision: string;
+  knownAction: boolean;
+  catalogueMessage: string | null;
+  scp: EvaluationView;
+  rcp: EvaluationView | null;
+}
+
+/** What decided an action, in a few lines. */
+function detailLines(r: ResultView): string[] {
+  const lines = [`- ${r.action}: ${r.decision.replace(/_/g, " ")}`];
+  for (const view of [r.scp, r.rcp]) {
+    if (!view) continue;
+    for (const d of view.deniedBy) lines.push(`  denied by ${describeLocation(d)}`);
+    for (const m of view.missingAllowAt)
+      lines.push(
+        `  no Allow at ${m.targetType === "ACCOUNT" ? "account" : m.targetType === "ROOT" ? "root" : "OU"} ${m.targetName} (${m.targetId})`,
+      );
+    if (view.missingContextKeys.length) lines.push(`  depends on: ${view.missingContextKeys.join(", ")}`);
+    lines.push(...undecidedLines(view, "  "));
+    if (view.exemption) lines.push(`  ${view.exemption.reason}`);
+    for (const c of view.caveats ?? []) lines.push(`  caveat: ${c.message}`);
+  }
+  if (!r.knownAction) lines.push(`  warning: ${r.catalogueMessage}`);
+  return lines;
+}

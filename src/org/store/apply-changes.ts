@@ -6,7 +6,7 @@
  */
 import { UserError } from "../../errors.js";
 import { POLICY_TYPES, type PolicyType } from "../../model/policy-type.js";
-import { enabledPolicyTypes } from "../capture-snapshot.js";
+import { enabledPolicyTypes, snapshotPolicyFields, type SnapshotPolicyFields } from "../capture-snapshot.js";
 import { parseSnapshot } from "../snapshot-reader.js";
 import type { Snapshot } from "../snapshot-schema.js";
 import type { OrganizationReader } from "../types.js";
@@ -14,14 +14,7 @@ import type { ChangePlan } from "./change-plan.js";
 
 type SnapshotOu = Snapshot["organizationalUnits"][number];
 type SnapshotAccount = Snapshot["accounts"][number];
-interface SnapshotPolicy {
-  id: string;
-  name: string;
-  type: PolicyType;
-  awsManaged: boolean;
-  description: string;
-  arn?: string;
-  content: string;
+interface SnapshotPolicy extends SnapshotPolicyFields {
   targetIds: Set<string>;
 }
 
@@ -178,16 +171,7 @@ async function describePolicy(
     return undefined;
   }
   const known = draft.policies.get(id);
-  draft.policies.set(id, {
-    id: policy.id,
-    name: policy.name,
-    type: policy.type,
-    awsManaged: policy.awsManaged,
-    description: policy.description,
-    ...(policy.arn !== undefined ? { arn: policy.arn } : {}),
-    content: policy.content,
-    targetIds: known?.targetIds ?? new Set(),
-  });
+  draft.policies.set(id, { ...snapshotPolicyFields(policy), targetIds: known?.targetIds ?? new Set() });
   if (!known) {
     // Not in the snapshot: where is it attached already?
     const targets = await reader.listTargetsForPolicy(id);

@@ -116,6 +116,21 @@ type Apply = (event: OrganizationsEvent, plan: ChangePlan) => Verdict;
 
 const NO_CHANGE = "no change" as const;
 
+/** A handler for an event whose request names the id it changes in `field`. */
+function withRequestId(field: string, apply: (plan: ChangePlan, id: string) => void): Apply {
+  return (e, plan) => {
+    const id = at(e.request, field);
+    if (!id) return `${e.name} without ${field}`;
+    apply(plan, id);
+    return undefined;
+  };
+}
+
+const relistRootAccounts: Apply = (_e, plan) => {
+  plan.relistRootAccounts = true;
+  return undefined;
+};
+
 /** Each handler changes the plan, or says the event changes nothing or cannot be applied by change. */
 const HANDLERS: Record<string, Apply> = {
   CreatePolicy: (e, plan) => {
@@ -126,21 +141,15 @@ const HANDLERS: Record<string, Apply> = {
     plan.describePolicies.add(id); // a new policy is attached nowhere yet
     return undefined;
   },
-  UpdatePolicy: (e, plan) => {
-    const id = at(e.request, "policyId");
-    if (!id) return "UpdatePolicy without policyId";
+  UpdatePolicy: withRequestId("policyId", (plan, id) => {
     plan.describePolicies.add(id);
-    return undefined;
-  },
-  DeletePolicy: (e, plan) => {
-    const id = at(e.request, "policyId");
-    if (!id) return "DeletePolicy without policyId";
+  }),
+  DeletePolicy: withRequestId("policyId", (plan, id) => {
     plan.removePolicies.add(id); // only a policy attached nowhere can be deleted
     plan.describePolicies.delete(id);
-    return undefined;
-  },
-  AttachPolicy: (e, plan) => attachment(e, plan),
-  DetachPolicy: (e, plan) => attachment(e, plan),
+  }),
+  AttachPolicy: attachment,
+  DetachPolicy: attachment,
   CreateOrganizationalUnit: (e, plan) => {
     const parentId = at(e.request, "parentId");
     if (!parentId) return "CreateOrganizationalUnit without parentId";
@@ -149,40 +158,22 @@ const HANDLERS: Record<string, Apply> = {
     else plan.relistOusOf.add(parentId);
     return undefined;
   },
-  UpdateOrganizationalUnit: (e, plan) => {
-    const id = at(e.request, "organizationalUnitId");
-    if (!id) return "UpdateOrganizationalUnit without organizationalUnitId";
+  UpdateOrganizationalUnit: withRequestId("organizationalUnitId", (plan, id) => {
     plan.describeOus.add(id);
-    return undefined;
-  },
-  DeleteOrganizationalUnit: (e, plan) => {
-    const id = at(e.request, "organizationalUnitId");
-    if (!id) return "DeleteOrganizationalUnit without organizationalUnitId";
+  }),
+  DeleteOrganizationalUnit: withRequestId("organizationalUnitId", (plan, id) => {
     plan.removeOus.add(id); // only an empty OU can be deleted
     plan.describeOus.delete(id);
     plan.newOus.delete(id);
-    return undefined;
-  },
-  MoveAccount: (e, plan) => {
-    const id = at(e.request, "accountId");
-    if (!id) return "MoveAccount without accountId";
+  }),
+  MoveAccount: withRequestId("accountId", (plan, id) => {
     plan.locateAccounts.add(id); // its parent now, whatever order the moves arrive in
-    return undefined;
-  },
+  }),
   // New accounts join at the root; AWS attaches FullAWSAccess (and RCPFullAWSAccess) to them
   // itself, without an AttachPolicy event, so their attachments are read too.
-  CreateAccount: (_e, plan) => {
-    plan.relistRootAccounts = true;
-    return undefined;
-  },
-  CreateGovCloudAccount: (_e, plan) => {
-    plan.relistRootAccounts = true;
-    return undefined;
-  },
-  CreateAccountResult: (_e, plan) => {
-    plan.relistRootAccounts = true;
-    return undefined;
-  },
+  CreateAccount: relistRootAccounts,
+  CreateGovCloudAccount: relistRootAccounts,
+  CreateAccountResult: relistRootAccounts,
   // The invited account accepts in its own account: the management account's event history may
   // never show it. Until the invitation expires, every refresh lists the root's accounts again.
   InviteAccountToOrganization: (e, plan) => {
@@ -191,26 +182,17 @@ const HANDLERS: Record<string, Apply> = {
     if (!plan.rootAccountsUntil || until > plan.rootAccountsUntil) plan.rootAccountsUntil = until;
     return undefined;
   },
-  AcceptHandshake: (_e, plan) => {
-    plan.relistRootAccounts = true;
-    return undefined;
-  },
-  RemoveAccountFromOrganization: (e, plan) => {
-    const id = at(e.request, "accountId");
-    if (!id) return "RemoveAccountFromOrganization without accountId";
+  AcceptHandshake: relistRootAccounts,
+  RemoveAccountFromOrganization: withRequestId("accountId", (plan, id) => {
     plan.removeAccounts.add(id);
     plan.locateAccounts.delete(id);
     plan.describeAccounts.delete(id);
-    return undefined;
-  },
-  CloseAccount: (e, plan) => {
-    const id = at(e.request, "accountId");
-    if (!id) return "CloseAccount without accountId";
+  }),
+  CloseAccount: withRequestId("accountId", (plan, id) => {
     plan.describeAccounts.add(id); // its status changes; it stays in the organization for 90 days
-    return undefined;
-  },
-  EnablePolicyType: (e, plan) => policyType(e, plan),
-  DisablePolicyType: (e, plan) => policyType(e, plan),
+  }),
+  EnablePolicyType: policyType,
+  DisablePolicyType: policyType,
 };
 
 function attachment(e: OrganizationsEvent, plan: ChangePlan): Verdict {

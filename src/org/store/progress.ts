@@ -2,6 +2,7 @@
  * What a long read has done and has left, for answers that cannot wait for it (the tool deadline)
  * and for progress notifications. Pure.
  */
+import type { ReaderStats } from "../types.js";
 import { describeDuration } from "./freshness.js";
 
 export interface ReadProgress {
@@ -35,4 +36,17 @@ export function describePending(progress: ReadProgress | undefined, waitedSecond
     `API calls${left}${eta}. The read continues in the background; ` +
     `ask again ${again} and the answer will come from what has been read.`
   );
+}
+
+/** What the pacer has queued and in flight, when it has anything. */
+export function pacerProgress(stats: ReaderStats): ReadProgress | undefined {
+  const pacing = stats.pacing;
+  if (!pacing || pacing.queued + pacing.inFlight === 0) return undefined;
+  const left = pacing.queued + pacing.inFlight;
+  return {
+    activity: "reading from AWS Organizations",
+    done: Object.values(stats.apiCalls).reduce((a, b) => a + b, 0),
+    left,
+    etaSeconds: Math.ceil(left / pacing.ratePerSecond),
+  };
 }

@@ -18,7 +18,7 @@ import type { DataFreshness } from "./freshness.js";
 import { decodeLease, type LeaseRecord } from "./lease.js";
 import { leaseKey, objectUri, snapshotKey } from "./location.js";
 import { StoreError, type ObjectStore, type WriteCondition } from "./object-store.js";
-import type { ReadProgress } from "./progress.js";
+import { pacerProgress, type ReadProgress } from "./progress.js";
 import {
   LEASE_SECONDS,
   estimateFullReadCalls,
@@ -495,18 +495,7 @@ export class StoreSession {
         etaSeconds: remote.progress?.etaSeconds ?? null,
       };
     }
-    const stats = this.options.live.stats();
-    const pacing = stats.pacing;
-    if (pacing && pacing.queued + pacing.inFlight > 0) {
-      const left = pacing.queued + pacing.inFlight;
-      return {
-        activity: "reading from AWS Organizations",
-        done: Object.values(stats.apiCalls).reduce((a, b) => a + b, 0),
-        left,
-        etaSeconds: Math.ceil(left / pacing.ratePerSecond),
-      };
-    }
-    return undefined;
+    return pacerProgress(this.options.live.stats());
   }
 
   status(): StoreStatus {
