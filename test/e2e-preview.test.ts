@@ -283,6 +283,30 @@ describe("preview_policy_change on the demo organization", () => {
     await snap.close();
   });
 
+  it("refuses an unknown key in change or activity, naming the closest, rather than replaying something else", async () => {
+    const change = { kind: "detach", policyId: "p-FullAWSAccess", targetId: "ou-a1b2-prod0000" };
+    // Without the refusal, a misspelt trail would replay the demo's bundled day instead.
+    const misspelt = await callTool(client, "preview_policy_change", {
+      change,
+      activity: { trial: { hours: 2 } },
+    });
+    expect(misspelt.result.isError).toBe(true);
+    expect(misspelt.text).toMatch(
+      /unknown argument "trial": did you mean "trail"\? \(activity takes events, trail, athena\) at activity/,
+    );
+    const extra = await callTool(client, "preview_policy_change", {
+      change: { ...change, target: "ou-a1b2-dev00000" },
+    });
+    expect(extra.result.isError).toBe(true);
+    expect(extra.text).toMatch(/unknown argument "target": did you mean "targetId"\?.* at change/);
+    const hours = await callTool(client, "preview_policy_change", {
+      change,
+      activity: { trail: { hour: 2 } },
+    });
+    expect(hours.result.isError).toBe(true);
+    expect(hours.text).toContain('unknown argument "hour": did you mean "hours"?');
+  });
+
   it("stops reading the trail in time for the call's deadline (TOOL_DEADLINE_SECONDS)", async () => {
     const deadlines: number[] = [];
     const readers = (harness: Harness): void => {

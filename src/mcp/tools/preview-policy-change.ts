@@ -16,6 +16,7 @@ import type { GroupView, ReplayView } from "../../preview/report.js";
 import { defineTool } from "../define-tool.js";
 import { decisionSchema } from "../evaluation-view.js";
 import { requireOrg } from "../require-org.js";
+import { strictObject } from "../strict-input.js";
 import { policyTypeSchema } from "../schemas.js";
 
 /** Longest pasted activity: the same bound as analyze_error_log's paste. */
@@ -50,38 +51,58 @@ const targetIdSchema = z.union([ouOrRootIdSchema, accountIdSchema]);
 
 const changeSchema = z
   .discriminatedUnion("kind", [
-    z.object({
-      kind: z.literal("update"),
-      policyId: policyIdSchema.describe("the policy whose content changes"),
-      document: documentSchema,
-    }),
-    z.object({
-      kind: z.literal("create"),
-      document: documentSchema,
-      policyType: policyTypeSchema.optional().describe("default SERVICE_CONTROL_POLICY"),
-      targetIds: z.array(targetIdSchema).min(1).max(20).describe("where the new policy would be attached"),
-      name: z.string().min(1).max(128).optional().describe("a name for the new policy, shown in the answer"),
-    }),
-    z.object({
-      kind: z.literal("attach"),
-      policyId: policyIdSchema,
-      targetId: targetIdSchema.describe("the root, OU or account it would be attached to"),
-    }),
-    z.object({
-      kind: z.literal("detach"),
-      policyId: policyIdSchema,
-      targetId: targetIdSchema.describe("the root, OU or account it would be detached from"),
-    }),
-    z.object({
-      kind: z.literal("move"),
-      accountId: accountIdSchema.describe("the account that would move"),
-      toOuId: z.union([ouIdSchema, ouOrRootIdSchema]).describe("the OU (or root) it would move to"),
-    }),
+    strictObject(
+      {
+        kind: z.literal("update"),
+        policyId: policyIdSchema.describe("the policy whose content changes"),
+        document: documentSchema,
+      },
+      `change (kind "update")`,
+    ),
+    strictObject(
+      {
+        kind: z.literal("create"),
+        document: documentSchema,
+        policyType: policyTypeSchema.optional().describe("default SERVICE_CONTROL_POLICY"),
+        targetIds: z.array(targetIdSchema).min(1).max(20).describe("where the new policy would be attached"),
+        name: z
+          .string()
+          .min(1)
+          .max(128)
+          .optional()
+          .describe("a name for the new policy, shown in the answer"),
+      },
+      `change (kind "create")`,
+    ),
+    strictObject(
+      {
+        kind: z.literal("attach"),
+        policyId: policyIdSchema,
+        targetId: targetIdSchema.describe("the root, OU or account it would be attached to"),
+      },
+      `change (kind "attach")`,
+    ),
+    strictObject(
+      {
+        kind: z.literal("detach"),
+        policyId: policyIdSchema,
+        targetId: targetIdSchema.describe("the root, OU or account it would be detached from"),
+      },
+      `change (kind "detach")`,
+    ),
+    strictObject(
+      {
+        kind: z.literal("move"),
+        accountId: accountIdSchema.describe("the account that would move"),
+        toOuId: z.union([ouIdSchema, ouOrRootIdSchema]).describe("the OU (or root) it would move to"),
+      },
+      `change (kind "move")`,
+    ),
   ])
   .describe("the proposed change");
 
-const activitySchema = z
-  .object({
+const activitySchema = strictObject(
+  {
     events: z
       .string()
       .max(
@@ -92,29 +113,31 @@ const activitySchema = z
       .describe(
         `CloudTrail records as text: a log file ({"Records": [...]}), aws cloudtrail lookup-events output, or one event per line; at most ${thousands(MAX_EVENTS_CHARS)} characters and ${thousands(MAX_EVENT_RECORDS)} records`,
       ),
-    trail: z
-      .object({ hours: z.number().int().min(1).max(MAX_TRAIL_HOURS) })
+    trail: strictObject({ hours: z.number().int().min(1).max(MAX_TRAIL_HOURS) }, "activity.trail")
       .optional()
       .describe(
         `aws mode with a trail configured: read the organization trail's log files of the last N hours (at most ${MAX_TRAIL_HOURS}) for the accounts the change reaches`,
       ),
-    athena: z
-      .object({
+    athena: strictObject(
+      {
         days: z.number().int().min(1).max(MAX_ATHENA_DAYS).optional(),
         queryExecutionId: z
           .string()
           .regex(/^[0-9a-f-]{36}$/, "a query execution id is a UUID")
           .optional()
           .describe("read the results of an aggregation this tool started earlier"),
-      })
+      },
+      "activity.athena",
+    )
       .optional()
       .describe(
         `aws mode with Athena configured: aggregate N days of the trail (at most ${MAX_ATHENA_DAYS}) with one GROUP BY where the trail lives`,
       ),
-  })
-  .describe(
-    "the recorded requests to replay; in demo mode the default is a bundled day of the demo organization's activity",
-  );
+  },
+  "activity",
+).describe(
+  "the recorded requests to replay; in demo mode the default is a bundled day of the demo organization's activity",
+);
 
 const groupSchema = z.object({
   principal: z.string().describe("aws:PrincipalArn of the caller (a session's role), or what is known of it"),
