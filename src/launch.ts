@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { Script } from "node:vm";
 
 interface Bundle {
-  run(options: { compileCache?: string }): void;
+  run(options: { compileCache?: string; workerFile?: string }): void;
   /** Loads the modules run() loads only after it has started reading the configuration. */
   loadDeferred?(): Promise<void>;
 }
@@ -29,6 +29,8 @@ interface Bundle {
 type CacheState = "used" | "rejected" | "absent";
 
 const bundlePath = join(__dirname, "server.cjs");
+/** The worker thread's bundle (src/offload/worker.ts), for work that must not hold the event loop. */
+const workerPath = join(__dirname, "worker.cjs");
 const cachePath = join(__dirname, "server.cjs.v8-cache");
 const keyPath = `${cachePath}.key`;
 
@@ -112,5 +114,5 @@ if (process.argv.includes("--write-compile-cache")) {
   );
 } else {
   const { bundle, cache } = load();
-  bundle.run({ compileCache: cache });
+  bundle.run({ compileCache: cache, workerFile: workerPath });
 }

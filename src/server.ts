@@ -14,6 +14,7 @@ import { loadRuntimeConfig, processConfigDeps } from "./config/load.js";
 import { ConfigError, errorMessage } from "./errors.js";
 import type { TokenVerifier } from "./http/auth.js";
 import { createLogger } from "./logging/logger.js";
+import { setWorkerFile } from "./offload/pool.js";
 import type { RuntimeState } from "./runtime.js";
 import { SERVER_VERSION } from "./version.js";
 
@@ -50,9 +51,12 @@ const logger = createLogger("info");
 export interface MainOptions {
   /** How the launcher compiled the bundle, for the start-up log (src/launch.ts). */
   compileCache?: string;
+  /** The bundled worker thread's entry (dist/worker.cjs), from the launcher; tsx runs src/offload/worker.ts. */
+  workerFile?: string;
 }
 
 export async function main(options: MainOptions = {}): Promise<void> {
+  if (options.workerFile) setWorkerFile(options.workerFile);
   const env = parseEnv();
   const runtime: RuntimeState = { version: SERVER_VERSION, startedAt: new Date(), ready: false };
   const configDeps = processConfigDeps(env);
@@ -82,6 +86,7 @@ export async function main(options: MainOptions = {}): Promise<void> {
     runtime,
     logger,
     maxBodyBytes: env.MAX_REQUEST_BODY_BYTES,
+    callBudgetMs: env.CALL_BUDGET_MS,
     verifier: () => verifier,
     allowedHosts: env.ALLOWED_HOSTS ?? [],
   });

@@ -4,9 +4,12 @@
  */
 import { fixedRequestRegion } from "../policy/global-services.js";
 import { UserError, errorMessage, invalidInput } from "../errors.js";
-import type { DeniedRequest, LimitExceeded, ParseResult } from "../logs/types.js";
-import { thousands } from "../logs/limits.js";
-import { parseErrorLog } from "../logs/parse-error-log.js";
+import type { DeniedRequest, LimitExceeded } from "../logs/types.js";
+import { MAX_LOG_EVENTS, thousands } from "../logs/limits.js";
+import { textToBytes, transferable } from "../offload/bytes.js";
+import { JobStopped, offload } from "../offload/pool.js";
+import type { CallBudget } from "./budget.js";
+import { digestLog, type LogDigest } from "./log-digest.js";
 import { accountOfArn } from "../model/ids.js";
 import type { OrganizationService } from "../org/service.js";
 import type { Decision, EvaluationResult, StatementEvaluation } from "../policy/evaluate.js";
@@ -80,44 +83,63 @@ export interface DenialAnalysis {
   guidance: string[];
 }
 
-export interface LogAnalysis {
-  parse: ParseResult;
-  /** Every distinct denial, the most important first. */
-  ranked: DeniedRequest[];
-  /** The most important distinct denials, at most MAX_EVALUATED_DENIALS, each evaluated. */
-  denials: DenialAnalysis[];
-  /** Distinct denials found but not listed. */
-  omitted: number;
-  /** Distinct denials found, by the policy type their message names ("not named" when none). */
-  byPolicyType: Record<string, number>;
-}
+/** Pastes up to this length are read on the event loop; longer ones on the worker thread. */
+const INLINE_LOG_CHARS = 64 * 1024;
+/** Extra time the worker gets past the budget before the read is stopped by force. */
+const HARD_STOP_GRACE_MS = 2_000;
 
-export async function analyzeLog(
-  org: OrganizationService,
+/**
+ * The log's distinct denials, the most important first (`parse.denials`), counted by policy type;
+ * none evaluated yet. Read on the event loop for a short paste, else on the worker thread.
+ */
+export async function readLog(
   text: string,
   hints: { accountId?: string; region?: string },
-): Promise<LogAnalysis> {
-  const read = readLog(text, hints);
-  const denials: DenialAnalysis[] = [];
-  for (const facts of read.ranked.slice(0, MAX_EVALUATED_DENIALS))
-    denials.push(await analyzeDenial(org, facts, hints));
-  return { ...read, denials, omitted: read.ranked.length - denials.length };
+  budget: CallBudget | undefined,
+): Promise<LogDigest> {
+  const digest = await digestWithin(text, hints, budget);
+  if (digest.parse.limitExceeded) throw overLimit(digest.parse.limitExceeded);
+  return digest;
 }
 
-/** The log's distinct denials, the most important first, counted by policy type; none evaluated yet. */
-export function readLog(
+async function digestWithin(
   text: string,
   hints: { accountId?: string; region?: string },
-): Pick<LogAnalysis, "parse" | "ranked" | "byPolicyType"> {
-  const parse = parseErrorLog(text, hints);
-  if (parse.limitExceeded) throw overLimit(parse.limitExceeded);
-  const ranked = [...parse.denials].sort(byImportance);
-  const byPolicyType: Record<string, number> = {};
-  for (const d of parse.denials) {
-    const type = d.policyType ?? "not named";
-    byPolicyType[type] = (byPolicyType[type] ?? 0) + 1;
+  budget: CallBudget | undefined,
+): Promise<LogDigest> {
+  // Every distinct denial is kept, ranked: pages are read by cursor. Their number is bounded by
+  // the event limit, each one's size by the parser's own.
+  const keep = MAX_LOG_EVENTS;
+  if (text.length <= INLINE_LOG_CHARS) {
+    const started = performance.now();
+    const digest = digestLog(text, hints, keep);
+    budget?.charge(performance.now() - started);
+    return digest;
   }
-  return { parse, ranked, byPolicyType };
+  const budgetMs = budget?.remainingMs() ?? 60_000;
+  try {
+    // As bytes, handed over without a copy (the request's own, when it was a large body: bytes.ts).
+    const paste = await textToBytes(text);
+    const { value, ms } = await offload("digestLog", [paste, hints, keep], {
+      timeoutMs: budgetMs + HARD_STOP_GRACE_MS,
+      maxWaitMs: Math.max(budgetMs, 1_000),
+      transfer: transferable(paste.bytes),
+    });
+    budget?.charge(ms);
+    return value;
+  } catch (error) {
+    if (error instanceof JobStopped) {
+      throw invalidInput(
+        `The log could not be read within the call's time budget (stopped after ${Math.round(error.afterMs / 100) / 10} s): paste the part of the log around the failure.`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Why a denial was listed but not evaluated: the call's time budget ran out before it. */
+export function budgetReason(budget: CallBudget): string {
+  return `${budget.describe()}: ask about this denial in a separate call`;
 }
 
 function overLimit(limit: LimitExceeded): UserError {
@@ -131,22 +153,6 @@ function overLimit(limit: LimitExceeded): UserError {
     `The log holds more than ${thousands(limit.max)} events (CloudTrail events, error messages, decoded messages), over the limit of ${thousands(limit.max)} events for analyze_error_log. ` +
       "Paste the part of the log around the failure, or keep only the denied CloudTrail events (errorCode AccessDenied or UnauthorizedOperation).",
   );
-}
-
-/**
- * The order of the answer: denials the message blames on an SCP or RCP first, then those that name
- * no policy (the organization may explain them), then other policy types, then those without an
- * action; within each, explicit before implicit, the most frequent first, then the earliest.
- */
-function byImportance(a: DeniedRequest, b: DeniedRequest): number {
-  const tier = (d: DeniedRequest): number => {
-    if (d.action === null) return 3;
-    if (d.policyType === "service control policy" || d.policyType === "resource control policy") return 0;
-    return d.policyType === null ? 1 : 2;
-  };
-  const kind = (d: DeniedRequest): number =>
-    d.denyKind === "explicit" ? 0 : d.denyKind === "implicit" ? 1 : 2;
-  return tier(a) - tier(b) || kind(a) - kind(b) || b.occurrences - a.occurrences || a.line - b.line;
 }
 
 /** The decoded message's condition keys as the engine takes them: one value a string, several a list. */
@@ -179,7 +185,10 @@ export async function analyzeDenial(
   org: OrganizationService,
   facts: DeniedRequest,
   hints: { accountId?: string; region?: string },
+  budget: CallBudget | undefined,
 ): Promise<DenialAnalysis> {
+  // Past the call's time budget, the rest are listed unevaluated.
+  if (budget?.exhausted()) return unevaluated(facts, budgetReason(budget));
   const accountId = facts.accountId ?? hints.accountId ?? accountOfArn(facts.principalArn);
   if (!facts.action) return unevaluated(facts, "the log does not say which action was denied");
   if (!accountId) {
@@ -204,6 +213,7 @@ export async function analyzeDenial(
         ...(principalArn ? { principalArn } : {}),
         ...(region ? { region } : {}),
         ...(context ? { context } : {}),
+        ...(budget ? { budget } : {}),
       })
     ).results[0];
   try {
@@ -223,7 +233,9 @@ export async function analyzeDenial(
     rcpSkipped = `The RCPs of the resource's account were not evaluated: ${error.message}`;
     if (sim) sim.rcpNote = rcpSkipped;
   }
-  if (!sim) return unevaluated(facts, "nothing to evaluate");
+  if (!sim) {
+    return unevaluated(facts, budget?.exhausted() ? budgetReason(budget) : "nothing to evaluate");
+  }
 
   const attribution = attribute(facts, sim);
   const check = checkMessagePolicy(facts, sim);

@@ -13,6 +13,7 @@ import { rankFindings, type DriftFinding, type DriftKind } from "../policy/diff.
 import { countBySeverity, type Direction, type Severity } from "../policy/findings.js";
 import { loadIamIndex, servicesMentioned, type IamIndex } from "../policy/iam-index.js";
 import { mentionedInDocument } from "../policy/lint.js";
+import type { CallBudget } from "./budget.js";
 import { compareBaselinePolicy, TypeComparison, unexpectedPolicies, type DriftRun } from "./drift-kinds.js";
 
 export interface DriftRequest {
@@ -23,6 +24,8 @@ export interface DriftRequest {
   scopeId?: string;
   /** The IAM index for wildcard comparisons; loaded for the services involved when absent; "none" skips it. */
   iam?: IamIndex | "none";
+  /** The call's time budget: baseline policies not reached within it are listed in `notCompared`. */
+  budget?: CallBudget;
 }
 
 export interface DriftReport {
@@ -43,6 +46,10 @@ export interface DriftReport {
   accountsInScope: number;
   /** Things that could not be compared (an organization policy whose document does not parse...). */
   notes: string[];
+  /** Baseline policies (and "unexpected policies" checks) not reached within the call's time budget. */
+  notCompared: string[];
+  /** Baseline policies compared. */
+  comparedPolicies: string[];
 }
 
 /** Service prefixes in the actions of documents (objects or JSON text). */
@@ -74,15 +81,29 @@ export async function computeDrift(org: OrganizationService, req: DriftRequest):
     ignoredTargets: 0,
   };
   const scopeAccounts = new Set<string>();
+  const notCompared: string[] = [];
+  const comparedPolicies: string[] = [];
+  // Policy by policy, yielding to the event loop between slices, until the budget runs out.
+  const meter = req.budget?.meter();
+  const stop = async (): Promise<boolean> => notCompared.length > 0 || (meter ? await meter.next() : false);
   for (const [i, view] of views.entries()) {
     const cmp = new TypeComparison(run, view, visible[i] ?? new Map());
     for (const a of cmp.accounts) scopeAccounts.add(a);
     const named = baseline.policies.filter((p) => p.type === view.policyType);
-    for (const bp of named) compareBaselinePolicy(cmp, bp);
-    if (baseline.options.reportUnexpectedPolicies)
-      unexpectedPolicies(cmp, new Set(named.map((p) => p.name.toLowerCase())));
+    for (const bp of named) {
+      if (await stop()) notCompared.push(bp.name);
+      else {
+        compareBaselinePolicy(cmp, bp);
+        comparedPolicies.push(bp.name);
+      }
+    }
+    if (baseline.options.reportUnexpectedPolicies) {
+      if (await stop()) notCompared.push(`(${view.policyType} policies not in the baseline)`);
+      else unexpectedPolicies(cmp, new Set(named.map((p) => p.name.toLowerCase())));
+    }
   }
-  if (filter !== undefined && !run.filterMatched) {
+  meter?.stop();
+  if (filter !== undefined && !run.filterMatched && notCompared.length === 0) {
     // The words of every other id the scope does not show (errors.ts), so a hidden policy's name
     // or id gets the answer a name that exists nowhere gets.
     throw notInScope(`policy named or with id "${filter}"`, await org.allowedIds(), "in the baseline or ");
@@ -105,6 +126,8 @@ export async function computeDrift(org: OrganizationService, req: DriftRequest):
     scopeId: req.scopeId ?? null,
     accountsInScope: scopeAccounts.size,
     notes,
+    notCompared,
+    comparedPolicies,
   };
 }
 

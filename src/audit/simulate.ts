@@ -3,6 +3,14 @@
  * chain of the account that owns the resource, through the pure engine.
  */
 import { invalidInput } from "../errors.js";
+import {
+  count,
+  MAX_CONTEXT_CHARS,
+  MAX_CONTEXT_KEYS,
+  MAX_CONTEXT_VALUE_CHARS,
+  MAX_CONTEXT_VALUES,
+  MAX_SIMULATED_ACTIONS,
+} from "../policy/limits.js";
 import { accountOfArn } from "../model/ids.js";
 import type { OrganizationService } from "../org/service.js";
 import type { EffectiveChain } from "../model/chain.js";
@@ -15,6 +23,7 @@ import {
   type EvaluationResult,
 } from "../policy/evaluate.js";
 import type { ContextValue } from "../policy/request-context.js";
+import type { CallBudget } from "./budget.js";
 
 export interface SimulationRequest {
   accountId: string;
@@ -26,6 +35,8 @@ export interface SimulationRequest {
   includeRcps: boolean;
   /** The account that owns the resource; read from the resource ARN when it carries one. */
   resourceAccountId?: string;
+  /** The call's time budget: actions not reached within it are listed in `notEvaluated`. */
+  budget?: CallBudget;
 }
 
 export interface ActionSimulation {
@@ -45,12 +56,57 @@ export interface Simulation {
   scpChain: EffectiveChain;
   rcpChain: EffectiveChain | null;
   results: ActionSimulation[];
+  /** Actions not evaluated because the call's time budget ran out, in the order asked. */
+  notEvaluated: string[];
   notes: string[];
 }
 
 const ACTION = /^[A-Za-z0-9-]+:[A-Za-z0-9_*?-]+$/;
 
+/**
+ * The request's size against the limits of src/policy/limits.ts (the tool's schema states them; a
+ * decoded authorization message in a pasted log is held to the same).
+ */
+function checkLimits(req: SimulationRequest): void {
+  if (req.actions.length > MAX_SIMULATED_ACTIONS) {
+    throw invalidInput(
+      `${count(req.actions.length)} actions, over the limit of ${MAX_SIMULATED_ACTIONS} per call: split them into several calls.`,
+    );
+  }
+  if (!req.context) return;
+  let keys = 0;
+  let chars = 0;
+  for (const [key, value] of Object.entries(req.context)) {
+    if (++keys > MAX_CONTEXT_KEYS) {
+      throw invalidInput(
+        `context has more than ${MAX_CONTEXT_KEYS} keys, the limit: give only the condition keys the policies test.`,
+      );
+    }
+    const values = typeof value === "string" ? [value] : value;
+    if (values.length > MAX_CONTEXT_VALUES) {
+      throw invalidInput(
+        `context key ${key.slice(0, 128)} has ${count(values.length)} values, over the limit of ${MAX_CONTEXT_VALUES} per key.`,
+      );
+    }
+    chars += key.length;
+    for (const v of values) {
+      if (v.length > MAX_CONTEXT_VALUE_CHARS) {
+        throw invalidInput(
+          `a value of context key ${key.slice(0, 128)} is ${count(v.length)} characters, over the limit of ${count(MAX_CONTEXT_VALUE_CHARS)}.`,
+        );
+      }
+      chars += v.length;
+    }
+    if (chars > MAX_CONTEXT_CHARS) {
+      throw invalidInput(
+        `context is more than ${count(MAX_CONTEXT_CHARS)} characters (keys and values), the limit: give only the condition keys the policies test.`,
+      );
+    }
+  }
+}
+
 export async function simulate(org: OrganizationService, req: SimulationRequest): Promise<Simulation> {
+  checkLimits(req);
   for (const action of req.actions) {
     if (!ACTION.test(action)) {
       throw invalidInput(
@@ -113,10 +169,19 @@ export async function simulate(org: OrganizationService, req: SimulationRequest)
     orgContext["aws:ResourceOrgID"] = orgContext["aws:PrincipalOrgID"] as string;
     orgContext["aws:ResourceOrgPaths"] = [orgPath(orgContext["aws:PrincipalOrgID"] as string, rcpChain)];
   }
-  const context = { ...orgContext, ...req.context };
+  // Frozen, so the engine reads it once for every action and chain (RequestContextValues.from).
+  const context = Object.freeze({ ...orgContext, ...req.context });
   // One clock for the whole simulation: date conditions (aws:CurrentTime, aws:EpochTime) are decided.
   const now = new Date();
-  const results = req.actions.map((action): ActionSimulation => {
+  const results: ActionSimulation[] = [];
+  const notEvaluated: string[] = [];
+  // Action by action, yielding to the event loop between slices, until the budget runs out.
+  const meter = req.budget?.meter();
+  for (const [i, action] of req.actions.entries()) {
+    if (meter && (await meter.next())) {
+      notEvaluated.push(...req.actions.slice(i));
+      break;
+    }
     const request: EvaluationRequest = {
       action,
       principalAccount: req.accountId,
@@ -127,7 +192,7 @@ export async function simulate(org: OrganizationService, req: SimulationRequest)
     };
     const scp = evaluate(request, scpChain, { now });
     const rcp = rcpChain ? evaluate(request, rcpChain, { now }) : null;
-    return {
+    results.push({
       action,
       request,
       decision: combineDecisions(rcp ? [scp.decision, rcp.decision] : [scp.decision]),
@@ -135,9 +200,10 @@ export async function simulate(org: OrganizationService, req: SimulationRequest)
       rcp,
       rcpNote,
       rcpAccountId: rcpChain ? rcpAccountId : null,
-    };
-  });
-  return { accountId: req.accountId, scpChain, rcpChain, results, notes };
+    });
+  }
+  meter?.stop();
+  return { accountId: req.accountId, scpChain, rcpChain, results, notEvaluated, notes };
 }
 
 /**

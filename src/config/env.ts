@@ -3,6 +3,7 @@
  * a malformed variable stops start-up with its name in the message.
  */
 import { z } from "zod";
+import { DEFAULT_CALL_BUDGET_MS } from "../audit/budget.js";
 import { ConfigError } from "../errors.js";
 import { describeIssues } from "../errors.js";
 
@@ -58,8 +59,12 @@ export const envSchema = z.object({
    * authentication is off) and in Origin (always): the DNS-rebinding guard (src/http/host-guard.ts).
    */
   ALLOWED_HOSTS: list.pipe(z.array(hostName)).optional(),
-  /** Largest accepted POST /mcp body; larger bodies get 413. */
-  MAX_REQUEST_BODY_BYTES: int.pipe(z.number().min(1024)).default(16 * 1024 * 1024),
+  /**
+   * Largest accepted POST /mcp body; larger bodies get 413, judged by Content-Length before any is
+   * read. It follows the largest input a tool takes (an 8,000,000-character log, with room for JSON's
+   * escapes): receiving and parsing a body costs the event loop in proportion (docs/reliability.md).
+   */
+  MAX_REQUEST_BODY_BYTES: int.pipe(z.number().min(1024)).default(10 * 1024 * 1024),
   /** Largest request head (request line and headers); larger ones get 431 from Node before any handler runs. */
   MAX_HEADER_BYTES: int
     .pipe(
@@ -73,6 +78,11 @@ export const envSchema = z.object({
   REQUEST_TIMEOUT_MS: int.pipe(z.number().min(500).max(3_600_000)).default(30_000),
   /** Time to receive the request head; at most REQUEST_TIMEOUT_MS. */
   HEADERS_TIMEOUT_MS: int.pipe(z.number().min(500).max(3_600_000)).default(10_000),
+  /**
+   * Each tool call's time budget for its own computation (engine, linter, log parser, comparison),
+   * in ms; waiting for AWS is not counted. Work over it stops and the answer says what was not done.
+   */
+  CALL_BUDGET_MS: int.pipe(z.number().min(1).max(600_000)).default(DEFAULT_CALL_BUDGET_MS),
   AWS_REGION: z.string().optional(),
   AWS_DEFAULT_REGION: z.string().optional(),
   // Runtime configuration sources, in order of precedence.

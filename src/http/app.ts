@@ -8,8 +8,11 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode, StatusCode } from "hono/utils/http-status";
 import { bodyLimit } from "hono/body-limit";
+import { UserError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
 import { connectForRequest, createMcpServer } from "../mcp/server.js";
+import { JsonTooLargeError, parseJsonBody } from "../offload/json.js";
+import { readBodyBytes } from "./read-body.js";
 import type { RuntimeState } from "../runtime.js";
 import { bearerAuth, type AuthVariables, type TokenVerifier } from "./auth.js";
 import { healthResponse, pingResponse } from "./health.js";
@@ -30,6 +33,8 @@ export interface AppOptions {
   verifier: () => TokenVerifier | undefined;
   /** Host names, besides the local ones, requests may name in Host and Origin (ALLOWED_HOSTS). */
   allowedHosts?: readonly string[];
+  /** Each tool call's time budget for its own computation (CALL_BUDGET_MS). */
+  callBudgetMs?: number;
 }
 
 type Env = { Variables: AuthVariables & { requestId: string } };
@@ -94,8 +99,22 @@ export function createApp(options: AppOptions): Hono<Env> {
 
       let parsedBody: unknown;
       try {
-        parsedBody = withoutNullParams(JSON.parse(await c.req.text()));
-      } catch {
+        // A large body is parsed and checked on the worker thread (src/offload/json.ts).
+        parsedBody = withoutNullParams(await parseJsonBody(await readBodyBytes(c)));
+      } catch (error) {
+        if (error instanceof JsonTooLargeError) {
+          log(413, "too_large");
+          return c.json(
+            jsonRpcError(-32600, `Request too large: ${error.problem}. Send a smaller request.`),
+            413,
+          );
+        }
+        if (error instanceof UserError) {
+          log(503, "busy");
+          return c.json(jsonRpcError(-32000, `${error.message} Retry in a few seconds.`), 503, {
+            "Retry-After": "2",
+          });
+        }
         log(400, "parse_error");
         return c.json(jsonRpcError(-32700, "Parse error: the request body is not valid JSON."), 400);
       }
@@ -122,7 +141,13 @@ export function createApp(options: AppOptions): Hono<Env> {
       // an SSE answer from the SDK transport (src/org/answer-deadline.ts sends the notifications).
       const streamProgress =
         wantsProgress(parsedBody) && (c.req.header("accept") ?? "").includes("text/event-stream");
-      const server = createMcpServer({ org, runtime, logger, requestId });
+      const server = createMcpServer({
+        org,
+        runtime,
+        logger,
+        requestId,
+        ...(options.callBudgetMs !== undefined ? { callBudgetMs: options.callBudgetMs } : {}),
+      });
       // No sessionIdGenerator: stateless. A platform-supplied Mcp-Session-Id is accepted and ignored.
       const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: !streamProgress });
       let streaming = false;

@@ -4,8 +4,8 @@
  */
 
 /**
- * Longest paste read, in characters. Every paste this long fits the server's default request body
- * (16 MiB) even when JSON doubles each character (quotes, backslashes, line breaks).
+ * Longest paste read, in characters. The server's default request body (10 MiB) follows it, with
+ * room for JSON's escapes (quotes, backslashes, line breaks).
  */
 export const MAX_LOG_CHARS = 8_000_000;
 

@@ -8,6 +8,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { CallBudget } from "../audit/budget.js";
 import { UserError } from "../errors.js";
 import {
   DEFAULT_DEADLINE_MS,
@@ -18,7 +19,7 @@ import {
 import { dataAgeSchema } from "../org/store/freshness.js";
 import { compactSchema } from "./compact-schema.js";
 import { strictObject } from "./strict-input.js";
-import type { ToolContext } from "./tool-context.js";
+import type { CallContext, ToolContext } from "./tool-context.js";
 
 export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   name: string;
@@ -29,7 +30,7 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   output: O;
   /** Checks across fields that a JSON schema cannot say (e.g. exactly one of two). */
   refine?: (args: z.infer<z.ZodObject<I>>) => string | undefined;
-  handler: (args: z.infer<z.ZodObject<I>>, ctx: ToolContext) => Promise<ToolOutput<z.infer<z.ZodObject<O>>>>;
+  handler: (args: z.infer<z.ZodObject<I>>, ctx: CallContext) => Promise<ToolOutput<z.infer<z.ZodObject<O>>>>;
 }
 
 export interface ToolOutput<T> {
@@ -84,10 +85,13 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
     try {
       const problem = def.refine?.(args);
       if (problem) return errorResult(`Invalid arguments for tool ${def.name}: ${problem}`);
-      // No call runs past the deadline: a late one says what is done and what is left.
+      // No call runs past the deadline: a late one says what is done and what is left. The call's
+      // computation stops at its budget, and a little before the deadline (src/audit/budget.ts).
       const reader = ctx.org.reader;
-      const outcome = await withinDeadline(def.handler(args, ctx), {
-        deadlineMs: ctx.runtime.toolDeadlineMs ?? DEFAULT_DEADLINE_MS,
+      const deadlineMs = ctx.runtime.toolDeadlineMs ?? DEFAULT_DEADLINE_MS;
+      const budget = new CallBudget(ctx.callBudgetMs, deadlineMs);
+      const outcome = await withinDeadline(def.handler(args, { ...ctx, budget }), {
+        deadlineMs,
         ...(reader ? { reader } : {}),
         ...(ctx.progress ? { report: ctx.progress } : {}),
       });

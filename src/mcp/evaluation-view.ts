@@ -38,7 +38,7 @@ const conditionViewSchema = z.object({
   contextValue: z
     .union([z.string(), z.array(z.string())])
     .nullable()
-    .describe("null when the key is missing"),
+    .describe("null when the key is missing; long values and lists are shortened"),
   result: triSchema,
   reason: z.string(),
 });
@@ -125,14 +125,31 @@ export function locate(s: StatementRef): StatementLocation {
   };
 }
 
+/**
+ * The caller's context is echoed in every condition it meets, for every action: shortened, so an
+ * answer does not grow with a large context (issue 15).
+ */
+const MAX_ECHOED_VALUES = 5;
+const MAX_ECHOED_CHARS = 200;
+const MAX_REASON_CHARS = 500;
+
+const shorten = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max)}...[${text.length - max} more characters]`;
+
+function echoed(value: string | string[]): string | string[] {
+  if (typeof value === "string") return shorten(value, MAX_ECHOED_CHARS);
+  const shown = value.slice(0, MAX_ECHOED_VALUES).map((v) => shorten(v, MAX_ECHOED_CHARS));
+  return value.length > shown.length ? [...shown, `...[${value.length - shown.length} more values]`] : shown;
+}
+
 function viewCondition(c: ConditionExplanation): z.infer<typeof conditionViewSchema> {
   return {
     operator: c.operator,
     key: c.key,
     policyValues: c.resolvedPolicyValues ?? c.policyValues,
-    contextValue: c.contextValue === undefined ? null : c.contextValue,
+    contextValue: c.contextValue === undefined ? null : echoed(c.contextValue),
     result: tri(c.result),
-    reason: c.reason,
+    reason: shorten(c.reason, MAX_REASON_CHARS),
   };
 }
 

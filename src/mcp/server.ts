@@ -7,6 +7,7 @@ import {
   type JSONRPCErrorResponse,
   type JSONRPCRequest,
 } from "@modelcontextprotocol/sdk/types.js";
+import { MAX_INPUT_ELEMENTS } from "../policy/limits.js";
 import { SERVER_NAME, SERVER_VERSION } from "../version.js";
 import type { ToolContext } from "./tool-context.js";
 import { sharedJsonSchemaValidator } from "./json-schema-validator.js";
@@ -35,6 +36,8 @@ export function createMcpServer(ctx: ToolContext): McpServer {
       capabilities: { tools: {}, prompts: {} },
       instructions: INSTRUCTIONS,
       jsonSchemaValidator: sharedJsonSchemaValidator,
+      // Counted before any schema reads the arguments (issue 15): a refusal costs little.
+      maxToolInputElements: MAX_INPUT_ELEMENTS,
     },
   );
   for (const tool of TOOLS) tool.register(server, ctx);

@@ -5,11 +5,12 @@
  */
 import type { PolicyType } from "../model/policy-type.js";
 import { getCatalogue, primeCatalogue, type Catalogue } from "./catalogue.js";
-import { severityRank, type Severity } from "./findings.js";
+import { countBySeverity, severityRank, type Severity } from "./findings.js";
 import { GLOBAL_SERVICES } from "./global-services.js";
 import { loadIamIndex, servicesMentioned, type IamIndex } from "./iam-index.js";
-import { locateInJson, parsePathString } from "./json-locate.js";
-import { LINT_RULES, type LintRuleId } from "./lint-rules/registry.js";
+import { parsePathString } from "./json-locate.js";
+import { JsonPositions } from "./json-positions.js";
+import { LINT_RULE_IDS, LINT_RULES, type LintRuleId } from "./lint-rules/registry.js";
 import { matchAction, resourcePartStart, wildcardMatch } from "./match.js";
 import { normalizeAction, patternSubsumes } from "./normalize.js";
 import {
@@ -85,6 +86,13 @@ export interface LintOptions {
   iam?: IamIndex;
   limits?: Partial<LintLimits>;
   targets?: readonly LintTarget[];
+  /**
+   * Findings listed per rule, most severe first; the others are counted in `omitted`. Only listed
+   * findings get their suggested fix and position worked out. Default: all.
+   */
+  maxFindingsPerRule?: number;
+  /** Asked between units of work (a rule on a statement); true stops the lint there (a time budget). */
+  shouldStop?: () => boolean;
 }
 
 export interface LintResult {
@@ -93,10 +101,16 @@ export interface LintResult {
   size: number;
   sizeLimit: number;
   findings: LintFinding[];
+  /** Every finding by severity, those not listed included. */
+  bySeverity: Record<Severity, number>;
+  /** Findings not listed, by rule (over maxFindingsPerRule). */
+  omitted: Partial<Record<LintRuleId, number>>;
   /** The parsed document, when it parses. */
   parsed: ParsedPolicy | null;
   /** Rules skipped because the catalogue data they need was not loaded. */
   skipped: string[];
+  /** Set when shouldStop stopped the lint: the rules run on every statement, and the others. */
+  stopped: { rulesRun: LintRuleId[]; rulesNotRun: LintRuleId[] } | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -144,86 +158,128 @@ const FAMILY_TYPES: Partial<Record<string, readonly string[]>> = {
   Binary: ["binary"],
 };
 
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0] ?? 0;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j] ?? 0;
-      prev[j] = Math.min(up + 1, (prev[j - 1] ?? 0) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length] ?? 0;
-}
-
-function closest(word: string, candidates: readonly string[], maxDistance = 3): string | undefined {
-  let best: string | undefined;
-  let bestD = maxDistance + 1;
-  const w = word.toLowerCase();
-  for (const c of candidates) {
-    const d = editDistance(w, c.toLowerCase());
-    if (d < bestD) {
-      best = c;
-      bestD = d;
-    }
-  }
-  return best;
-}
-
 const hasWildcard = (v: string): boolean => /[*?]/.test(v.replace(/\$\{[*?$]\}/g, ""));
-const list = (values: readonly string[]): string => values.map((v) => `"${v}"`).join(", ");
+/** Values named in a message: the first few, then how many more (a message must not grow with a statement). */
+const MAX_NAMED = 8;
+const names = (values: readonly string[], quote = false): string => {
+  const shown = values.slice(0, MAX_NAMED).map((v) => (quote ? `"${v}"` : v));
+  return `${shown.join(", ")}${values.length > shown.length ? ` and ${values.length - shown.length} more` : ""}`;
+};
+const list = (values: readonly string[]): string => names(values, true);
+
+/** Longest message or fix: they quote the document, whose values can be long. */
+const MAX_MESSAGE_CHARS = 2_000;
+const shorten = (text: string): string =>
+  text.length <= MAX_MESSAGE_CHARS
+    ? text
+    : `${text.slice(0, MAX_MESSAGE_CHARS)}...[${text.length - MAX_MESSAGE_CHARS} more characters]`;
+
+/** A suggested fix, or a function that works it out (a did-you-mean search), run only for listed findings. */
+type Fix = string | null | (() => string | null);
+
+/** A finding before the cap per rule: its fix and position are worked out only if it is listed. */
+interface Draft {
+  ruleId: LintRuleId;
+  severity: Severity;
+  message: string;
+  statementIndex: number | null;
+  sid: string | null;
+  element: string | null;
+  path: string;
+  fix: Fix;
+  /** Given by the parser for JSON syntax errors. */
+  position?: { line: number; column: number };
+}
 
 class Collector {
-  readonly findings: LintFinding[] = [];
+  private readonly drafts: Draft[] = [];
+  private positions: JsonPositions | undefined;
   constructor(private readonly text: string | undefined) {}
 
   add(
     ruleId: LintRuleId,
     where: { statement?: ParsedStatement; element?: string; path: string },
     message: string,
-    suggestedFix: string | null,
+    suggestedFix: Fix,
     severity: Severity = LINT_RULES[ruleId].severity,
   ): void {
-    const pos = this.text !== undefined ? locateInJson(this.text, parsePathString(where.path)) : undefined;
-    this.findings.push({
+    this.drafts.push({
       ruleId,
       severity,
       message,
-      location: {
-        statementIndex: where.statement?.index ?? null,
-        sid: where.statement?.sid ?? null,
-        element: where.element ?? null,
-        path: where.path,
-        line: pos?.line ?? null,
-        column: pos?.column ?? null,
-      },
-      suggestedFix,
+      statementIndex: where.statement?.index ?? null,
+      sid: where.statement?.sid ?? null,
+      element: where.element ?? null,
+      path: where.path,
+      fix: suggestedFix,
     });
   }
 
   fromIssue(issue: PolicyIssue, ruleId: LintRuleId, severity: Severity, fix: string | null): void {
-    const pos =
-      issue.location.line !== undefined
-        ? { line: issue.location.line, column: issue.location.column ?? 1 }
-        : this.text !== undefined
-          ? locateInJson(this.text, parsePathString(issue.location.path))
-          : undefined;
-    this.findings.push({
+    this.drafts.push({
       ruleId,
       severity,
       message: issue.message,
+      statementIndex: issue.location.statementIndex ?? null,
+      sid: issue.location.sid ?? null,
+      element: issue.location.element ?? null,
+      path: issue.location.path,
+      fix,
+      ...(issue.location.line !== undefined
+        ? { position: { line: issue.location.line, column: issue.location.column ?? 1 } }
+        : {}),
+    });
+  }
+
+  /**
+   * The findings, most severe first, at most `perRule` of each rule (the others counted), each
+   * with its fix and its line and column (when the document was given as text).
+   */
+  finish(perRule: number): Pick<LintResult, "findings" | "bySeverity" | "omitted"> {
+    const sorted = this.drafts.sort(
+      (a, b) =>
+        severityRank(a.severity) - severityRank(b.severity) ||
+        (a.statementIndex ?? -1) - (b.statementIndex ?? -1) ||
+        a.ruleId.localeCompare(b.ruleId),
+    );
+    const listed = new Map<LintRuleId, number>();
+    const omitted: Partial<Record<LintRuleId, number>> = {};
+    const findings: LintFinding[] = [];
+    for (const d of sorted) {
+      const n = listed.get(d.ruleId) ?? 0;
+      if (n >= perRule) {
+        omitted[d.ruleId] = (omitted[d.ruleId] ?? 0) + 1;
+        continue;
+      }
+      listed.set(d.ruleId, n + 1);
+      findings.push(this.materialise(d));
+    }
+    return { findings, bySeverity: countBySeverity(sorted), omitted };
+  }
+
+  private materialise(d: Draft): LintFinding {
+    const pos = d.position ?? this.locate(d.path);
+    const fix = typeof d.fix === "function" ? d.fix() : d.fix;
+    return {
+      ruleId: d.ruleId,
+      severity: d.severity,
+      message: shorten(d.message),
       location: {
-        statementIndex: issue.location.statementIndex ?? null,
-        sid: issue.location.sid ?? null,
-        element: issue.location.element ?? null,
-        path: issue.location.path,
+        statementIndex: d.statementIndex,
+        sid: d.sid,
+        element: d.element,
+        path: d.path,
         line: pos?.line ?? null,
         column: pos?.column ?? null,
       },
-      suggestedFix: fix,
-    });
+      suggestedFix: fix === null ? null : shorten(fix),
+    };
+  }
+
+  private locate(path: string): { line: number; column: number } | undefined {
+    if (this.text === undefined) return undefined;
+    this.positions ??= new JsonPositions(this.text);
+    return this.positions.locate(parsePathString(path));
   }
 }
 
@@ -259,6 +315,66 @@ function issueRule(issue: PolicyIssue): { ruleId: LintRuleId; severity: Severity
   }
 }
 
+/** What every rule family gets for one statement. */
+interface RuleScope {
+  out: Collector;
+  s: ParsedStatement;
+  kind: "SCP" | "RCP";
+  catalogue: Catalogue;
+  iam: IamIndex | undefined;
+  variablesEnabled: boolean;
+}
+
+/**
+ * The rules that read statements, by family, in the order they run: each family runs over every
+ * statement before the next starts, so a lint stopped by its budget can say which rules ran.
+ */
+const RULE_FAMILIES: readonly {
+  rules: readonly LintRuleId[];
+  scpOnly?: true;
+  run: (r: RuleScope) => void;
+}[] = [
+  {
+    rules: [
+      "unknown_action",
+      "unknown_service",
+      "wildcard_matches_nothing",
+      "rcp_action_wildcard",
+      "rcp_unsupported_service",
+    ],
+    run: (r) => checkActions(r.out, r.s, r.kind, r.catalogue, r.iam),
+  },
+  { rules: ["deny_of_action_needing_no_permission"], run: (r) => checkDenyOfNoPermissionAction(r.out, r.s) },
+  {
+    rules: ["variable_before_resource_part", "resource_arn_case"],
+    run: (r) => checkResourceArns(r.out, r.s, r.variablesEnabled),
+  },
+  {
+    rules: [
+      "unknown_condition_key",
+      "condition_key_not_sent",
+      "arn_key_string_operator",
+      "operator_type_mismatch",
+      "wildcard_in_exact_operator",
+      "set_operator_on_single_valued_key",
+      "multivalued_key_without_set_operator",
+      "for_all_values_without_null_check",
+      "for_any_value_negated",
+      "bool_without_if_exists",
+    ],
+    run: (r) => checkConditions(r.out, r.s, r.iam),
+  },
+  {
+    rules: ["session_arn_in_principal_arn", "sso_role_without_path"],
+    run: (r) => checkPrincipalValues(r.out, r.s),
+  },
+  { rules: ["region_deny_missing_global_services"], scpOnly: true, run: (r) => checkRegionDeny(r.out, r.s) },
+  { rules: ["deny_without_exemption"], scpOnly: true, run: (r) => checkExemption(r.out, r.s) },
+];
+
+/** Rules that run before the statement rules: the parser's grammar, the size, the targets' quotas. */
+const FIRST_RULES = LINT_RULE_IDS.filter((id) => !RULE_FAMILIES.some((f) => f.rules.includes(id)));
+
 /** Lints one SCP or RCP document (JSON text or an already-parsed object). */
 export function lintPolicy(input: string | object, options: LintOptions): LintResult {
   const text = typeof input === "string" ? input : undefined;
@@ -279,29 +395,51 @@ export function lintPolicy(input: string | object, options: LintOptions): LintRe
   for (const t of options.targets ?? []) checkTarget(out, t, limits, options.type);
 
   const policy = parsed.ok ? parsed.policy : null;
+  let stopped: LintResult["stopped"] = null;
   if (policy) {
     const catalogue = options.catalogue ?? getCatalogue();
     if (!catalogue.loaded) skipped.add("unknown_action/unknown_service (IAM catalogue not loaded)");
     if (!options.iam) skipped.add("wildcard and condition-key rules (IAM index not loaded)");
-    for (const s of policy.statements) {
-      checkActions(out, s, kind, catalogue, options.iam);
-      checkDenyOfNoPermissionAction(out, s);
-      checkResourceArns(out, s, policy.variablesEnabled);
-      checkConditions(out, s, options.iam);
-      checkPrincipalValues(out, s);
-      if (kind === "SCP") {
-        checkRegionDeny(out, s);
-        checkExemption(out, s);
-      }
-    }
+    stopped = runFamilies(policy, { out, kind, catalogue, iam: options.iam }, options.shouldStop);
   }
-  const findings = out.findings.sort(
-    (a, b) =>
-      severityRank(a.severity) - severityRank(b.severity) ||
-      (a.location.statementIndex ?? -1) - (b.location.statementIndex ?? -1) ||
-      a.ruleId.localeCompare(b.ruleId),
+  const { findings, bySeverity, omitted } = out.finish(
+    options.maxFindingsPerRule ?? Number.POSITIVE_INFINITY,
   );
-  return { type: options.type, size, sizeLimit, findings, parsed: policy, skipped: [...skipped] };
+  return {
+    type: options.type,
+    size,
+    sizeLimit,
+    findings,
+    bySeverity,
+    omitted,
+    parsed: policy,
+    skipped: [...skipped],
+    stopped,
+  };
+}
+
+/** Runs each rule family over every statement; stops when asked to, saying which rules ran. */
+function runFamilies(
+  policy: ParsedPolicy,
+  base: Omit<RuleScope, "s" | "variablesEnabled">,
+  shouldStop: (() => boolean) | undefined,
+): LintResult["stopped"] {
+  const rulesRun: LintRuleId[] = [...FIRST_RULES];
+  for (const [i, family] of RULE_FAMILIES.entries()) {
+    if (family.scpOnly && base.kind !== "SCP") {
+      rulesRun.push(...family.rules);
+      continue;
+    }
+    for (const s of policy.statements) {
+      if (shouldStop?.()) {
+        const rulesNotRun = RULE_FAMILIES.slice(i).flatMap((f) => f.rules);
+        return { rulesRun, rulesNotRun };
+      }
+      family.run({ ...base, s, variablesEnabled: policy.variablesEnabled });
+    }
+    rulesRun.push(...family.rules);
+  }
+  return null;
 }
 
 function checkSize(
@@ -427,15 +565,17 @@ function checkActions(
     if (/[*?]/.test(service)) return;
     const serviceKnown = catalogue.loaded ? catalogue.serviceExists(service) : iam?.serviceExists(service);
     if (serviceKnown === false) {
-      const suggestion = closest(service, iam?.allServices() ?? []);
       out.add(
         "unknown_service",
         where,
         `"${value}": there is no service "${service}" in the IAM catalogue, so this entry matches nothing` +
           (s.effect === "Deny" && element === "Action" ? " and the guardrail does nothing for it" : ""),
-        suggestion
-          ? `Did you mean "${suggestion}:${name}"?`
-          : "Check the service prefix in the Service Authorization Reference.",
+        () => {
+          const suggestion = iam?.suggestService(service);
+          return suggestion
+            ? `Did you mean "${suggestion}:${name}"?`
+            : "Check the service prefix in the Service Authorization Reference.";
+        },
         deadActionSeverity(s),
       );
       return;
@@ -451,8 +591,6 @@ function checkActions(
     if (!hasWildcard(name)) {
       const check = catalogue.checkAction(value);
       if (check.status === "unknown_action") {
-        const actions = iam?.actionsOf(service)?.map((a) => a.name) ?? [];
-        const suggestion = closest(name, actions);
         out.add(
           "unknown_action",
           where,
@@ -461,9 +599,12 @@ function checkActions(
               ? "SCPs accept it silently and the guardrail does nothing for it"
               : "the entry matches nothing"
           }`,
-          suggestion
-            ? `Replace it with "${service}:${suggestion}".`
-            : "Check the spelling in the Service Authorization Reference.",
+          () => {
+            const suggestion = iam?.suggestAction(service, name);
+            return suggestion
+              ? `Replace it with "${service}:${suggestion}".`
+              : "Check the spelling in the Service Authorization Reference.";
+          },
           deadActionSeverity(s),
         );
       }
@@ -675,12 +816,12 @@ function checkKeyNotSent(check: ConditionCheck): void {
     (type === undefined && key.startsWith("aws:"))
   )
     return;
-  if (actions.some((a) => iam?.actionSendsKey(a, c.key) === true)) return;
+  if (iam && anyActionSends(actions, c.key, iam)) return;
   const positive = !op.base.negated && !op.ifExists && op.base.family !== "Null";
   out.add(
     "condition_key_not_sent",
     where,
-    `none of the statement's actions (${s.action.values.join(", ")}) sends ${c.key}, so ${label} ${
+    `none of the statement's actions (${names(s.action.values)}) sends ${c.key}, so ${label} ${
       s.effect === "Deny" && positive
         ? "is never true and the Deny never applies"
         : "always takes its absent-key branch"
@@ -688,6 +829,15 @@ function checkKeyNotSent(check: ConditionCheck): void {
     "Use a condition key the actions support (see the Service Authorization Reference), or move the condition to a statement with the actions that send it.",
     s.effect === "Deny" && positive ? "high" : "medium",
   );
+}
+
+/** Whether one of the (lower-cased "service:action") actions can send `key`: a set lookup per action. */
+function anyActionSends(actions: readonly string[], key: string, iam: IamIndex): boolean {
+  for (const a of actions) {
+    const colon = a.indexOf(":");
+    if (iam.actionsSendingKey(a.slice(0, colon), key)?.has(a.slice(colon + 1))) return true;
+  }
+  return false;
 }
 
 /** Operator versus key type. */
@@ -867,7 +1017,7 @@ function checkRegionDeny(out: Collector, s: ParsedStatement): void {
   out.add(
     "region_deny_missing_global_services",
     { statement: s, element: s.action.element, path: `${s.path}.${s.action.element}` },
-    `this region deny (outside ${allowed.join(", ")}) does not exempt global services, which AWS authorizes in ${regions.join(
+    `this region deny (outside ${names(allowed)}) does not exempt global services, which AWS authorizes in ${regions.join(
       " or ",
     )} whatever the caller's region: ${shown.join(", ")}${
       missing.length > shown.length ? ` and ${missing.length - shown.length} more` : ""
@@ -909,7 +1059,7 @@ function checkExemption(out: Collector, s: ParsedStatement): void {
     out.add(
       "deny_without_exemption",
       where,
-      `denies ${s.action.element === "NotAction" ? "everything except " : ""}${s.action.values.join(", ")} with no condition: nobody, not even a break-glass role, can ever do it in the accounts below`,
+      `denies ${s.action.element === "NotAction" ? "everything except " : ""}${names(s.action.values)} with no condition: nobody, not even a break-glass role, can ever do it in the accounts below`,
       fix,
     );
     return;
@@ -918,7 +1068,7 @@ function checkExemption(out: Collector, s: ParsedStatement): void {
     out.add(
       "deny_without_exemption",
       where,
-      `a broad Deny (${s.action.element} ${s.action.values.join(", ")}) with no condition on aws:PrincipalArn: no administrator or break-glass role is exempt`,
+      `a broad Deny (${s.action.element} ${names(s.action.values)}) with no condition on aws:PrincipalArn: no administrator or break-glass role is exempt`,
       fix,
     );
   }

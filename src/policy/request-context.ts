@@ -27,12 +27,26 @@ export function normalizeConditionKey(key: string): string {
   return slash === -1 ? key.toLowerCase() : key.slice(0, slash).toLowerCase() + key.slice(slash);
 }
 
+/** Frozen contexts already read into entries: a simulation evaluates one context per action and chain. */
+const prepared = new WeakMap<object, ReadonlyMap<string, ContextEntry>>();
+
 export class RequestContextValues {
   private readonly entries = new Map<string, ContextEntry>();
 
+  /**
+   * The context of a request. A frozen record is read once: later calls copy its entries (which
+   * are never changed, only replaced), so a context of many keys costs one read per request.
+   */
   static from(record: Readonly<Record<string, ContextValue>> | undefined): RequestContextValues {
     const ctx = new RequestContextValues();
-    if (record) for (const [key, value] of Object.entries(record)) ctx.set(key, value);
+    if (!record) return ctx;
+    const known = prepared.get(record);
+    if (known) {
+      for (const [key, entry] of known) ctx.entries.set(key, entry);
+      return ctx;
+    }
+    for (const [key, value] of Object.entries(record)) ctx.set(key, value);
+    if (Object.isFrozen(record)) prepared.set(record, new Map(ctx.entries));
     return ctx;
   }
 

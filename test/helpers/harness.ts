@@ -27,7 +27,7 @@ const noSecrets: ConfigDeps = {
 export async function startHarness(
   env: Record<string, string> = {},
   deps: StartupDeps = {},
-  maxBodyBytes = 16 * 1024 * 1024,
+  maxBodyBytes = parseEnv(env).MAX_REQUEST_BODY_BYTES,
 ): Promise<Harness> {
   const logger = createMemoryLogger("debug");
   const runtime: RuntimeState = { version: "test", startedAt: new Date(), ready: false };
@@ -39,6 +39,7 @@ export async function startHarness(
     maxBodyBytes,
     verifier: () => verifier,
     allowedHosts: parseEnv(env).ALLOWED_HOSTS ?? [],
+    callBudgetMs: parseEnv(env).CALL_BUDGET_MS,
   });
   // As a client over a socket would, the request names its host (the DNS-rebinding guard reads it).
   const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {

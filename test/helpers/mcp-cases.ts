@@ -81,6 +81,32 @@ export const CASES: Case[] = [
       context: { "aws:RequestTag/CostCenter": "cc-1", "ec2:MetadataHttpTokens": "required" },
     }),
   },
+  // Work on the worker thread (src/offload): a large document, a large body with a long paste.
+  {
+    what: "lint_scp_policy of a document large enough for the worker thread",
+    body: call("lint_scp_policy", {
+      document: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: Array.from({ length: 300 }, (_, i) => ({
+          Sid: `S${i}`,
+          Effect: "Deny",
+          Action: [`ec2:DescribeInstancez${i}`, "s3:GetObjekt", "iam:*"],
+          Resource: `arn:AWS:s3:::b${i}/*`,
+          Condition: {
+            StringEquals: { "aws:PrincipalArn": `arn:aws:sts::111111111111:assumed-role/r${i}/s` },
+          },
+        })),
+      }),
+    }),
+  },
+  {
+    what: "analyze_error_log of a paste in a body large enough for the worker thread",
+    body: call("analyze_error_log", {
+      text:
+        "2026-11-20T10:00:00Z INFO request completed in 12 ms path=/healthz status=200\n".repeat(4_000) +
+        "User: arn:aws:sts::230000000001:assumed-role/app-deployer/s is not authorized to perform: iam:CreateUser on resource: arn:aws:iam::230000000001:user/x with an explicit deny in a service control policy\n",
+    }),
+  },
   // Errors the tools give themselves.
   { what: "a refine failure", body: call("get_effective_scps", {}) },
   { what: "an unknown policy", body: call("get_scp_detail", { policyId: "p-zzzzzzzzzz" }) },

@@ -2,15 +2,18 @@ import { z } from "zod";
 import { count } from "../schemas.js";
 import {
   analyzeDenial,
+  budgetReason,
   MAX_EVALUATED_DENIALS,
   MAX_INLINE_ENCODED,
   readLog,
   type DenialAnalysis,
 } from "../../audit/analyze-log.js";
+import { incomplete, Slicer } from "../../audit/budget.js";
 import { MAX_LOG_CHARS, MAX_LOG_EVENTS, thousands } from "../../logs/limits.js";
 import { accountIdSchema, awsRegionSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
 import { decisionSchema, evaluationViewSchema, undecidedLines, viewEvaluation } from "../evaluation-view.js";
+import { describeIncomplete, incompleteSchema } from "../incomplete.js";
 import { pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
 import { requireOrg } from "../require-org.js";
 import { clip } from "../text.js";
@@ -29,14 +32,7 @@ export const analyzeErrorLog = defineTool({
   name: "analyze_error_log",
   title: "Explain AccessDenied errors in a pasted log",
   description:
-    "Takes pasted output (AWS CLI, SDK stack traces, Terraform, CloudFormation events, CloudTrail JSON, XML/JSON " +
-    "error bodies) and, for every distinct denied request in it, extracts the principal, action, resource and " +
-    "policy type, evaluates it against the organization's SCPs and RCPs, names the exact policy and statement " +
-    "that denies it, says whether others would still deny once that one is fixed, and proposes fixes with the " +
-    "accounts and OUs each would touch. Reads decoded authorization messages (their context keys are used); for an " +
-    "encoded one it gives the decode command. Use it whenever someone pastes an AccessDenied or " +
-    "UnauthorizedOperation error. The most important denials first (SCP and RCP, then the most frequent), a page " +
-    "at a time, all counted.",
+    "Takes pasted output (CLI, SDK traces, Terraform, CloudFormation events, CloudTrail JSON, error bodies) and, for each distinct denied request, extracts principal, action, resource and policy type, evaluates it against the SCPs and RCPs, names the exact denying policy and statement, says whether others would still deny once it is fixed, and proposes fixes with the accounts and OUs each touches. Uses a decoded authorization message's context keys; for an encoded one it gives the decode command. Use it whenever someone pastes an AccessDenied or UnauthorizedOperation error. Most important first (SCP and RCP, then the most frequent), a page at a time, all counted.",
   input: {
     text: z
       .string()
@@ -73,6 +69,7 @@ export const analyzeErrorLog = defineTool({
         .record(z.string(), count)
         .describe('distinct denials by the policy type their message names ("not named" when none)'),
     }),
+    incomplete: incompleteSchema,
     denials: z
       .array(
         z.object({
@@ -144,15 +141,18 @@ export const analyzeErrorLog = defineTool({
   handler: async ({ text, accountId, region, limit, cursor }, ctx) => {
     const { org } = requireOrg(ctx);
     const hints = { ...(accountId ? { accountId } : {}), ...(region ? { region } : {}) };
-    const analysis = readLog(text, hints);
+    const analysis = await readLog(text, hints, ctx.budget);
+    // Each denial is a few milliseconds of work: the page yields to the event loop between slices.
+    const slicer = new Slicer();
     // Only the page's denials are evaluated: the rest are counted, and read by cursor.
     const paged = await paginate(
-      analysis.ranked,
+      analysis.parse.denials,
       { tool: "analyze_error_log", args: { text, accountId, region }, limit, cursor, what: "denials" },
       {
         key: (d) => `${d.line}:${d.action}:${d.principalArn}:${d.resource}:${d.occurrences}`,
         view: async (facts) => {
-          const view = viewDenial(await analyzeDenial(org, facts, hints));
+          await slicer.next();
+          const view = viewDenial(await analyzeDenial(org, facts, hints, ctx.budget));
           return { view, lines: denialLines(view) };
         },
         cost: ({ view, lines }) => sizeOf(view, lines),
@@ -160,7 +160,7 @@ export const analyzeErrorLog = defineTool({
     );
     const denials = paged.items.map((d) => d.view);
     const lines: string[] = [];
-    if (analysis.ranked.length === 0) {
+    if (analysis.found === 0) {
       lines.push(
         "No denied request found in the text." +
           (analysis.parse.warnings.length ? ` ${analysis.parse.warnings.join(" ")}` : "") +
@@ -171,24 +171,36 @@ export const analyzeErrorLog = defineTool({
       const [first, ...rest] = d.lines;
       lines.push(`${paged.page.offset + i + 1}. ${first}`, ...rest);
     });
-    const omitted = analysis.ranked.length - denials.length;
+    const omitted = analysis.found - denials.length;
     if (omitted > 0) {
       const types = Object.entries(analysis.byPolicyType)
         .map(([type, n]) => `${thousands(n)} ${type}`)
         .join(", ");
       lines.push(
-        `(${thousands(omitted)} more distinct denials not listed here; all ${thousands(analysis.ranked.length)} by policy type: ${types})`,
+        `(${thousands(omitted)} more distinct denials not listed here; all ${thousands(analysis.found)} by policy type: ${types})`,
       );
     }
     const next = pageLine(paged, "denials");
     if (next) lines.push(next);
+    const name = (i: number): string =>
+      `${paged.page.offset + i + 1}. ${denials[i]?.facts.action ?? "(unknown action)"}`;
+    const pastBudget = budgetReason(ctx.budget);
+    const notEvaluated = denials.flatMap((d, i) => (d.notEvaluatedReason === pastBudget ? [name(i)] : []));
+    const stopped = notEvaluated.length
+      ? incomplete(
+          ctx.budget.describe(),
+          denials.flatMap((d, i) => (d.evaluated ? [name(i)] : [])),
+          notEvaluated,
+        )
+      : null;
+    if (stopped) lines.push(describeIncomplete(stopped, "Denials evaluated", "Denials not evaluated"));
     if (denials.length > 0 && analysis.parse.warnings.length > 0)
       lines.push(`warnings: ${analysis.parse.warnings.join(" ")}`);
     const c = analysis.parse.counts;
     return {
       summary: lines.join("\n"),
       data: {
-        found: analysis.ranked.length,
+        found: analysis.found,
         evaluated: denials.filter((d) => d.evaluated).length,
         omitted,
         warnings: analysis.parse.warnings,
@@ -200,6 +212,7 @@ export const analyzeErrorLog = defineTool({
           denials: c.denials,
           byPolicyType: analysis.byPolicyType,
         },
+        incomplete: stopped,
         denials,
         page: paged.page,
       },

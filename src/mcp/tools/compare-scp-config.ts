@@ -1,16 +1,32 @@
 import { z } from "zod";
-import { baselineFromRequest, type LoadedBaseline } from "../../audit/baseline-source.js";
+import type { LoadedBaseline } from "../../audit/baseline-source.js";
+import { incomplete, type CallBudget } from "../../audit/budget.js";
 import { computeDrift } from "../../audit/drift.js";
-import { ConfigError, errorMessage, invalidInput, UserError } from "../../errors.js";
+import { errorMessage, invalidInput, UserError } from "../../errors.js";
 import { targetIdSchema } from "../../model/ids.js";
-import { BaselineValidationError } from "../../policy/baseline-schema.js";
+import { JsonTooLargeError, parseJsonBounded } from "../../offload/json.js";
+import { BaselineValidationError, parseBaselineSliced } from "../../policy/baseline-schema.js";
 import { DRIFT_KINDS, type DriftFinding } from "../../policy/diff.js";
 import { atLeast, DIRECTIONS } from "../../policy/findings.js";
+import {
+  compactJsonLength,
+  count as formatCount,
+  MAX_BASELINE_CHARS,
+  MAX_BASELINE_POLICIES,
+  MAX_BASELINE_TARGETS,
+  MAX_POLICY_TARGETS,
+} from "../../policy/limits.js";
 import { defineTool } from "../define-tool.js";
 import { PAGE_SIZES, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
+import { describeIncomplete, incompleteSchema } from "../incomplete.js";
 import { requireOrg } from "../require-org.js";
 import { count, policyTypeSchema, targetSchema } from "../schemas.js";
 import { severitySchema } from "./lint-scp-policy.js";
+
+/** What one finding shows at most: targets, list entries, characters of a value. */
+const MAX_SHOWN_TARGETS = 50;
+const MAX_SHOWN_ITEMS = 50;
+const MAX_SHOWN_CHARS = 1_000;
 
 const statementRefSchema = z.object({ index: count, sid: z.string().nullable() }).nullable();
 
@@ -48,7 +64,46 @@ export const driftFindingSchema = z.object({
     .number()
     .int()
     .describe("accounts in scope the difference reaches (never the management account)"),
+  targetsNotListed: z
+    .number()
+    .int()
+    .optional()
+    .describe(`targets concerned beyond the ${MAX_SHOWN_TARGETS} listed`),
 });
+
+/** A finding's values as shown: long lists and strings shortened, with a marker saying how much. */
+function shown(value: unknown, depth = 0): unknown {
+  if (typeof value === "string")
+    return value.length > MAX_SHOWN_CHARS
+      ? `${value.slice(0, MAX_SHOWN_CHARS)}...[${value.length - MAX_SHOWN_CHARS} more characters]`
+      : value;
+  if (Array.isArray(value)) {
+    const head = value.slice(0, MAX_SHOWN_ITEMS).map((v) => shown(v, depth + 1));
+    return value.length > head.length ? [...head, `...[${value.length - head.length} more]`] : head;
+  }
+  if (value !== null && typeof value === "object") {
+    if (depth >= 8) return "[...]";
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shown(v, depth + 1)]));
+  }
+  return value;
+}
+
+/**
+ * A finding bounded whatever the baseline holds: a statement of 900 actions made one finding
+ * 17 KB, a policy expected on \`Root/**\` of a large organization lists every target.
+ */
+function viewFinding(f: DriftFinding): z.infer<typeof driftFindingSchema> {
+  return {
+    ...f,
+    targets: f.targets.slice(0, MAX_SHOWN_TARGETS),
+    ...(f.targets.length > MAX_SHOWN_TARGETS
+      ? { targetsNotListed: f.targets.length - MAX_SHOWN_TARGETS }
+      : {}),
+    expected: shown(f.expected),
+    actual: shown(f.actual),
+    difference: shown(f.difference) as string[],
+  };
+}
 
 export function describeDriftFinding(f: DriftFinding): string {
   return `[${f.severity}, ${f.direction}] ${f.kind}: ${f.explanation}${
@@ -60,12 +115,7 @@ export const compareScpConfig = defineTool({
   name: "compare_scp_config",
   title: "Compare the SCPs and RCPs with the baseline",
   description:
-    "Compares the organization's SCPs and RCPs with the expected-policy baseline the platform team keeps, and lists " +
-    "where reality differs, most dangerous first: missing or unexpected policies and attachments, FullAWSAccess " +
-    "detached, deny statements or actions removed or added, allows widened, conditions loosened or tightened, " +
-    "resource scope or effect changed. Each finding says whether it weakens or tightens a guardrail, exactly where " +
-    "(statement, element) and how many accounts it reaches; cosmetic rewrites are not differences. Use it to audit " +
-    "drift, review a change, or check a draft baseline (`baseline`); narrow with `policy` or `scopeId`.",
+    "Compares the organization's SCPs and RCPs with the expected-policy baseline the platform team keeps and lists where reality differs, most dangerous first: missing or unexpected policies and attachments, FullAWSAccess detached, denies removed or added, allows widened, conditions loosened or tightened, resource scope or effect changed. Each finding says whether it weakens or tightens a guardrail, where (statement, element) and how many accounts it reaches; cosmetic rewrites are not differences. Use it to audit drift or check a draft baseline (`baseline`); narrow with `policy` or `scopeId`.",
   input: {
     policy: z
       .string()
@@ -77,10 +127,21 @@ export const compareScpConfig = defineTool({
       .optional()
       .describe("only differences reaching this OU, account or root (inside the allowed scope)"),
     baseline: z
-      .union([z.string().min(1).max(2_000_000), z.record(z.string(), z.unknown())])
+      .union([
+        z
+          .string()
+          .min(1)
+          .max(
+            MAX_BASELINE_CHARS,
+            `baseline is longer than ${formatCount(MAX_BASELINE_CHARS)} characters, the limit of compare_scp_config: compare part of it (policy) or split it`,
+          ),
+        z.record(z.string(), z.unknown()),
+      ])
       .optional()
       .describe(
-        "a baseline document (JSON object or text) to use instead of the configured one, e.g. a draft",
+        "a baseline (JSON text or object) to use instead of the configured one, e.g. a draft; at most " +
+          `${formatCount(MAX_BASELINE_CHARS)} characters (compact JSON), ${formatCount(MAX_BASELINE_POLICIES)} policies, ` +
+          `${formatCount(MAX_POLICY_TARGETS)} targets per policy, ${formatCount(MAX_BASELINE_TARGETS)} in all; documents within lint_scp_policy's limits`,
       ),
     reloadBaseline: z
       .boolean()
@@ -103,8 +164,8 @@ export const compareScpConfig = defineTool({
     }),
     findings: z
       .array(driftFindingSchema)
-      .describe("this page, ranked: weakening first, then by severity and reach"),
-    page: pageSchema.describe("findings at or above minSeverity, a page at a time"),
+      .describe("this page, ranked: weakening first, then by severity and reach; long values shortened"),
+    page: pageSchema,
     scopeId: z.string().nullable(),
     accountsInScope: count,
     compared: z.object({
@@ -114,6 +175,7 @@ export const compareScpConfig = defineTool({
       matchedPolicies: count,
     }),
     notes: z.array(z.string()),
+    incomplete: incompleteSchema,
   },
   handler: async (args, ctx) => {
     const { org } = requireOrg(ctx);
@@ -123,13 +185,7 @@ export const compareScpConfig = defineTool({
         throw invalidInput(
           "reloadBaseline applies to the configured baseline: leave it out when passing `baseline`.",
         );
-      try {
-        loaded = baselineFromRequest(args.baseline);
-      } catch (error) {
-        if (error instanceof BaselineValidationError || error instanceof ConfigError)
-          throw invalidInput(error.message);
-        throw error;
-      }
+      loaded = await baselineFromArgument(args.baseline, ctx.budget);
     } else if (args.reloadBaseline) {
       if (!ctx.runtime.reloadBaseline) throw noBaseline();
       try {
@@ -150,6 +206,7 @@ export const compareScpConfig = defineTool({
       baseline: loaded.baseline,
       ...(args.policy !== undefined ? { policy: args.policy } : {}),
       ...(args.scopeId !== undefined ? { scopeId: args.scopeId } : {}),
+      budget: ctx.budget,
     });
     const kept = report.findings.filter((f) => atLeast(f.severity, args.minSeverity));
     const paged = await paginate(
@@ -168,10 +225,13 @@ export const compareScpConfig = defineTool({
       },
       {
         key: (f) => `${f.id}:${f.accountsAffected}`,
-        view: (f) => ({ f, line: `- ${describeDriftFinding(f)}` }),
+        view: (f) => ({ f: viewFinding(f), line: `- ${describeDriftFinding(f)}` }),
         cost: ({ f, line }) => sizeOf(f, [line]),
       },
     );
+    const stopped = report.notCompared.length
+      ? incomplete(ctx.budget.describe(), report.comparedPolicies, report.notCompared)
+      : null;
     const lines = [
       `Baseline from ${loaded.origin}: ${loaded.baseline.policies.length} policies; ${report.summary.total} difference(s)` +
         (report.summary.total
@@ -188,6 +248,7 @@ export const compareScpConfig = defineTool({
       ...paged.items.map((v) => v.line),
       ...report.notes.map((n) => `Note: ${n}`),
       ...(paged.page.nextCursor || paged.page.offset ? [pageLine(paged, "findings") as string] : []),
+      ...(stopped ? [describeIncomplete(stopped, "Baseline policies compared", "Not compared")] : []),
     ];
     return {
       summary: lines.join("\n"),
@@ -204,10 +265,58 @@ export const compareScpConfig = defineTool({
         accountsInScope: report.accountsInScope,
         compared: report.compared,
         notes: report.notes,
+        incomplete: stopped,
       },
     };
   },
 });
+
+/**
+ * A baseline passed in the call, held to the same limits as text or as an object: its size, its
+ * JSON values (a large text is parsed on the worker thread), then the schema, policy by policy in
+ * slices of the call's budget.
+ */
+async function baselineFromArgument(
+  raw: string | Record<string, unknown>,
+  budget: CallBudget,
+): Promise<LoadedBaseline> {
+  let doc: unknown = raw;
+  if (typeof raw === "string") {
+    try {
+      doc = await parseJsonBounded(raw);
+    } catch (error) {
+      if (error instanceof SyntaxError)
+        throw invalidInput(
+          `Baseline in the request is not valid JSON (${error.message}): send one JSON object.`,
+        );
+      if (error instanceof JsonTooLargeError)
+        throw invalidInput(`The baseline is too large: ${error.problem}.`);
+      throw error;
+    }
+  } else if (compactJsonLength(raw, MAX_BASELINE_CHARS) === undefined) {
+    throw invalidInput(
+      `baseline is more than ${formatCount(MAX_BASELINE_CHARS)} characters as compact JSON, the limit of compare_scp_config: compare part of it (policy) or split it.`,
+    );
+  }
+  const meter = budget.meter();
+  try {
+    const baseline = await parseBaselineSliced(
+      doc,
+      "the request",
+      () => meter.next(),
+      () =>
+        invalidInput(
+          `Checking the baseline used up the call's time budget (${budget.describe()}): send a smaller baseline.`,
+        ),
+    );
+    return { baseline, source: "request", origin: "the request", loadedAt: new Date() };
+  } catch (error) {
+    if (error instanceof BaselineValidationError) throw invalidInput(error.message);
+    throw error;
+  } finally {
+    meter.stop();
+  }
+}
 
 function noBaseline(): UserError {
   return new UserError(

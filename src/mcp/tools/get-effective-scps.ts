@@ -34,12 +34,7 @@ export const getEffectiveScps = defineTool({
   name: "get_effective_scps",
   title: "Effective SCP chain for an account or OU",
   description:
-    "Shows every policy that applies to an account (accountId) or OU (ouId): the chain from the root through each " +
-    "OU down to the target, level by level, with the policies attached at each level; each distinct policy's " +
-    "statements are given once, in `policies` (a page at a time, in the order met from the root), with the levels " +
-    "it is attached at, and each statement in one line of the text. " +
-    "A request is allowed only if every level allows it and no level denies it, so use this to see all the " +
-    "guardrails an account is under. Marks the management account, which SCPs do not restrict.",
+    "Shows every policy that applies to an account (accountId) or OU (ouId): the chain from the root down to the target, level by level, with the policies attached at each; each distinct policy's statements once, in `policies` (a page at a time, in the order met from the root). A request is allowed only if every level allows it and no level denies it: use it to see all the guardrails an account is under. Marks the management account, which SCPs do not restrict.",
   input: {
     accountId: accountIdSchema.optional().describe("a 12-digit account id"),
     ouId: ouOrRootIdSchema.optional().describe("an OU id (ou-...) or the root id (r-...)"),
@@ -49,9 +44,7 @@ export const getEffectiveScps = defineTool({
     resolveNames: z
       .boolean()
       .default(false)
-      .describe(
-        "also read names not yet known (an AWS call per unnamed level); by default such levels are shown by id",
-      ),
+      .describe("also read unknown names (an AWS call per unnamed level); else shown by id"),
     ...pagingInput("policy documents", PAGE_SIZES.details),
   },
   refine: ({ accountId, ouId }) =>
@@ -87,9 +80,7 @@ export const getEffectiveScps = defineTool({
             .describe("its statements, normalised (every element a list); the exact text: get_scp_detail"),
         }),
       )
-      .describe(
-        "this page of the chain's distinct policies, each once, in the order first met from the root",
-      ),
+      .describe("this page of the distinct policies, in the order met from the root"),
     page: pageSchema,
     policyCount: count.describe("attachments over all levels (a policy attached twice counts twice)"),
     levelsWithoutPolicies: z

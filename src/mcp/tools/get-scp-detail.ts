@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { lintDocument } from "../../audit/lint-policy.js";
+import { lintDocument, MAX_FINDINGS_PER_RULE } from "../../audit/lint-policy.js";
 import { policyIdSchema } from "../../model/ids.js";
 import type { PolicyType } from "../../model/policy-type.js";
 import { defineTool } from "../define-tool.js";
@@ -47,8 +47,8 @@ const lintViews = new Recent<Promise<LintView>>(256);
 function lintViewOf(content: string, type: PolicyType): Promise<LintView> {
   const key = `${type}\u0000${content}`;
   return lintViews.get(key, () => {
-    const view = lintDocument(content, type).then((result) =>
-      deepFreeze(JSON.parse(JSON.stringify(viewLint(result))) as LintView),
+    const view = lintDocument(content, type, {}, [], { maxFindingsPerRule: MAX_FINDINGS_PER_RULE }).then(
+      (result) => deepFreeze(JSON.parse(JSON.stringify(viewLint(result))) as LintView),
     );
     // A failure is not kept: the next call lints again.
     view.catch(() => lintViews.delete(key));
@@ -60,9 +60,7 @@ export const getScpDetail = defineTool({
   name: "get_scp_detail",
   title: "Show one SCP or RCP",
   description:
-    "Shows one policy by id (p-...): its metadata, the document (raw text and parsed statements, and each statement " +
-    "in one line of the text), its size against the quota, where it is attached, and its most severe lint findings " +
-    "(mistakes that silently weaken it). Use it to read what a guardrail actually says.",
+    "Shows one policy by id (p-...): its metadata, the document (raw text, parsed statements, one text line per statement), its size against the quota, where it is attached, and its most severe lint findings. Use it to read what a guardrail actually says.",
   input: { policyId: policyIdSchema.describe("the policy id, e.g. p-FullAWSAccess or p-abcd1234") },
   output: {
     policy: z.object({
@@ -97,7 +95,7 @@ export const getScpDetail = defineTool({
         bySeverity: bySeveritySchema,
         skipped: z.array(z.string()),
       })
-      .describe("lint_scp_policy's findings on the document (quotas of its targets: lint_scp_policy)"),
+      .describe("the document's lint findings"),
   },
   handler: async ({ policyId }, ctx) => {
     const { org } = requireOrg(ctx);

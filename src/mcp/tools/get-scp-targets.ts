@@ -14,9 +14,7 @@ export const getScpTargets = defineTool({
   name: "get_scp_targets",
   title: "Where a policy is attached",
   description:
-    "Lists where a policy is attached (root, OUs, accounts, with names and OU paths) and how many accounts it " +
-    "reaches through inheritance: the root and OUs first, then accounts, a page at a time. Use it to judge the " +
-    "blast radius of changing or detaching a policy.",
+    "Lists where a policy is attached (root, OUs, accounts, with names and OU paths) and how many accounts it reaches through inheritance, a page at a time. Use it to judge the blast radius of changing or detaching a policy.",
   input: {
     policyId: policyIdSchema.describe("the policy id, e.g. p-abcd1234"),
     ...pagingInput("targets", PAGE_SIZES.listings),

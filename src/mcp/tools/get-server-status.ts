@@ -65,11 +65,7 @@ export const getServerStatus = defineTool({
   name: "get_server_status",
   title: "Server and data source status",
   description:
-    "Shows which organization this server reads (id, management account), where the data comes from (live AWS, " +
-    "a snapshot file or the bundled demo) and how old it is, the OUs it may inspect, the enabled policy types, " +
-    "API/cache figures and the snapshot store's state. Call it first when unsure which organization or scope you " +
-    "are talking to. refresh: true drops every cached AWS answer and refreshes the shared snapshot (after changing " +
-    "policies or moving accounts), at most once a minute.",
+    "Shows which organization this server reads (id, management account), the data's source (live AWS, a snapshot file or the bundled demo) and age, the OUs it may inspect, the enabled policy types, API/cache figures and the snapshot store's state. Call it first when unsure which organization or scope you are in. refresh: true drops cached AWS answers and refreshes the shared snapshot (after a change), at most once a minute.",
   input: {
     refresh: z
       .boolean()
@@ -143,13 +139,9 @@ export const getServerStatus = defineTool({
     dataAge: dataAgeSchema
       .optional()
       .describe(
-        "how old the data is and where it comes from, with a snapshot store; every tool's answer carries this field (and a 'Data:' line)",
+        "the data's age and source, with a snapshot store; every answer carries it (and a 'Data:' line)",
       ),
-    store: storeSchema
-      .optional()
-      .describe(
-        "the shared organization snapshot store on S3, when organization.snapshotStore is configured",
-      ),
+    store: storeSchema.optional().describe("the shared snapshot store on S3, when configured"),
   },
   handler: async ({ refresh }, ctx) => {
     const { org, loaded } = requireOrg(ctx);

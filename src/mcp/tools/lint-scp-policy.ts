@@ -1,10 +1,20 @@
 import { z } from "zod";
-import { lintDocument, lintOrganizationPolicy } from "../../audit/lint-policy.js";
+import { incomplete } from "../../audit/budget.js";
+import { lintDocument, lintOrganizationPolicy, MAX_FINDINGS_PER_RULE } from "../../audit/lint-policy.js";
 import { policyIdSchema } from "../../model/ids.js";
-import { countBySeverity, SEVERITIES } from "../../policy/findings.js";
+import { SEVERITIES } from "../../policy/findings.js";
 import { LINT_RULE_IDS, type LintFinding, type LintResult } from "../../policy/lint.js";
+import {
+  count as formatCount,
+  MAX_CONDITION_KEYS,
+  MAX_CONDITION_VALUES,
+  MAX_DOCUMENT_CHARS,
+  MAX_ELEMENT_ENTRIES,
+  MAX_STATEMENTS,
+} from "../../policy/limits.js";
 import { textLines } from "../text.js";
 import { defineTool } from "../define-tool.js";
+import { describeIncomplete, incompleteSchema } from "../incomplete.js";
 import { PAGE_SIZES, pageLine, pageSchema, paginate, pagingInput, sizeOf } from "../paging.js";
 import { requireOrg } from "../require-org.js";
 import { strictObject } from "../strict-input.js";
@@ -38,14 +48,33 @@ export const bySeveritySchema = z.object({
 
 /** The lint part of a policy's view (also shown by get_scp_detail). */
 export const lintViewSchema = z.object({
-  findings: z.array(lintFindingSchema),
-  bySeverity: bySeveritySchema,
+  findings: z
+    .array(lintFindingSchema)
+    .describe(`most severe first; at most ${MAX_FINDINGS_PER_RULE} per rule (omitted counts the others)`),
+  bySeverity: bySeveritySchema.describe("every finding, listed or not"),
+  omitted: z.record(z.string(), z.number().int()).describe("findings not listed, by rule id"),
   skipped: z.array(z.string()).describe("checks skipped because the IAM catalogue data was not available"),
 });
 
 export function viewLint(result: LintResult): z.infer<typeof lintViewSchema> {
-  return { findings: result.findings, bySeverity: countBySeverity(result.findings), skipped: result.skipped };
+  return {
+    findings: result.findings,
+    bySeverity: result.bySeverity,
+    omitted: { ...result.omitted },
+    skipped: result.skipped,
+  };
 }
+
+/** "… and 12 more unknown_action findings" lines for the findings not listed. */
+export function describeOmitted(result: Pick<LintResult, "omitted">): string[] {
+  return Object.entries(result.omitted).map(
+    ([rule, n]) => `- ... and ${n} more ${rule} finding(s), not listed`,
+  );
+}
+
+/** Every finding, listed or not. */
+export const totalFindings = (result: Pick<LintResult, "bySeverity">): number =>
+  Object.values(result.bySeverity).reduce((a, b) => a + b, 0);
 
 export function describeLintFinding(f: LintFinding): string {
   const where =
@@ -63,18 +92,26 @@ export const lintScpPolicy = defineTool({
   name: "lint_scp_policy",
   title: "Lint an SCP or RCP",
   description:
-    "Checks one policy for mistakes AWS accepts silently but that weaken or break a guardrail: actions or services " +
-    "that do not exist (typos), wildcards that match nothing, condition keys the actions never send, the wrong " +
-    "operator for a key, set-operator and Bool traps, region denies that block global services, broad denies with " +
-    "no break-glass exemption, session or SSO role ARNs that never match, RCP restrictions, and quotas (size, " +
-    "policies per target, OU depth). Give policyId for a policy of the organization, or document (+ policyType) to " +
-    "check a draft before deploying it. Use it when reviewing a policy or when a guardrail does not seem to work.",
+    "Checks one policy for mistakes AWS accepts silently that weaken or break a guardrail: actions that do not exist (typos), wildcards matching nothing, condition keys the actions never send, wrong operators, set-operator and Bool traps, region denies that block global services, denies without a break-glass exemption, role ARNs that never match, RCP restrictions, quotas (size, policies per target, OU depth). Give policyId, or document (+ policyType) for a draft. Use it when reviewing a policy or when a guardrail does not seem to work.",
   input: {
     policyId: policyIdSchema.optional().describe("an organization policy id (p-...)"),
     document: z
-      .union([z.string().min(1).max(200_000), z.record(z.string(), z.unknown())])
+      .union([
+        z
+          .string()
+          .min(1)
+          .max(
+            MAX_DOCUMENT_CHARS,
+            `document is longer than ${formatCount(MAX_DOCUMENT_CHARS)} characters, the limit of lint_scp_policy: a policy is at most ${formatCount(10_240)} characters in AWS; send the policy itself, or split the draft`,
+          ),
+        z.record(z.string(), z.unknown()),
+      ])
       .optional()
-      .describe("a policy document, as JSON text or an object, to lint without the organization"),
+      .describe(
+        `a policy document (JSON text or object) to lint without the organization; at most ${formatCount(MAX_DOCUMENT_CHARS)} characters (compact JSON), ` +
+          `${formatCount(MAX_STATEMENTS)} statements, ${formatCount(MAX_ELEMENT_ENTRIES)} entries per element, ${formatCount(MAX_CONDITION_KEYS)} condition keys per statement, ` +
+          `${formatCount(MAX_CONDITION_VALUES)} values per key`,
+      ),
     policyType: policyTypeSchema.default("SERVICE_CONTROL_POLICY").describe("the type of `document`"),
     limits: strictObject(
       {
@@ -106,13 +143,19 @@ export const lintScpPolicy = defineTool({
       .describe("the organization policy linted; null for a document"),
     policyType: policyTypeSchema,
     size: z.object({ characters: count, limit: count }),
-    findings: z.array(lintFindingSchema).describe("this page, the most severe first"),
-    findingCount: count,
-    bySeverity: bySeveritySchema,
-    byRule: z.record(z.string(), count).describe("findings by ruleId, all pages"),
+    findings: z
+      .array(lintFindingSchema)
+      .describe(
+        `this page, the most severe first; at most ${MAX_FINDINGS_PER_RULE} per rule (omitted counts the others)`,
+      ),
+    findingCount: count.describe("every finding, listed or not"),
+    bySeverity: bySeveritySchema.describe("every finding, listed or not"),
+    byRule: z.record(z.string(), count).describe("every finding by ruleId, listed or not"),
+    omitted: z.record(z.string(), count).describe("findings not listed, by rule id"),
     skipped: lintViewSchema.shape.skipped,
     page: pageSchema,
     targetsChecked: count.describe("targets whose quotas were checked (policyId only)"),
+    incomplete: incompleteSchema,
   },
   handler: async (args, ctx) => {
     const { org } = requireOrg(ctx);
@@ -127,16 +170,20 @@ export const lintScpPolicy = defineTool({
     } | null = null;
     let result: LintResult;
     let targetsChecked = 0;
+    const options = { budget: ctx.budget, maxFindingsPerRule: MAX_FINDINGS_PER_RULE };
     if (args.policyId !== undefined) {
-      const report = await lintOrganizationPolicy(org, args.policyId, limits);
+      const report = await lintOrganizationPolicy(org, args.policyId, limits, true, options);
       policy = report.policy;
       result = report.result;
       targetsChecked = report.targetsChecked;
     } else {
-      result = await lintDocument(args.document ?? "", args.policyType, limits);
+      result = await lintDocument(args.document ?? "", args.policyType, limits, [], options);
     }
     const view = viewLint(result);
-    const byRule: Record<string, number> = {};
+    const stopped = result.stopped
+      ? incomplete(ctx.budget.describe(), result.stopped.rulesRun, result.stopped.rulesNotRun)
+      : null;
+    const byRule: Record<string, number> = { ...result.omitted };
     for (const f of result.findings) byRule[f.ruleId] = (byRule[f.ruleId] ?? 0) + 1;
     const paged = await paginate(
       result.findings,
@@ -168,11 +215,14 @@ export const lintScpPolicy = defineTool({
       .sort((a, b) => b[1] - a[1])
       .map(([rule, n]) => `${rule} ${n}`)
       .join(", ");
+    const total = totalFindings(result);
     const summary = textLines([
-      `${head}: ${result.findings.length} finding(s)${result.findings.length ? ` (${severities}; by rule: ${rules})` : ""}; ${result.size} of ${result.sizeLimit} characters.`,
+      `${head}: ${total} finding(s)${total ? ` (${severities}; by rule: ${rules})` : ""}; ${result.size} of ${result.sizeLimit} characters.`,
       ...paged.items.map((v) => v.line),
+      ...(paged.page.nextCursor === null ? describeOmitted(result) : []),
       ...(result.skipped.length ? [`Skipped: ${result.skipped.join("; ")}`] : []),
       pageLine(paged, "findings"),
+      ...(stopped ? [describeIncomplete(stopped, "Rules run", "Rules not run")] : []),
     ]);
     return {
       summary,
@@ -181,12 +231,14 @@ export const lintScpPolicy = defineTool({
         policyType: result.type,
         size: { characters: result.size, limit: result.sizeLimit },
         findings: paged.items.map((v) => v.f),
-        findingCount: result.findings.length,
+        findingCount: totalFindings(result),
+        omitted: view.omitted,
         bySeverity: view.bySeverity,
         byRule,
         skipped: view.skipped,
         page: paged.page,
         targetsChecked,
+        incomplete: stopped,
       },
     };
   },

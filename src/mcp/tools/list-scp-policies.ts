@@ -31,9 +31,7 @@ export const listScpPolicies = defineTool({
   name: "list_scp_policies",
   title: "List SCPs (or RCPs)",
   description:
-    "Lists the organization's Service Control Policies (or Resource Control Policies with policyType " +
-    "RESOURCE_CONTROL_POLICY): id, name, description, AWS-managed flag, document size and how many targets each " +
-    "is attached to, by name, a page at a time. Use it to find a policy's id by name before get_scp_detail or get_scp_targets.",
+    "Lists the organization's SCPs (or RCPs with policyType RESOURCE_CONTROL_POLICY): id, name, description, AWS-managed flag, size and number of targets, by name, a page at a time. Use it to find a policy's id by name before get_scp_detail or get_scp_targets.",
   input: {
     nameContains: z
       .string()

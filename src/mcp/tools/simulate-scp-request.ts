@@ -1,7 +1,17 @@
 import { z } from "zod";
+import { incomplete } from "../../audit/budget.js";
 import { simulate } from "../../audit/simulate.js";
 import { accountIdSchema, awsRegionSchema } from "../../model/ids.js";
+import {
+  count as formatCount,
+  MAX_CONTEXT_CHARS,
+  MAX_CONTEXT_KEYS,
+  MAX_CONTEXT_VALUE_CHARS,
+  MAX_CONTEXT_VALUES,
+  MAX_SIMULATED_ACTIONS,
+} from "../../policy/limits.js";
 import { defineTool } from "../define-tool.js";
+import { describeIncomplete, incompleteSchema } from "../incomplete.js";
 import {
   decisionSchema,
   describeLocation,
@@ -18,26 +28,66 @@ import { clip, collapseRepeats, textLines } from "../text.js";
 /** The order of the results: what blocks first, then what might, then what is allowed. */
 const IMPORTANCE = ["explicitly_denied", "implicitly_denied", "depends_on_context", "allowed"] as const;
 
-const contextValue = z.union([z.string().max(2048), z.array(z.string().max(2048)).max(100)]);
+const contextString = z
+  .string()
+  .max(
+    MAX_CONTEXT_VALUE_CHARS,
+    `at most ${formatCount(MAX_CONTEXT_VALUE_CHARS)} characters per context value`,
+  );
+const contextValue = z.union([
+  contextString,
+  z.array(contextString).max(MAX_CONTEXT_VALUES, `at most ${MAX_CONTEXT_VALUES} values per context key`),
+]);
+
+/**
+ * The context's keys are counted before any is checked: validating a record of 50,000 keys took
+ * 250-600 ms, refusing it by its count a few.
+ */
+const contextSchema = z
+  .preprocess(
+    (value, ctx) => {
+      if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+      let keys = 0;
+      for (const key in value) {
+        if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+        if (++keys > MAX_CONTEXT_KEYS) {
+          ctx.addIssue({
+            code: "custom",
+            message: `context has more than ${MAX_CONTEXT_KEYS} keys, the limit: give only the condition keys the policies test`,
+          });
+          return z.NEVER;
+        }
+        // Said here: a union's own message for a list too long would only be "Invalid input".
+        const values: unknown = (value as Record<string, unknown>)[key];
+        if (Array.isArray(values) && values.length > MAX_CONTEXT_VALUES) {
+          ctx.addIssue({
+            code: "custom",
+            message: `context key ${key.slice(0, 128)} has ${values.length} values: at most ${MAX_CONTEXT_VALUES} values per context key`,
+          });
+          return z.NEVER;
+        }
+      }
+      return value;
+    },
+    z.record(z.string().min(1).max(256), contextValue),
+  )
+  .meta({ maxProperties: MAX_CONTEXT_KEYS });
 
 export const simulateScpRequest = defineTool({
   name: "simulate_scp_request",
   title: "Would this request be allowed? (SCPs and RCPs)",
   description:
-    "Answers whether the organization's SCPs (and RCPs) allow a request from an account: for each action the " +
-    "decision (allowed, explicitly_denied, implicitly_denied, depends_on_context), the exact policy and statement " +
-    "that denies it or the level that lacks an Allow, and which condition keys would settle an undecided answer. " +
-    "Use it to check a planned change or to explain an AccessDenied when you know the action; for a pasted error " +
-    "message use analyze_error_log instead. Every action's decision is in `decisions`; the details are in `results`, " +
-    "denied first, a page at a time. SCPs never grant access: an allowed answer means the organization's " +
-    "policies do not block it; IAM policies still have to allow it.",
+    "Answers whether the organization's SCPs (and RCPs) allow a request from an account: each action's decision, the exact policy and statement that denies it or the level that lacks an Allow, and which condition keys would settle an undecided answer. Use it to check a planned change or to explain an AccessDenied when you know the action; for a pasted error message use analyze_error_log. Every decision is in `decisions`; the details in `results`, denied first, a page at a time. SCPs never grant access: allowed means the organization's policies do not block it; IAM policies still have to allow it.",
   input: {
     accountId: accountIdSchema.describe("the 12-digit account the request is made from"),
     actions: z
       .array(z.string().min(3).max(128))
       .min(1)
-      .max(50)
-      .describe('IAM actions, e.g. ["s3:PutObject"] (no wildcards)'),
+      .max(
+        MAX_SIMULATED_ACTIONS,
+        `at most ${MAX_SIMULATED_ACTIONS} actions per call, the limit of simulate_scp_request: split them into several calls`,
+      )
+      .describe(`IAM actions, e.g. ["s3:PutObject"] (no wildcards; at most ${MAX_SIMULATED_ACTIONS})`),
     resource: z
       .string()
       .min(1)
@@ -53,11 +103,11 @@ export const simulateScpRequest = defineTool({
       .optional()
       .describe("the caller: an IAM role or user ARN, or an assumed-role session ARN"),
     region: awsRegionSchema.optional().describe("the region the request is sent to (aws:RequestedRegion)"),
-    context: z
-      .record(z.string().min(1).max(256), contextValue)
+    context: contextSchema
       .optional()
       .describe(
-        'condition keys and values, e.g. {"aws:PrincipalTag/team": "data", "aws:MultiFactorAuthPresent": "true"}',
+        'condition keys and values, e.g. {"aws:PrincipalTag/team": "data", "aws:MultiFactorAuthPresent": "true"}; ' +
+          `at most ${MAX_CONTEXT_KEYS} keys, ${MAX_CONTEXT_VALUES} values per key, ${formatCount(MAX_CONTEXT_VALUE_CHARS)} characters per value and ${formatCount(MAX_CONTEXT_CHARS)} characters in all`,
       ),
     includeRcps: z.boolean().default(true).describe("also evaluate the RCPs of the resource's account"),
     resourceAccountId: accountIdSchema
@@ -92,10 +142,9 @@ export const simulateScpRequest = defineTool({
           rcpNote: z.string().nullable(),
         }),
       )
-      .describe(
-        "this page of the details: explicitly denied first, then implicitly denied, undecided, allowed",
-      ),
+      .describe("this page of the details, denied first"),
     page: pageSchema,
+    incomplete: incompleteSchema,
   },
   handler: async (args, ctx) => {
     const { org } = requireOrg(ctx);
@@ -108,6 +157,7 @@ export const simulateScpRequest = defineTool({
       ...(args.region ? { region: args.region } : {}),
       ...(args.context ? { context: args.context } : {}),
       ...(args.resourceAccountId ? { resourceAccountId: args.resourceAccountId } : {}),
+      budget: ctx.budget,
     });
     const results = sim.results.map((r) => ({
       action: r.action,
@@ -170,12 +220,20 @@ export const simulateScpRequest = defineTool({
         [...new Set([view.scp, view.rcp].flatMap((e) => e?.notes ?? []))].map((n) => `note: ${n}`),
       ),
     );
+    const stopped = sim.notEvaluated.length
+      ? incomplete(
+          ctx.budget.describe(),
+          results.map((r) => r.action),
+          sim.notEvaluated,
+        )
+      : null;
     const summary = textLines([
       ...head,
       ...(results.length > 1 && paged.items.length ? ["Details:"] : []),
       ...paged.items.flatMap((v) => v.lines),
       ...notes,
       pageLine(paged, "actions"),
+      ...(stopped ? [describeIncomplete(stopped, "Actions evaluated", "Actions not evaluated")] : []),
     ]);
     return {
       summary,
@@ -186,6 +244,7 @@ export const simulateScpRequest = defineTool({
         decisions,
         results: paged.items.map((v) => v.view),
         page: paged.page,
+        incomplete: stopped,
       },
     };
   },
