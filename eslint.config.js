@@ -26,8 +26,8 @@ export default tseslint.config(
     },
   },
   {
-    // The policy engine and log parser are pure: no AWS SDK, no HTTP.
-    files: ["src/policy/**/*.ts", "src/logs/**/*.ts"],
+    // The policy engine, log parser and replay are pure: no AWS SDK, no HTTP.
+    files: ["src/policy/**/*.ts", "src/logs/**/*.ts", "src/preview/**/*.ts"],
     rules: {
       "no-restricted-imports": [
         "error",

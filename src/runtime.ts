@@ -1,6 +1,7 @@
 import type { LoadedBaseline } from "./audit/baseline-source.js";
 import type { LoadedConfig } from "./config/load.js";
 import type { OrganizationService } from "./org/service.js";
+import type { ActivityReaders } from "./preview/sources.js";
 
 /** What the running server knows about itself; get_server_status reports it, /healthz and /ping whether it is ready. */
 export interface RuntimeState {
@@ -18,4 +19,6 @@ export interface RuntimeState {
   toolDeadlineMs?: number;
   /** Reads the baseline again from its source (compare_scp_config reloadBaseline); keeps the old one on failure. */
   reloadBaseline?: () => Promise<LoadedBaseline>;
+  /** Readers of recorded activity (trail in S3, Athena), when the configuration names them. */
+  activity?: ActivityReaders;
 }

@@ -114,6 +114,11 @@ export async function startUp(
       "authentication is OFF: POST /mcp accepts unauthenticated requests. Enable auth in the runtime configuration outside local use.",
     );
   }
+  if (config.activity && (config.activity.trail || config.activity.athena)) {
+    // Only when configured; their S3 and Athena clients load on first use (dist/activity-backends.cjs).
+    const { createActivityReaders } = await import("./aws/activity-readers.js");
+    runtime.activity = createActivityReaders(config.activity);
+  }
   runtime.config = loaded;
   runtime.org = org;
   runtime.readyAt = new Date();

@@ -93,6 +93,7 @@ locals {
       logLevel        = var.log_level
     },
     local.baseline_source == null ? {} : { baseline = local.baseline_source },
+    length(local.activity_source) == 0 ? {} : { activity = local.activity_source },
   )
   runtime_config_json   = jsonencode(local.runtime_config)
   runtime_config_sha256 = sha256(local.runtime_config_json)

@@ -283,7 +283,7 @@ variable "cognito_deletion_protection" {
 # ---------------------------------------------------------------------------------------------
 
 variable "gateway_target_name" {
-  description = "Name of the Gateway target. MCP clients see the tools as <target>___<tool>, and Bedrock refuses tool names over 64 characters, so at most 41 characters (the longest tool name, simulate_scp_request, takes the other 23)."
+  description = "Name of the Gateway target. MCP clients see the tools as <target>___<tool>, and Bedrock refuses tool names over 64 characters, so at most 40 characters (the longest tool name, preview_policy_change, takes the other 24)."
   type        = string
   default     = "orgs"
 
@@ -296,8 +296,8 @@ variable "gateway_target_name" {
   # names over 64 characters. The literal below is the longest tool name of src/mcp/tools/:
   # test/infra/deploy-config.test.ts fails when a longer one is added.
   validation {
-    condition     = length("${var.gateway_target_name}___simulate_scp_request") <= 64
-    error_message = "gateway_target_name must be at most 41 characters: tools are listed as <target>___<tool>, Bedrock allows 64 characters, and the longest tool name (simulate_scp_request) takes 23 of them."
+    condition     = length("${var.gateway_target_name}___preview_policy_change") <= 64
+    error_message = "gateway_target_name must be at most 40 characters: tools are listed as <target>___<tool>, Bedrock allows 64 characters, and the longest tool name (preview_policy_change) takes 24 of them."
   }
 }
 

@@ -7,8 +7,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoSnapshot } from "../src/org/demo/demo-snapshot.js";
 import { fakeAwsEnv } from "./aws-integration/helpers.js";
+import { startFakeAthena } from "./fake-aws/athena-server.js";
+import { cloudTrailRecord } from "./fake-aws/cloudtrail-records.js";
 import { generateOrganization } from "./fake-aws/generate-org.js";
 import { OrgIndex } from "./fake-aws/org-index.js";
 import { startFakeAws } from "./fake-aws/organizations-server.js";
@@ -234,8 +238,15 @@ describe("the bundle the Dockerfile builds", () => {
       expect(linted.result.isError).toBeFalsy();
       expect(server.output()).toMatch(/iam-data/);
       expect(server.output()).not.toMatch(/node:http2/);
-      // Without a snapshot store, its S3 and CloudTrail clients are never loaded.
-      expect(server.output()).not.toMatch(/store-backends/);
+      // Without a snapshot store, its S3 and CloudTrail clients are never loaded; nor, without a
+      // trail or Athena configured, preview_policy_change's S3 and Athena clients (even by a preview).
+      const preview = await (
+        await call(3, "preview_policy_change", {
+          change: { kind: "detach", policyId: "p-FullAWSAccess", targetId: "ou-a1b2-dev00000" },
+        })
+      ).json();
+      expect(preview.result.isError).toBeFalsy();
+      expect(server.output()).not.toMatch(/store-backends|activity-backends/);
     } finally {
       server.child.kill("SIGKILL");
     }
@@ -370,6 +381,99 @@ describe("the bundle the Dockerfile builds", () => {
       for (const s of sessions) s.child.kill("SIGKILL");
       await fake.close();
       await s3.close();
+    }
+  }, 60_000);
+
+  it("with a trail and Athena configured, loads their S3 and Athena clients from dist/activity-backends.cjs and replays what they read", async () => {
+    const bucket = "bundle-trail";
+    const config = {
+      organization: { source: "aws" },
+      allowedOuIds: ["ou-a1b2-workload"],
+      activity: {
+        // s3rver does not list CommonPrefixes of nested keys: the region is named (AWS lists them).
+        trail: { bucket, regions: ["eu-west-1"] },
+        athena: { workgroup: "primary", database: "cloudtrail", table: "org_trail" },
+      },
+    };
+    const snapshot = demoSnapshot();
+    const fake = await startFakeAws({ snapshot, secrets: { "mcp/config": JSON.stringify(config) } });
+    const s3 = await startFakeS3({ buckets: [bucket] });
+    const athena = await startFakeAthena({
+      resultFor: () => [
+        {
+          account: "230000000001",
+          identity_type: "AssumedRole",
+          principal: "arn:aws:iam::230000000001:role/app-runtime",
+          event_source: "s3.amazonaws.com",
+          event_name: "GetObject",
+          events: 5,
+          first_seen: "2026-11-01T00:00:00Z",
+          last_seen: "2026-11-30T00:00:00Z",
+          errors: 0,
+        },
+      ],
+    });
+    const at = Date.now() - 3_600_000;
+    const iso = new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const stamp = iso.replace(/[-:]/g, "").slice(0, 13) + "Z";
+    const record = cloudTrailRecord({
+      time: iso,
+      accountId: "230000000001",
+      principal: "role/app-runtime",
+      eventSource: "s3.amazonaws.com",
+      eventName: "GetObject",
+      region: "eu-west-1",
+    });
+    await s3.putObject(
+      bucket,
+      `AWSLogs/${snapshot.organization.id}/230000000001/CloudTrail/eu-west-1/${iso.slice(0, 10).replace(/-/g, "/")}/230000000001_CloudTrail_eu-west-1_${stamp}_bundle.json.gz`,
+      gzipSync(JSON.stringify({ Records: [record] })),
+    );
+    const port = await freePort();
+    const server = start({
+      PORT: String(port),
+      NODE_DEBUG: "module",
+      ...fakeAwsEnv(fake.endpoint, "mcp/config"),
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_ATHENA: athena.endpoint,
+    });
+    const change = { kind: "detach", policyId: "p-FullAWSAccess", targetId: "ou-a1b2-prod0000" };
+    try {
+      await waitForHealth(port);
+      expect(server.output()).not.toMatch(/activity-backends/); // nothing loaded at start-up
+      const fromTrail = await callTool(port, "preview_policy_change", {
+        change,
+        activity: { trail: { hours: 2 } },
+      });
+      expect(fromTrail.isError, fromTrail.content[0].text).toBeFalsy();
+      expect(server.output()).toMatch(/activity-backends/);
+      expect(s3.requests().GetObject).toBe(1);
+      expect(fromTrail.structuredContent.newlyDenied).toMatchObject([
+        { principal: "arn:aws:iam::230000000001:role/app-runtime", action: "s3:GetObject", events: 1 },
+      ]);
+      const fromAthena = await callTool(port, "preview_policy_change", {
+        change,
+        activity: { athena: { days: 30 } },
+      });
+      expect(fromAthena.isError, fromAthena.content[0].text).toBeFalsy();
+      expect(athena.calls["StartQueryExecution"]).toBe(1);
+      expect(fromAthena.structuredContent.newlyDenied).toMatchObject([
+        { principal: "arn:aws:iam::230000000001:role/app-runtime", action: "s3:GetObject", events: 5 },
+      ]);
+
+      // An AWS error from the apart bundle still becomes a UserError's answer, not an internal error.
+      s3.deny({ operation: "Other", code: "AccessDenied" });
+      const denied = await callTool(port, "preview_policy_change", {
+        change,
+        activity: { trail: { hours: 2 } },
+      });
+      expect(denied.isError).toBe(true);
+      expect(denied.content[0].text).toMatch(/S3 ListObjectsV2 .* was denied \(AccessDenied\)/);
+    } finally {
+      server.child.kill("SIGKILL");
+      await fake.close();
+      await s3.close();
+      await athena.close();
     }
   }, 60_000);
 

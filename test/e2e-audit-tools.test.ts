@@ -42,6 +42,7 @@ describe("initialize and tools/list", () => {
       analyze_error_log: ["text"],
       compare_scp_config: [],
       lint_scp_policy: [],
+      preview_policy_change: ["change"],
     });
     for (const tool of tools) {
       expect(tool.name).toMatch(/^[a-z]+(_[a-z]+)+$/);

@@ -89,11 +89,14 @@ describe("prompts/get", () => {
       "get_scp_detail",
       "get_scp_targets",
       "lint_scp_policy",
+      "preview_policy_change",
       "simulate_scp_request",
     ]);
+    expect(replacing).toContain('{"kind": "update", "policyId": "p-protectsec1"');
     const fresh = textOf(await client.getPrompt({ name: "review_policy_change", arguments: { document } }));
     expect(fresh).not.toContain("get_scp_detail");
     expect(fresh).toContain("lint_scp_policy");
+    expect(fresh).toContain('preview_policy_change with change {"kind": "create"');
   });
 
   it.each([

@@ -1,7 +1,7 @@
 /**
- * aws-organizations-mcp-server audit | lint | snapshot: the server's audit code without MCP, for CI.
- * Exit codes, the same for every command: 0 clean (snapshot: done), 1 findings at or above --fail-on
- * (audit, lint), 2 errors (usage, configuration, input, AWS or file).
+ * aws-organizations-mcp-server audit | lint | review-plan | snapshot: the server's audit code without
+ * MCP, for CI. Exit codes, the same for every command: 0 clean (snapshot: done), 1 findings at or
+ * above --fail-on (audit, lint, review-plan), 2 errors (usage, configuration, input, AWS or file).
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -42,6 +42,7 @@ import {
 import { formatSarif } from "./format/sarif.js";
 import { formatText } from "./format/text.js";
 import { runSnapshotCli, UsageError, type SnapshotCliDeps } from "./snapshot.js";
+import { REVIEW_FORMATTERS, reviewFailing, runReviewPlan } from "./review-plan.js";
 
 /** The folder, under --sarif-dir, of the files SARIF results point at when the user gave none. */
 export const SARIF_ARTIFACT_DIR = "aws-organizations";
@@ -59,6 +60,7 @@ Commands:
   audit      compare the organization's SCPs and RCPs with a baseline (drift)
   lint       lint policy files, baseline files, or organization policies by id
   snapshot   capture an AWS organization into a snapshot file (see: snapshot --help)
+  review-plan PLAN.json   a Terraform plan's SCP/RCP changes for a pull request (docs/preview.md)
   --stdio    serve the MCP tools over stdio, for desktop clients (also: serve --stdio); configured
              as the HTTP server is (RUNTIME_CONFIG_FILE, RUNTIME_CONFIG_SECRET_ID, .env.example)
 
@@ -88,6 +90,10 @@ lint [FILE|POLICY_ID ...]:
   --rcp-size-limit N       RCP size quota in characters (default ${POLICY_SIZE_LIMITS.RESOURCE_CONTROL_POLICY})
   --max-policies-per-target N   policies of the linted type per target (default ${POLICIES_PER_TARGET_TEXT})
   --max-ou-depth N              (default ${MAX_OU_DEPTH})
+
+review-plan PLAN.json (terraform show -json plan.out > PLAN.json):
+  --activity FILE          also replay these CloudTrail records (needs --snapshot, --demo or --aws)
+  with an organization, each flipped request is shown on the real chain of an account it reaches
 
 Output:
   --format text|json|markdown|sarif   (default text)
@@ -547,6 +553,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
   if (command === "snapshot") {
     return runSnapshotCli(rest, { ...(deps.snapshot ?? {}), stdout, stderr });
   }
+  if (command === "review-plan") return reviewPlanCommand(rest, deps, readText, stdout, stderr);
   if (command !== "audit" && command !== "lint") {
     stderr(`${SERVER_NAME}: unknown command "${command}"\n\n${CLI_USAGE}\n`);
     return EXIT_ERROR;
@@ -592,6 +599,70 @@ export async function runCli(argv: readonly string[], deps: CliDeps = {}): Promi
       error instanceof BaselineValidationError ||
       error instanceof UserError
     ) {
+      stderr(`${command}: ${error.message}\n`);
+      return EXIT_ERROR;
+    }
+    stderr(`${command}: unexpected error: ${errorMessage(error)}\n`);
+    return EXIT_ERROR;
+  }
+}
+
+async function reviewPlanCommand(
+  argv: readonly string[],
+  deps: CliDeps,
+  readText: (p: string) => Promise<string>,
+  stdout: (t: string) => void,
+  stderr: (t: string) => void,
+): Promise<number> {
+  const command = "review-plan";
+  try {
+    const { values, positionals } = parse(
+      argv,
+      { ...ORG_OPTIONS, ...OUTPUT_OPTIONS, activity: { type: "string" } },
+      true,
+    );
+    if (values.help) {
+      stdout(`${CLI_USAGE}\n`);
+      return 0;
+    }
+    const out = outputOptions(values);
+    const [planFile, ...extra] = positionals;
+    if (planFile === undefined)
+      throw new UsageError("review-plan needs the plan: terraform show -json plan.out > plan.json");
+    if (extra.length) throw new UsageError(`review-plan takes one plan file (got ${positionals.join(" ")})`);
+    const opened = await openOrganization(values, deps, readText);
+    const activityFile = str(values.activity);
+    if (activityFile !== undefined && !opened)
+      throw new UsageError(
+        "--activity needs the organization to replay against: --snapshot FILE, --demo or --aws",
+      );
+    const result = await runReviewPlan({
+      planFile,
+      readText,
+      ...(activityFile !== undefined ? { activityFile } : {}),
+      ...(opened ? { opened } : {}),
+    });
+    const text = REVIEW_FORMATTERS[out.format](result);
+    if (out.output !== undefined) {
+      try {
+        await (deps.writeOutput ?? ((p: string, t: string) => writeFile(p, t, "utf8")))(out.output, text);
+      } catch (error) {
+        stderr(`${command}: cannot write ${out.output}: ${errorMessage(error)}\n`);
+        return EXIT_ERROR;
+      }
+    } else stdout(text);
+    const failing = reviewFailing(result, out.failOn);
+    if (out.output !== undefined || out.format !== "text")
+      stderr(
+        `${command}: ${result.review.findings.length} finding(s)${out.failOn === "none" ? "" : `, ${failing} at or above ${out.failOn}`}${out.output ? ` -> ${out.output}` : ""}\n`,
+      );
+    return failing > 0 ? 1 : 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      stderr(`${command}: ${error.message}\n\nRun "${SERVER_NAME} --help" for the options.\n`);
+      return EXIT_ERROR;
+    }
+    if (error instanceof ConfigError || error instanceof UserError) {
       stderr(`${command}: ${error.message}\n`);
       return EXIT_ERROR;
     }

@@ -61,6 +61,43 @@ export const baselineSourceSchema = z.discriminatedUnion("source", [
     .strict(),
 ]);
 
+/** Where preview_policy_change reads recorded activity in aws mode (docs/preview.md). */
+export const activitySourceSchema = z
+  .object({
+    trail: z
+      .object({
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name"),
+        /** The trail's S3 key prefix (before AWSLogs/), "" when none. */
+        prefix: z.string().max(512).default(""),
+        /** The organization id in the keys of an organization trail (AWSLogs/o-.../<account>/); default: the organization's. */
+        organizationId: z.string().regex(ORGANIZATION_ID, "expected an organization id (o-...)").optional(),
+        /** The regions whose logs are read; default: those the bucket holds for each account (one listing). */
+        regions: z.array(awsRegionSchema).min(1).max(40).optional(),
+        region: awsRegionSchema.optional(),
+      })
+      .strict()
+      .optional(),
+    athena: z
+      .object({
+        workgroup: z.string().min(1).max(128),
+        database: z.string().regex(/^[A-Za-z0-9_]{1,255}$/, "letters, digits and _ only"),
+        table: z.string().regex(/^[A-Za-z0-9_]{1,255}$/, "letters, digits and _ only"),
+        catalog: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,255}$/)
+          .default("AwsDataCatalog"),
+        /** A partition column of dates (partition projection, format yyyy/MM/dd) to prune the scan. */
+        dateColumn: z
+          .string()
+          .regex(/^[A-Za-z0-9_]{1,128}$/)
+          .optional(),
+        region: awsRegionSchema.optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 export const authSchema = z
   .object({
     enabled: z.boolean().default(false),
@@ -94,6 +131,7 @@ export const runtimeConfigSchema = z
     /** Subtrees the server may inspect. Omitted: the whole organization (demo and snapshot only). */
     allowedOuIds: z.array(ouOrRootIdSchema).min(1, "list at least one OU or root id").optional(),
     baseline: baselineSourceSchema.optional(),
+    activity: activitySourceSchema.optional(),
     auth: authSchema.default({ enabled: false, allowedClientIds: [], requiredScopes: [] }),
     cacheTtlSeconds: z.number().int().min(0).max(86_400).default(300),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
@@ -114,4 +152,5 @@ export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
 export type OrganizationSource = RuntimeConfig["organization"];
 export type BaselineSource = z.infer<typeof baselineSourceSchema>;
 export type AuthConfig = RuntimeConfig["auth"];
+export type ActivitySourceConfig = z.infer<typeof activitySourceSchema>;
 export type SnapshotStoreConfig = z.infer<typeof snapshotStoreSchema>;

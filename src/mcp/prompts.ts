@@ -139,10 +139,17 @@ export const reviewPolicyChange = definePrompt({
             "2. Summarise, statement by statement, what the draft denies or allows and under which conditions.",
             "3. Ask where it will be attached; get_scp_targets or get_effective_scps show what is there today.",
           ]),
-      "4. Pick the actions the draft is meant to deny and a few it must not (for example the global services " +
+      policyId
+        ? `4. Call preview_policy_change with change {"kind": "update", "policyId": "${policyId}", "document": the ` +
+          "document below}: recorded requests it would newly deny or allow (in aws mode, give activity: pasted " +
+          "CloudTrail records, or trail or athena when configured). Report who and what it would break."
+        : "4. Once you know the targets, call preview_policy_change with change " +
+          '{"kind": "create", "document": the document below, "targetIds": [...]}: recorded requests it would newly ' +
+          "deny (in aws mode, give activity: pasted CloudTrail records, or trail or athena when configured).",
+      "5. Pick the actions the draft is meant to deny and a few it must not (for example the global services " +
         "CloudFront, Route 53, IAM and STS in us-east-1) and check them with simulate_scp_request in an account of " +
         "each affected OU; remember that the simulation uses the policies as deployed today.",
-      "5. Conclude: safe to deploy, or the changes needed first.",
+      "6. Conclude: safe to deploy, or the changes needed first.",
       "",
       "The proposed document:",
       "```json",

@@ -128,16 +128,16 @@ run "rejects_duplicate_mcp_clients" {
 run "accepts_the_longest_target_name_the_tool_names_allow" {
   command = plan
   variables {
-    # 41 characters: "<target>___simulate_scp_request" is exactly 64.
-    gateway_target_name = "organizations-policies-audit-server-prod1"
+    # 40 characters: "<target>___preview_policy_change" is exactly 64.
+    gateway_target_name = "organizations-policies-audit-server-prod"
   }
 }
 
 run "rejects_a_target_name_that_makes_tool_names_longer_than_64" {
   command = plan
   variables {
-    # 42 characters: "<target>___simulate_scp_request" would be 65.
-    gateway_target_name = "organizations-policies-audit-server-prod12"
+    # 41 characters: "<target>___preview_policy_change" would be 65.
+    gateway_target_name = "organizations-policies-audit-server-prod1"
   }
   expect_failures = [var.gateway_target_name]
 }

@@ -53,6 +53,10 @@ export const DEMO_TOOL_CALLS: ReadonlyArray<readonly [string, Record<string, unk
     },
   ],
   ["get_server_status", {}],
+  [
+    "preview_policy_change",
+    { change: { kind: "detach", policyId: "p-FullAWSAccess", targetId: "ou-a1b2-dev00000" } },
+  ],
 ];
 
 export const CASES: Case[] = [

@@ -7,6 +7,7 @@ import { getScpTargets } from "./get-scp-targets.js";
 import { getServerStatus } from "./get-server-status.js";
 import { lintScpPolicy } from "./lint-scp-policy.js";
 import { listScpPolicies } from "./list-scp-policies.js";
+import { previewPolicyChange } from "./preview-policy-change.js";
 import { simulateScpRequest } from "./simulate-scp-request.js";
 
 /** Every tool the server registers. All are read-only; none changes AWS. */
@@ -20,4 +21,5 @@ export const TOOLS: readonly AnyTool[] = [
   analyzeErrorLog,
   compareScpConfig,
   lintScpPolicy,
+  previewPolicyChange,
 ];
