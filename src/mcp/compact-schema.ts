@@ -75,8 +75,13 @@ function cut(schema: Any, depth: number, max: number, seen: Map<Any, string>, ke
       });
     }
     const shape = schema.shape as Record<string, Any>;
+    // The output's own fields are advertised without a `required` list (every answer has them all:
+    // the zod schema checks that before it is sent).
     const inner = Object.fromEntries(
-      Object.entries(shape).map(([k, v]) => [k, cut(v, depth + 1, max, seen, k)]),
+      Object.entries(shape).map(([k, v]) => {
+        const field = cut(v, depth + 1, max, seen, k);
+        return [k, depth === 0 && !(field instanceof z.ZodOptional) ? field.optional() : field];
+      }),
     );
     return withDescription(z.object(inner), schema);
   }

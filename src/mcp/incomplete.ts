@@ -15,7 +15,7 @@ export const incompleteSchema = z
     notFinishedCount: z.number().int(),
   })
   .nullable()
-  .describe("null when complete; else what the call's time budget left done and not done");
+  .describe("null unless the time budget stopped the call");
 
 /** The text line for an incomplete answer. */
 export function describeIncomplete(i: Incomplete, done: string, notDone: string): string {

@@ -139,9 +139,9 @@ export const compareScpConfig = defineTool({
       ])
       .optional()
       .describe(
-        "a baseline (JSON text or object) to use instead of the configured one, e.g. a draft; at most " +
+        "a baseline (JSON text or object) instead of the configured one, e.g. a draft; at most " +
           `${formatCount(MAX_BASELINE_CHARS)} characters (compact JSON), ${formatCount(MAX_BASELINE_POLICIES)} policies, ` +
-          `${formatCount(MAX_POLICY_TARGETS)} targets per policy, ${formatCount(MAX_BASELINE_TARGETS)} in all; documents within lint_scp_policy's limits`,
+          `${formatCount(MAX_POLICY_TARGETS)} targets per policy, ${formatCount(MAX_BASELINE_TARGETS)} in all`,
       ),
     reloadBaseline: z
       .boolean()
@@ -162,9 +162,7 @@ export const compareScpConfig = defineTool({
       byDirection: z.record(z.string(), count),
       byKind: z.record(z.string(), count),
     }),
-    findings: z
-      .array(driftFindingSchema)
-      .describe("this page, ranked: weakening first, then by severity and reach; long values shortened"),
+    findings: z.array(driftFindingSchema).describe("this page: weakening first, then by severity and reach"),
     page: pageSchema,
     scopeId: z.string().nullable(),
     accountsInScope: count,

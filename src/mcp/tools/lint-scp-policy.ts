@@ -51,7 +51,7 @@ export const lintViewSchema = z.object({
   findings: z
     .array(lintFindingSchema)
     .describe(`most severe first; at most ${MAX_FINDINGS_PER_RULE} per rule (omitted counts the others)`),
-  bySeverity: bySeveritySchema.describe("every finding, listed or not"),
+  bySeverity: bySeveritySchema.describe("all findings"),
   omitted: z.record(z.string(), z.number().int()).describe("findings not listed, by rule id"),
   skipped: z.array(z.string()).describe("checks skipped because the IAM catalogue data was not available"),
 });
@@ -108,28 +108,25 @@ export const lintScpPolicy = defineTool({
       ])
       .optional()
       .describe(
-        `a policy document (JSON text or object) to lint without the organization; at most ${formatCount(MAX_DOCUMENT_CHARS)} characters (compact JSON), ` +
+        `a draft document (JSON text or object); at most ${formatCount(MAX_DOCUMENT_CHARS)} characters (compact JSON), ` +
           `${formatCount(MAX_STATEMENTS)} statements, ${formatCount(MAX_ELEMENT_ENTRIES)} entries per element, ${formatCount(MAX_CONDITION_KEYS)} condition keys per statement, ` +
           `${formatCount(MAX_CONDITION_VALUES)} values per key`,
       ),
     policyType: policyTypeSchema.default("SERVICE_CONTROL_POLICY").describe("the type of `document`"),
     limits: strictObject(
       {
-        scpSize: positive
-          .optional()
-          .describe(`SCP size quota in characters (default ${POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY})`),
-        rcpSize: positive
-          .optional()
-          .describe(`RCP size quota in characters (default ${POLICY_SIZE_LIMITS.RESOURCE_CONTROL_POLICY})`),
-        policiesPerTarget: positive
-          .optional()
-          .describe(`policies of the linted type per target (default ${POLICIES_PER_TARGET_TEXT})`),
-        ouDepth: positive.optional().describe(`OU nesting levels (default ${MAX_OU_DEPTH})`),
+        scpSize: positive.optional(),
+        rcpSize: positive.optional(),
+        policiesPerTarget: positive.optional(),
+        ouDepth: positive.optional(),
       },
       "limits",
     )
       .optional()
-      .describe("override the quotas, e.g. after AWS raises one"),
+      .describe(
+        `override quotas after AWS raises one: scpSize (default ${POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY} characters), ` +
+          `rcpSize (${POLICY_SIZE_LIMITS.RESOURCE_CONTROL_POLICY}), policiesPerTarget (${POLICIES_PER_TARGET_TEXT}), ouDepth (${MAX_OU_DEPTH})`,
+      ),
     ...pagingInput("findings", PAGE_SIZES.findings),
   },
   refine: (args) =>
@@ -145,11 +142,9 @@ export const lintScpPolicy = defineTool({
     size: z.object({ characters: count, limit: count }),
     findings: z
       .array(lintFindingSchema)
-      .describe(
-        `this page, the most severe first; at most ${MAX_FINDINGS_PER_RULE} per rule (omitted counts the others)`,
-      ),
-    findingCount: count.describe("every finding, listed or not"),
-    bySeverity: bySeveritySchema.describe("every finding, listed or not"),
+      .describe(`this page, most severe first; at most ${MAX_FINDINGS_PER_RULE} per rule`),
+    findingCount: count.describe("all findings"),
+    bySeverity: bySeveritySchema.describe("all findings"),
     byRule: z.record(z.string(), count).describe("every finding by ruleId, listed or not"),
     omitted: z.record(z.string(), count).describe("findings not listed, by rule id"),
     skipped: lintViewSchema.shape.skipped,

@@ -9,7 +9,13 @@ import {
 import { invalidInput, UserError } from "../../errors.js";
 import { thousands } from "../../logs/limits.js";
 import { DEFAULT_DEADLINE_MS } from "../../org/answer-deadline.js";
-import { accountIdSchema, ouIdSchema, ouOrRootIdSchema, policyIdSchema } from "../../model/ids.js";
+import {
+  accountIdSchema,
+  ouIdSchema,
+  ouOrRootIdSchema,
+  policyIdSchema,
+  targetIdSchema,
+} from "../../model/ids.js";
 import { activityFromText, type Activity } from "../../preview/activity.js";
 import { SKIP_REASONS } from "../../preview/records.js";
 import type { GroupView, ReplayView } from "../../preview/report.js";
@@ -46,8 +52,7 @@ const documentSchema = z
       .max(MAX_DOCUMENT_CHARS, `the document is longer than ${thousands(MAX_DOCUMENT_CHARS)} characters`),
     z.record(z.string(), z.unknown()),
   ])
-  .describe("the policy document: a JSON object, or its text as Organizations stores it");
-const targetIdSchema = z.union([ouOrRootIdSchema, accountIdSchema]);
+  .describe("a JSON object, or its text");
 
 const changeSchema = z
   .discriminatedUnion("kind", [
@@ -101,6 +106,38 @@ const changeSchema = z
   ])
   .describe("the proposed change");
 
+/**
+ * What tools/list advertises for `change`: one object with every kind's fields (the union above
+ * spells each kind apart, at four times the size); `refine` holds the argument to the union.
+ */
+const changeInputSchema = strictObject(
+  {
+    kind: z
+      .enum(["update", "create", "attach", "detach", "move"])
+      .describe(
+        "update: policyId gets document; create: document (policyType, name) attached at targetIds; attach, detach: policyId at targetId; move: accountId to toOuId",
+      ),
+    policyId: policyIdSchema.optional(),
+    document: documentSchema.optional(),
+    policyType: policyTypeSchema.optional(),
+    targetIds: z.array(targetIdSchema).min(1).max(20).optional(),
+    targetId: targetIdSchema.optional(),
+    name: z.string().min(1).max(128).optional(),
+    accountId: accountIdSchema.optional(),
+    toOuId: ouOrRootIdSchema.optional(),
+  },
+  "change",
+).describe("the proposed change: the fields its kind takes");
+
+/** Why `change` does not fit its kind, or undefined. */
+function changeProblem(change: unknown): string | undefined {
+  const parsed = changeSchema.safeParse(change);
+  if (parsed.success) return undefined;
+  return parsed.error.issues
+    .map((i) => `change${i.path.map((p) => `.${String(p)}`).join("")}: ${i.message}`)
+    .join("; ");
+}
+
 const activitySchema = strictObject(
   {
     events: z
@@ -111,13 +148,11 @@ const activitySchema = strictObject(
       )
       .optional()
       .describe(
-        `CloudTrail records as text: a log file ({"Records": [...]}), aws cloudtrail lookup-events output, or one event per line; at most ${thousands(MAX_EVENTS_CHARS)} characters and ${thousands(MAX_EVENT_RECORDS)} records`,
+        `CloudTrail records as text (a log file, lookup-events output, or one event per line); at most ${thousands(MAX_EVENT_RECORDS)} records`,
       ),
     trail: strictObject({ hours: z.number().int().min(1).max(MAX_TRAIL_HOURS) }, "activity.trail")
       .optional()
-      .describe(
-        `aws mode with a trail configured: read the organization trail's log files of the last N hours (at most ${MAX_TRAIL_HOURS}) for the accounts the change reaches`,
-      ),
+      .describe("aws mode: the organization trail's last N hours"),
     athena: strictObject(
       {
         days: z.number().int().min(1).max(MAX_ATHENA_DAYS).optional(),
@@ -125,19 +160,15 @@ const activitySchema = strictObject(
           .string()
           .regex(/^[0-9a-f-]{36}$/, "a query execution id is a UUID")
           .optional()
-          .describe("read the results of an aggregation this tool started earlier"),
+          .describe("the results of an aggregation started earlier"),
       },
       "activity.athena",
     )
       .optional()
-      .describe(
-        `aws mode with Athena configured: aggregate N days of the trail (at most ${MAX_ATHENA_DAYS}) with one GROUP BY where the trail lives`,
-      ),
+      .describe("aws mode: N days of the trail aggregated in Athena"),
   },
   "activity",
-).describe(
-  "the recorded requests to replay; in demo mode the default is a bundled day of the demo organization's activity",
-);
+).describe("the recorded requests to replay (one source)");
 
 const groupSchema = z.object({
   principal: z.string().describe("aws:PrincipalArn of the caller (a session's role), or what is known of it"),
@@ -182,16 +213,9 @@ export const previewPolicyChange = defineTool({
   name: "preview_policy_change",
   title: "What would this SCP or RCP change break? (replay of recorded activity)",
   description:
-    "Before a guardrail change is rolled out, replays recorded requests (CloudTrail) against the organization's " +
-    "policies as they are and as they would be, and lists what the change would newly deny, newly allow, or leave " +
-    "depending on context, grouped by principal, action and account with counts, first and last seen, and the " +
-    "statement that decides. Changes: new content for a policy (update), a new policy (create), attach, detach, " +
-    "or moving an account to another OU. Activity: pasted CloudTrail records (events), the organization trail " +
-    "(trail, aws mode), an Athena aggregation over months (athena, aws mode); in demo mode a bundled day of the " +
-    "demo organization's activity by default. Read-only: nothing is changed. Use it to answer 'what will this " +
-    "break?' before deploying; use simulate_scp_request for one hypothetical request.",
+    "Before a guardrail change is rolled out, replays recorded requests (CloudTrail) against the policies as they are and as they would be, and lists what it would newly deny, newly allow or leave depending on context, grouped by principal, action and account, with the deciding statement. Changes: update, create, attach, detach, move an account. Activity: pasted CloudTrail records (events), the organization trail (trail) or an Athena aggregation (athena); in demo mode a bundled day by default. Use it to answer 'what will this break?'; for one hypothetical request use simulate_scp_request.",
   input: {
-    change: changeSchema,
+    change: changeInputSchema,
     activity: activitySchema.optional(),
     maxGroups: z
       .number()
@@ -199,9 +223,7 @@ export const previewPolicyChange = defineTool({
       .min(1)
       .max(50)
       .default(DEFAULT_GROUPS)
-      .describe(
-        "groups listed per category (most recorded requests first); the answer stays within about 20 KB",
-      ),
+      .describe("groups listed per category, most requests first"),
   },
   output: {
     verdict: z.string().describe("one line: what the change would do to the recorded activity"),
@@ -240,15 +262,17 @@ export const previewPolicyChange = defineTool({
     nowDependsOnContext: z.array(groupSchema),
     omittedGroups: z
       .object({ newlyDenied: countSchema, newlyAllowed: countSchema, nowDependsOnContext: countSchema })
-      .describe("groups found but not listed (raise maxGroups, or narrow the activity)"),
+      .describe("groups not listed (raise maxGroups)"),
     pending: z
       .object({ queryExecutionId: z.string(), state: z.string() })
       .nullable()
-      .describe("an Athena aggregation still running: call again with activity.athena.queryExecutionId"),
+      .describe("an Athena query still running: ask again with its queryExecutionId"),
     warnings: z.array(z.string()),
     notes: z.array(z.string()),
   },
   refine: (args) => {
+    const wrongChange = changeProblem(args.change);
+    if (wrongChange) return wrongChange;
     const given = ["events", "trail", "athena"].filter((k) => args.activity?.[k as "events"] !== undefined);
     if (given.length > 1) return `give one activity source, not ${given.join(" and ")}`;
     const a = args.activity?.athena;

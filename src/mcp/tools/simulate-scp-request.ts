@@ -106,8 +106,8 @@ export const simulateScpRequest = defineTool({
     context: contextSchema
       .optional()
       .describe(
-        'condition keys and values, e.g. {"aws:PrincipalTag/team": "data", "aws:MultiFactorAuthPresent": "true"}; ' +
-          `at most ${MAX_CONTEXT_KEYS} keys, ${MAX_CONTEXT_VALUES} values per key, ${formatCount(MAX_CONTEXT_VALUE_CHARS)} characters per value and ${formatCount(MAX_CONTEXT_CHARS)} characters in all`,
+        'condition keys and values, e.g. {"aws:PrincipalTag/team": "data"}; ' +
+          `at most ${formatCount(MAX_CONTEXT_CHARS)} characters in all`,
       ),
     includeRcps: z.boolean().default(true).describe("also evaluate the RCPs of the resource's account"),
     resourceAccountId: accountIdSchema
