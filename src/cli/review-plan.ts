@@ -15,7 +15,7 @@ import { changedTypes } from "../preview/change.js";
 import { parsePlan, PlanFormatError } from "../preview/plan.js";
 import type { ReplayView } from "../preview/report.js";
 import { SERVER_NAME, SERVER_VERSION } from "../version.js";
-import { artifactUri, sarifLevel } from "./format/sarif.js";
+import { artifactUri, sarifLevel, sarifLog, sarifRule, SECURITY_SEVERITY } from "./format/sarif.js";
 import type { FailOn, OutputFormat } from "./format/report.js";
 
 export interface ReviewPlanOutput {
@@ -208,14 +208,6 @@ export function formatReviewJson(out: ReviewPlanOutput): string {
   )}\n`;
 }
 
-const SECURITY_SEVERITY: Record<Severity, string> = {
-  critical: "9.5",
-  high: "8.0",
-  medium: "5.5",
-  low: "3.0",
-  info: "1.0",
-};
-
 export function formatReviewSarif(out: ReviewPlanOutput): string {
   const ruleSeverity = new Map<string, Severity>();
   for (const f of out.review.findings) {
@@ -252,38 +244,21 @@ export function formatReviewSarif(out: ReviewPlanOutput): string {
       },
     };
   });
-  const log = {
-    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
-    version: "2.1.0",
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: SERVER_NAME,
-            version: SERVER_VERSION,
-            rules: DRIFT_KINDS.map((k) => ({
-              id: k,
-              name: k
-                .split("_")
-                .map((w) => (w[0] ?? "").toUpperCase() + w.slice(1))
-                .join(""),
-              shortDescription: { text: DRIFT_KIND_INFO[k].title },
-              fullDescription: { text: DRIFT_KIND_INFO[k].description },
-              help: { text: `${DRIFT_KIND_INFO[k].description} See docs/preview.md in ${SERVER_NAME}.` },
-              defaultConfiguration: { level: "warning" },
-              properties: {
-                tags: ["security", "aws", "scp", "terraform"],
-                "security-severity": SECURITY_SEVERITY[ruleSeverity.get(k) ?? "medium"],
-              },
-            })),
-          },
-        },
-        automationDetails: { id: `${SERVER_NAME}/review-plan/` },
-        results,
-      },
-    ],
-  };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  return sarifLog(
+    DRIFT_KINDS.map((k) =>
+      sarifRule({
+        id: k,
+        title: DRIFT_KIND_INFO[k].title,
+        description: DRIFT_KIND_INFO[k].description,
+        doc: "docs/preview.md",
+        level: "warning",
+        tags: ["security", "aws", "scp", "terraform"],
+        severity: ruleSeverity.get(k) ?? "medium",
+      }),
+    ),
+    `${SERVER_NAME}/review-plan/`,
+    results,
+  );
 }
 
 export const REVIEW_FORMATTERS: Record<OutputFormat, (o: ReviewPlanOutput) => string> = {

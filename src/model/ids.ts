@@ -10,8 +10,15 @@ import { z } from "zod";
  */
 export const AWS_REGION_SOURCE = String.raw`[a-z]{2,4}(?:-[a-z]{2,4})?-(?:(?:north|south)?(?:east|west)|north|south|central)-\d{1,2}`;
 export const AWS_REGION = new RegExp(`^${AWS_REGION_SOURCE}$`);
-// A refinement, not a pattern: the pattern would be spelt out in every tool that takes a region.
 export const awsRegionSchema = z
+  .string()
+  .regex(AWS_REGION, "expected an AWS region such as eu-west-1 or us-gov-west-1");
+
+/**
+ * A region as a tool argument: checked by a refinement, so tools/list (paid by every session) does
+ * not spell the pattern out in each tool that takes one.
+ */
+export const regionArgumentSchema = z
   .string()
   .max(32)
   .refine((v) => AWS_REGION.test(v), "expected an AWS region such as eu-west-1 or us-gov-west-1");

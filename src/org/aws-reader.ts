@@ -35,25 +35,23 @@ import { TtlCache } from "./cache.js";
 import { deepFreeze } from "./freeze.js";
 import type { TargetKind } from "../model/ids.js";
 import { Pacer } from "./pacer.js";
+import type { PolicyType } from "../model/policy-type.js";
+import { ORGANIZATIONS_PAGE_SIZE } from "./types.js";
 import type {
   Account,
+  CachedOperation,
+  KnownOrganization,
+  LearnedFact,
   OrganizationInfo,
+  OrganizationReader,
   OrganizationalUnit,
   Policy,
   PolicySummary,
   PolicyTarget,
+  ReaderStats,
   Root,
   TargetRef,
-} from "../model/organization.js";
-import type {
-  CachedOperation,
-  KnownOrganization,
-  LearnedFact,
-  OrganizationReader,
-  ReaderStats,
 } from "./types.js";
-import type { PolicyType } from "../model/policy-type.js";
-import { ORGANIZATIONS_PAGE_SIZE } from "./types.js";
 
 /** Organizations is a global service homed in us-east-1 for the aws partition. */
 export const DEFAULT_ORGANIZATIONS_REGION = "us-east-1";

@@ -7,17 +7,18 @@
 import { invalidInput, notFound, notInScope, UserError } from "../errors.js";
 import type { EffectiveChain, ChainLevel, ChainTarget } from "../model/chain.js";
 import { ACCOUNT_ID, POLICY_ID, ROOT_ID, targetKindOf, type TargetKind } from "../model/ids.js";
-import type { LearnedFact, OrganizationReader } from "./types.js";
+import type { PolicyType } from "../model/policy-type.js";
+import { ORGANIZATIONS_PAGE_SIZE } from "./types.js";
 import type {
+  LearnedFact,
   OrganizationInfo,
+  OrganizationReader,
   Policy,
   PolicySummary,
   PolicyTarget,
   Root,
   TargetRef,
-} from "../model/organization.js";
-import type { PolicyType } from "../model/policy-type.js";
-import { ORGANIZATIONS_PAGE_SIZE } from "./types.js";
+} from "./types.js";
 
 export interface ChainOptions {
   /**

@@ -1,5 +1,8 @@
 /** The reader interface: one API over the organization, whichever source (AWS, snapshot, demo) answers. */
-import type {
+import type * as Model from "../model/organization.js";
+
+// The organization's parts the interface speaks of, for its implementations to import with it.
+export type {
   OrganizationInfo,
   OrganizationalUnit,
   Account,
@@ -45,8 +48,8 @@ export interface KnownOrganization {
 
 /** Answers implied by other answers, stored so later calls need no request (see OrganizationReader.learn). */
 export type LearnedFact =
-  | { kind: "policiesForTarget"; targetId: string; policyType: PolicyType; policies: PolicySummary[] }
-  | { kind: "targetsForPolicy"; policyId: string; targets: PolicyTarget[] };
+  | { kind: "policiesForTarget"; targetId: string; policyType: PolicyType; policies: Model.PolicySummary[] }
+  | { kind: "targetsForPolicy"; policyId: string; targets: Model.PolicyTarget[] };
 
 /** The operations whose cached answers a planner may ask about (OrganizationReader.isCached). */
 export type CachedOperation = "ListPoliciesForTarget" | "ListTargetsForPolicy" | "DescribePolicy";
@@ -59,18 +62,18 @@ export type CachedOperation = "ListPoliciesForTarget" | "ListTargetsForPolicy" |
  */
 export interface OrganizationReader {
   readonly kind: "aws" | "snapshot" | "demo";
-  describeOrganization(): Promise<OrganizationInfo>;
-  listRoots(): Promise<Root[]>;
+  describeOrganization(): Promise<Model.OrganizationInfo>;
+  listRoots(): Promise<Model.Root[]>;
   /** The single parent of an OU or account (ListParents). */
-  getParent(childId: string): Promise<TargetRef>;
+  getParent(childId: string): Promise<Model.TargetRef>;
   /** Direct children of a root or OU (ListChildren). */
-  listChildren(parentId: string, childType: "ACCOUNT" | "ORGANIZATIONAL_UNIT"): Promise<TargetRef[]>;
-  describeAccount(accountId: string): Promise<Account>;
-  describeOrganizationalUnit(ouId: string): Promise<OrganizationalUnit>;
-  listPolicies(type: PolicyType): Promise<PolicySummary[]>;
-  describePolicy(policyId: string): Promise<Policy>;
-  listTargetsForPolicy(policyId: string): Promise<PolicyTarget[]>;
-  listPoliciesForTarget(targetId: string, type: PolicyType): Promise<PolicySummary[]>;
+  listChildren(parentId: string, childType: "ACCOUNT" | "ORGANIZATIONAL_UNIT"): Promise<Model.TargetRef[]>;
+  describeAccount(accountId: string): Promise<Model.Account>;
+  describeOrganizationalUnit(ouId: string): Promise<Model.OrganizationalUnit>;
+  listPolicies(type: PolicyType): Promise<Model.PolicySummary[]>;
+  describePolicy(policyId: string): Promise<Model.Policy>;
+  listTargetsForPolicy(policyId: string): Promise<Model.PolicyTarget[]>;
+  listPoliciesForTarget(targetId: string, type: PolicyType): Promise<Model.PolicySummary[]>;
   stats(): ReaderStats;
   /** Drops cached data so the next calls read afresh. */
   refresh(): void;
@@ -79,9 +82,9 @@ export interface OrganizationReader {
   // callers then use the methods above, which cost them nothing.
 
   /** Accounts directly under a root or OU, with names (ListAccountsForParent). */
-  listAccountsForParent?(parentId: string): Promise<Account[]>;
+  listAccountsForParent?(parentId: string): Promise<Model.Account[]>;
   /** OUs directly under a root or OU, with names (ListOrganizationalUnitsForParent). */
-  listOrganizationalUnitsForParent?(parentId: string): Promise<OrganizationalUnit[]>;
+  listOrganizationalUnitsForParent?(parentId: string): Promise<Model.OrganizationalUnit[]>;
   /** A root, OU or account name already known from an earlier answer, without a call. */
   peekName?(id: string): string | undefined;
   /** The organization id and management account, as far as known without a call. */

@@ -8,13 +8,8 @@
 import type { EffectiveChain } from "../model/chain.js";
 import type { PolicyType } from "../model/policy-type.js";
 import { policyKindOf } from "../model/policy-type.js";
-import {
-  combineDecisions,
-  evaluate,
-  type Decision,
-  type EvaluationRequest,
-  type EvaluationResult,
-} from "../policy/evaluate.js";
+import { combineDecisions, evaluate } from "../policy/evaluate.js";
+import type { Decision, EvaluationRequest, EvaluationResult } from "../policy/evaluate.js";
 import { parsePolicyCached } from "../policy/parse.js";
 import { normalizeConditionKey } from "../policy/request-context.js";
 import { countSkip, type SkipTally } from "./activity-text.js";

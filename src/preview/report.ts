@@ -3,7 +3,7 @@
  * category within a size budget (a language model reads the answer), with how many were left out.
  */
 import { SKIP_REASON_TEXT, SKIP_REASONS, type SkipReason } from "./records.js";
-import { CATEGORIES, type Category, type Group, type ReplayResult } from "./replay.js";
+import { CATEGORIES, type Category, type Group, type ReplayCounts, type ReplayResult } from "./replay.js";
 import type { SkipTally } from "./activity-text.js";
 import type { Decision } from "../policy/evaluate.js";
 
@@ -15,15 +15,8 @@ export interface SkippedView {
   firstLine: number | null;
 }
 
-export interface GroupView {
-  principal: string;
-  action: string;
-  accountId: string;
-  events: number;
-  distinctRequests: number;
-  firstSeen: string | null;
-  lastSeen: string | null;
-  recordedErrors: number;
+/** A group as the answer shows it: the replay's group, its outcome spelt out. */
+export interface GroupView extends Omit<Group, "category" | "outcome"> {
   before: Decision;
   after: Decision;
   decidingStatement: {
@@ -39,23 +32,12 @@ export interface GroupView {
   missingAllowAt: { policyType: string; targetId: string; targetName: string } | null;
   missingContextKeys: string[];
   reason: string;
-  example: { resource: string | null; resourceAccountId: string | null; region: string | null };
 }
 
 export interface ReplayView {
   verdict: string;
-  counts: {
-    records: number;
-    replayed: number;
-    distinctRequests: number;
-    evaluatedRequests: number;
-    unchanged: number;
-    notReached: number;
-    newlyDenied: number;
-    newlyAllowed: number;
-    nowDependsOnContext: number;
-    skipped: number;
-  };
+  /** The replay's counts, with the records read and the events replayed in place of `events`. */
+  counts: { records: number; replayed: number } & Omit<ReplayCounts, "events">;
   skipped: SkippedView[];
   newlyDenied: GroupView[];
   newlyAllowed: GroupView[];

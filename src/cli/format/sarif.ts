@@ -23,7 +23,7 @@ export function sarifLevel(severity: Severity): Level {
 }
 
 /** A security-severity score (0-10) as GitHub code scanning reads it. */
-const SECURITY_SEVERITY: Record<Severity, string> = {
+export const SECURITY_SEVERITY: Record<Severity, string> = {
   critical: "9.5",
   high: "8.0",
   medium: "5.5",
@@ -31,7 +31,7 @@ const SECURITY_SEVERITY: Record<Severity, string> = {
   info: "1.0",
 };
 
-const pascal = (id: string): string =>
+export const pascal = (id: string): string =>
   id
     .split("_")
     .map((w) => (w[0] ?? "").toUpperCase() + w.slice(1))
@@ -182,30 +182,53 @@ export function formatSarif(out: CliOutput): string {
     const seen = ruleSeverity.get(id);
     if (!seen || severityRank(sev) < severityRank(seen)) ruleSeverity.set(id, sev);
   }
+  return sarifLog(
+    rules.map((r) =>
+      sarifRule({
+        id: r.id,
+        title: r.title,
+        description: r.description,
+        doc: "docs/baseline.md",
+        level: sarifLevel(r.severity),
+        tags: ["security", "aws", "scp"],
+        severity: ruleSeverity.get(r.id) ?? r.severity,
+      }),
+    ),
+    `${SERVER_NAME}/${out.command}/`,
+    results,
+  );
+}
+
+/** A SARIF rule: its id, texts, level and the security severity GitHub code scanning ranks it by. */
+export function sarifRule(r: {
+  id: string;
+  title: string;
+  description: string;
+  doc: string;
+  level: Level;
+  tags: string[];
+  severity: Severity;
+}): Record<string, unknown> {
+  return {
+    id: r.id,
+    name: pascal(r.id),
+    shortDescription: { text: r.title },
+    fullDescription: { text: r.description },
+    help: { text: `${r.description} See ${r.doc} in ${SERVER_NAME}.` },
+    defaultConfiguration: { level: r.level },
+    properties: { tags: r.tags, "security-severity": SECURITY_SEVERITY[r.severity] },
+  };
+}
+
+/** A SARIF 2.1.0 log of one run of this server's rules. */
+export function sarifLog(rules: unknown[], automationId: string, results: unknown[]): string {
   const log = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
     runs: [
       {
-        tool: {
-          driver: {
-            name: SERVER_NAME,
-            version: SERVER_VERSION,
-            rules: rules.map((r) => ({
-              id: r.id,
-              name: pascal(r.id),
-              shortDescription: { text: r.title },
-              fullDescription: { text: r.description },
-              help: { text: `${r.description} See docs/baseline.md in ${SERVER_NAME}.` },
-              defaultConfiguration: { level: sarifLevel(r.severity) },
-              properties: {
-                tags: ["security", "aws", "scp"],
-                "security-severity": SECURITY_SEVERITY[ruleSeverity.get(r.id) ?? r.severity],
-              },
-            })),
-          },
-        },
-        automationDetails: { id: `${SERVER_NAME}/${out.command}/` },
+        tool: { driver: { name: SERVER_NAME, version: SERVER_VERSION, rules } },
+        automationDetails: { id: automationId },
         results,
       },
     ],

@@ -10,7 +10,7 @@ import {
 } from "../../audit/analyze-log.js";
 import { incomplete, Slicer } from "../../audit/budget.js";
 import { MAX_LOG_CHARS, MAX_LOG_EVENTS, thousands } from "../../logs/limits.js";
-import { accountIdSchema, awsRegionSchema } from "../../model/ids.js";
+import { accountIdSchema, regionArgumentSchema } from "../../model/ids.js";
 import { defineTool } from "../define-tool.js";
 import { decisionSchema, evaluationViewSchema, undecidedLines, viewEvaluation } from "../evaluation-view.js";
 import { describeIncomplete, incompleteSchema } from "../incomplete.js";
@@ -47,7 +47,7 @@ export const analyzeErrorLog = defineTool({
     accountId: accountIdSchema
       .optional()
       .describe("the account the request came from, when the log redacts it"),
-    region: awsRegionSchema
+    region: regionArgumentSchema
       .optional()
       .describe("the region the request was sent to, when the log does not say"),
     ...pagingInput("denials", PAGE),

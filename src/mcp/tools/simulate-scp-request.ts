@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { incomplete } from "../../audit/budget.js";
 import { simulate } from "../../audit/simulate.js";
-import { accountIdSchema, awsRegionSchema } from "../../model/ids.js";
+import { accountIdSchema, regionArgumentSchema } from "../../model/ids.js";
 import {
   count as formatCount,
   MAX_CONTEXT_CHARS,
@@ -102,7 +102,9 @@ export const simulateScpRequest = defineTool({
       )
       .optional()
       .describe("the caller: an IAM role or user ARN, or an assumed-role session ARN"),
-    region: awsRegionSchema.optional().describe("the region the request is sent to (aws:RequestedRegion)"),
+    region: regionArgumentSchema
+      .optional()
+      .describe("the region the request is sent to (aws:RequestedRegion)"),
     context: contextSchema
       .optional()
       .describe(
