@@ -67,6 +67,9 @@ function cut(schema: Any, depth: number, max: number, seen: Map<Any, string>, ke
   if (schema instanceof z.ZodObject) {
     if (depth >= max) {
       const said = schema.description ? `${schema.description}: ` : "";
+      // An object whose fields need no listing (counters) says so in its metadata: `{ summary }`.
+      const summary = (schema.meta() as { summary?: string } | undefined)?.summary;
+      if (summary) return z.unknown().meta({ type: "object", description: summary });
       const named = seen.get(schema);
       // Advertised as {"type": "object", "description": signature}; the SDK checks no further.
       return z.unknown().meta({
@@ -75,13 +78,8 @@ function cut(schema: Any, depth: number, max: number, seen: Map<Any, string>, ke
       });
     }
     const shape = schema.shape as Record<string, Any>;
-    // The output's own fields are advertised without a `required` list (every answer has them all:
-    // the zod schema checks that before it is sent).
     const inner = Object.fromEntries(
-      Object.entries(shape).map(([k, v]) => {
-        const field = cut(v, depth + 1, max, seen, k);
-        return [k, depth === 0 && !(field instanceof z.ZodOptional) ? field.optional() : field];
-      }),
+      Object.entries(shape).map(([k, v]) => [k, cut(v, depth + 1, max, seen, k)]),
     );
     return withDescription(z.object(inner), schema);
   }

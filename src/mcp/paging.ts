@@ -50,7 +50,15 @@ export function pagingInput(what: string, { defaultLimit, maxLimit }: PageLimits
       .max(maxLimit)
       .default(defaultLimit)
       .describe(`${what} per page (fewer near ${ANSWER_SIZE_TEXT})`),
-    cursor: z.string().min(1).max(MAX_CURSOR_CHARS).optional().describe("the previous answer's nextCursor"),
+    // Its length is checked, not advertised: tools/list spells out every bound of every paged tool.
+    cursor: z
+      .string()
+      .refine(
+        (c) => c.length > 0 && c.length <= MAX_CURSOR_CHARS,
+        "pass the previous answer's nextCursor exactly as given",
+      )
+      .optional()
+      .describe("the previous answer's nextCursor"),
   };
 }
 

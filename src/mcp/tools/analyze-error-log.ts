@@ -32,7 +32,7 @@ export const analyzeErrorLog = defineTool({
   name: "analyze_error_log",
   title: "Explain AccessDenied errors in a pasted log",
   description:
-    "Takes pasted output (CLI, SDK traces, Terraform, CloudFormation events, CloudTrail JSON, error bodies) and, for each distinct denied request, extracts principal, action, resource and policy type, evaluates it against the SCPs and RCPs, names the exact denying policy and statement, says whether others would still deny once it is fixed, and proposes fixes with the accounts and OUs each touches. Uses a decoded authorization message's context keys; for an encoded one it gives the decode command. Use it whenever someone pastes an AccessDenied or UnauthorizedOperation error. Most important first (SCP and RCP, then the most frequent), a page at a time, all counted.",
+    "Takes pasted output (CLI, SDK traces, Terraform, CloudFormation events, CloudTrail JSON, error bodies) and, for each distinct denied request, extracts principal, action, resource and policy type, evaluates it against the SCPs and RCPs, names the exact denying policy and statement, says whether others would still deny once it is fixed, and proposes fixes with the accounts and OUs each touches. Uses a decoded authorization message's context keys; for an encoded one it gives the decode command. Use it whenever someone pastes an AccessDenied or UnauthorizedOperation error. Most important first, a page at a time.",
   input: {
     text: z
       .string()
@@ -41,8 +41,7 @@ export const analyzeErrorLog = defineTool({
         `text is longer than ${thousands(MAX_LOG_CHARS)} characters, the limit of analyze_error_log: paste the part of the log around the failure`,
       )
       .describe(
-        `the pasted log or error output, as is: at most ${thousands(MAX_LOG_CHARS)} characters and ${thousands(MAX_LOG_EVENTS)} events ` +
-          "(CloudTrail events, error messages, decoded messages)",
+        `the pasted log or error output, as is: at most ${thousands(MAX_LOG_CHARS)} characters and ${thousands(MAX_LOG_EVENTS)} events`,
       ),
     accountId: accountIdSchema
       .optional()
@@ -56,9 +55,7 @@ export const analyzeErrorLog = defineTool({
     found: count.describe("distinct denied requests found"),
     evaluated: count.describe("denials on this page that were evaluated"),
     omitted: count.describe("distinct denials not on this page"),
-    warnings: z
-      .array(z.string())
-      .describe("one per kind of problem with the text, with a count when it repeats"),
+    warnings: z.array(z.string()).describe("one per kind of problem, with a count"),
     counts: z.object({
       characters: z.number(),
       lines: z.number(),
@@ -135,7 +132,7 @@ export const analyzeErrorLog = defineTool({
           guidance: z.array(z.string()),
         }),
       )
-      .describe("this page of the distinct denials, the most important first"),
+      .describe("this page, most important first"),
     page: pageSchema,
   },
   handler: async ({ text, accountId, region, limit, cursor }, ctx) => {

@@ -115,7 +115,7 @@ export const compareScpConfig = defineTool({
   name: "compare_scp_config",
   title: "Compare the SCPs and RCPs with the baseline",
   description:
-    "Compares the organization's SCPs and RCPs with the expected-policy baseline the platform team keeps and lists where reality differs, most dangerous first: missing or unexpected policies and attachments, FullAWSAccess detached, denies removed or added, allows widened, conditions loosened or tightened, resource scope or effect changed. Each finding says whether it weakens or tightens a guardrail, where (statement, element) and how many accounts it reaches; cosmetic rewrites are not differences. Use it to audit drift or check a draft baseline (`baseline`); narrow with `policy` or `scopeId`.",
+    "Compares the organization's SCPs and RCPs with the expected-policy baseline the platform team keeps and lists where reality differs, most dangerous first: missing or unexpected policies and attachments, FullAWSAccess detached, denies removed or added, allows widened, conditions loosened or tightened, resource scope or effect changed. Each finding says whether it weakens or tightens a guardrail, where (statement, element) and how many accounts it reaches. Use it to audit drift or check a draft baseline (`baseline`); narrow with `policy` or `scopeId`.",
   input: {
     policy: z
       .string()
@@ -139,9 +139,9 @@ export const compareScpConfig = defineTool({
       ])
       .optional()
       .describe(
-        "a baseline (JSON text or object) instead of the configured one, e.g. a draft; at most " +
-          `${formatCount(MAX_BASELINE_CHARS)} characters (compact JSON), ${formatCount(MAX_BASELINE_POLICIES)} policies, ` +
-          `${formatCount(MAX_POLICY_TARGETS)} targets per policy, ${formatCount(MAX_BASELINE_TARGETS)} in all`,
+        "a baseline (JSON text or object) instead of the configured one; at most " +
+          `${formatCount(MAX_BASELINE_CHARS)} characters, ${formatCount(MAX_BASELINE_POLICIES)} policies, ` +
+          `${formatCount(MAX_POLICY_TARGETS)} targets each, ${formatCount(MAX_BASELINE_TARGETS)} in all`,
       ),
     reloadBaseline: z
       .boolean()

@@ -34,7 +34,7 @@ export const getEffectiveScps = defineTool({
   name: "get_effective_scps",
   title: "Effective SCP chain for an account or OU",
   description:
-    "Shows every policy that applies to an account (accountId) or OU (ouId): the chain from the root down to the target, level by level, with the policies attached at each; each distinct policy's statements once, in `policies` (a page at a time, in the order met from the root). A request is allowed only if every level allows it and no level denies it: use it to see all the guardrails an account is under. Marks the management account, which SCPs do not restrict.",
+    "Shows every policy that applies to an account (accountId) or OU (ouId): the chain from the root down to the target, level by level, with the policies attached at each; each distinct policy's statements once, in `policies` (a page at a time, in the order met from the root). A request is allowed only if every level allows it and none denies it. Marks the management account, which SCPs do not restrict.",
   input: {
     accountId: accountIdSchema.optional().describe("a 12-digit account id"),
     ouId: ouOrRootIdSchema.optional().describe("an OU id (ou-...) or the root id (r-...)"),
@@ -80,12 +80,12 @@ export const getEffectiveScps = defineTool({
             .describe("its statements, normalised (every element a list); the exact text: get_scp_detail"),
         }),
       )
-      .describe("this page of the distinct policies, in the order met from the root"),
+      .describe("this page of the distinct policies, from the root down"),
     page: pageSchema,
-    policyCount: count.describe("attachments over all levels (a policy attached twice counts twice)"),
+    policyCount: count.describe("attachments over all levels"),
     levelsWithoutPolicies: z
       .array(z.string())
-      .describe("levels with nothing attached: every request is implicitly denied there (SCPs)"),
+      .describe("levels with nothing attached (everything implicitly denied)"),
   },
   handler: async ({ accountId, ouId, policyType, resolveNames, limit, cursor }, ctx) => {
     const { org } = requireOrg(ctx);

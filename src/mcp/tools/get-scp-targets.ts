@@ -24,10 +24,10 @@ export const getScpTargets = defineTool({
     targets: z.array(visibleTargetSchema).describe("this page: the root, OUs, then accounts"),
     counts: z
       .object({ ROOT: count, ORGANIZATIONAL_UNIT: count, ACCOUNT: count })
-      .describe("targets by type, all pages"),
+      .describe("by type, all pages"),
     page: pageSchema,
     hiddenTargetCount: count.describe("attachments outside the allowed scope, not shown"),
-    accountsReached: count.describe("distinct accounts inside the scope that inherit the policy"),
+    accountsReached: count.describe("accounts in scope that inherit it"),
   },
   handler: async ({ policyId, limit, cursor }, ctx) => {
     const { org } = requireOrg(ctx);

@@ -65,12 +65,9 @@ export const getServerStatus = defineTool({
   name: "get_server_status",
   title: "Server and data source status",
   description:
-    "Shows which organization this server reads (id, management account), the data's source (live AWS, a snapshot file or the bundled demo) and age, the OUs it may inspect, the enabled policy types, API/cache figures and the snapshot store's state. Call it first when unsure which organization or scope you are in. refresh: true drops cached AWS answers and refreshes the shared snapshot (after a change), at most once a minute.",
+    "Shows which organization this server reads (id, management account), the data's source (live AWS, a snapshot file or the bundled demo) and age, the OUs it may inspect, the enabled policy types, API/cache figures and the snapshot store's state. Call it first. refresh: true drops cached AWS answers and refreshes the shared snapshot (after a change), at most once a minute.",
   input: {
-    refresh: z
-      .boolean()
-      .default(false)
-      .describe("drop every cached AWS answer first, so what follows is read afresh (at most once a minute)"),
+    refresh: z.boolean().default(false).describe("drop cached AWS answers first (at most once a minute)"),
   },
   output: {
     server: z.object({
@@ -100,47 +97,50 @@ export const getServerStatus = defineTool({
     }),
     scope: z.object({ allowedOuIds: z.array(z.string()), wholeOrganization: z.boolean() }),
     roots: z.array(z.object({ id: z.string(), name: z.string(), enabledPolicyTypes: z.array(z.string()) })),
-    cache: z.object({
-      countsWithheld: z
-        .boolean()
-        .describe(
-          "true when only part of the organization is in scope: call and cache counts depend on what lies outside it, so they are left out here (the server log has them)",
-        ),
-      apiCalls: z
-        .record(z.string(), z.number())
-        .optional()
-        .describe("AWS API calls per operation, one per page"),
-      totalApiCalls: z.number().optional(),
-      cacheHits: z
-        .number()
-        .optional()
-        .describe("answers served from the cache or shared with an identical call in flight"),
-      cacheMisses: z.number().optional(),
-      cacheEntries: z.number().optional(),
-      httpRequests: z.number().optional().describe("HTTP requests sent to AWS, SDK retries included"),
-      throttledResponses: z.number().optional().describe("requests AWS answered with a throttling error"),
-      derivedEntries: z
-        .number()
-        .optional()
-        .describe("answers stored without a call because other answers implied them"),
-      refreshes: z.number().optional(),
-      refreshed: z.boolean().describe("true when this call dropped the cache first"),
-      pacing: z
-        .object({
-          ratePerSecond: z.number(),
-          burst: z.number(),
-          maxConcurrency: z.number(),
-          delayedRequests: z.number().optional(),
-          waitedMs: z.number().optional(),
-        })
-        .optional()
-        .describe("the request pacer that keeps AWS calls under the Organizations throttle"),
-    }),
+    cache: z
+      .object({
+        countsWithheld: z
+          .boolean()
+          .describe(
+            "true when only part of the organization is in scope: call and cache counts depend on what lies outside it, so they are left out here (the server log has them)",
+          ),
+        apiCalls: z
+          .record(z.string(), z.number())
+          .optional()
+          .describe("AWS API calls per operation, one per page"),
+        totalApiCalls: z.number().optional(),
+        cacheHits: z
+          .number()
+          .optional()
+          .describe("answers served from the cache or shared with an identical call in flight"),
+        cacheMisses: z.number().optional(),
+        cacheEntries: z.number().optional(),
+        httpRequests: z.number().optional().describe("HTTP requests sent to AWS, SDK retries included"),
+        throttledResponses: z.number().optional().describe("requests AWS answered with a throttling error"),
+        derivedEntries: z
+          .number()
+          .optional()
+          .describe("answers stored without a call because other answers implied them"),
+        refreshes: z.number().optional(),
+        refreshed: z.boolean().describe("true when this call dropped the cache first"),
+        pacing: z
+          .object({
+            ratePerSecond: z.number(),
+            burst: z.number(),
+            maxConcurrency: z.number(),
+            delayedRequests: z.number().optional(),
+            waitedMs: z.number().optional(),
+          })
+          .optional()
+          .describe("the request pacer that keeps AWS calls under the Organizations throttle"),
+      })
+      .meta({
+        summary:
+          "API and cache counters (apiCalls by operation, cacheHits, throttledResponses, pacing...); countsWithheld when only part of the organization is in scope",
+      }),
     dataAge: dataAgeSchema
       .optional()
-      .describe(
-        "the data's age and source, with a snapshot store; every answer carries it (and a 'Data:' line)",
-      ),
+      .describe("the data's age and source (snapshot store); every answer carries it"),
     store: storeSchema.optional().describe("the shared snapshot store on S3, when configured"),
   },
   handler: async ({ refresh }, ctx) => {

@@ -53,7 +53,7 @@ export const lintViewSchema = z.object({
     .describe(`most severe first; at most ${MAX_FINDINGS_PER_RULE} per rule (omitted counts the others)`),
   bySeverity: bySeveritySchema.describe("all findings"),
   omitted: z.record(z.string(), z.number().int()).describe("findings not listed, by rule id"),
-  skipped: z.array(z.string()).describe("checks skipped because the IAM catalogue data was not available"),
+  skipped: z.array(z.string()).describe("checks skipped for want of IAM catalogue data"),
 });
 
 export function viewLint(result: LintResult): z.infer<typeof lintViewSchema> {
@@ -92,7 +92,7 @@ export const lintScpPolicy = defineTool({
   name: "lint_scp_policy",
   title: "Lint an SCP or RCP",
   description:
-    "Checks one policy for mistakes AWS accepts silently that weaken or break a guardrail: actions that do not exist (typos), wildcards matching nothing, condition keys the actions never send, wrong operators, set-operator and Bool traps, region denies that block global services, denies without a break-glass exemption, role ARNs that never match, RCP restrictions, quotas (size, policies per target, OU depth). Give policyId, or document (+ policyType) for a draft. Use it when reviewing a policy or when a guardrail does not seem to work.",
+    "Checks one policy for mistakes AWS accepts silently that weaken or break a guardrail: actions that do not exist (typos), wildcards matching nothing, condition keys the actions never send, wrong operators, set-operator and Bool traps, region denies that block global services, denies without a break-glass exemption, role ARNs that never match, RCP restrictions, quotas (size, policies per target, OU depth). Give policyId, or document (+ policyType) for a draft. Use it to review a policy.",
   input: {
     policyId: policyIdSchema.optional().describe("an organization policy id (p-...)"),
     document: z
@@ -108,7 +108,7 @@ export const lintScpPolicy = defineTool({
       ])
       .optional()
       .describe(
-        `a draft document (JSON text or object); at most ${formatCount(MAX_DOCUMENT_CHARS)} characters (compact JSON), ` +
+        `a draft (JSON text or object); at most ${formatCount(MAX_DOCUMENT_CHARS)} characters, ` +
           `${formatCount(MAX_STATEMENTS)} statements, ${formatCount(MAX_ELEMENT_ENTRIES)} entries per element, ${formatCount(MAX_CONDITION_KEYS)} condition keys per statement, ` +
           `${formatCount(MAX_CONDITION_VALUES)} values per key`,
       ),
@@ -124,7 +124,7 @@ export const lintScpPolicy = defineTool({
     )
       .optional()
       .describe(
-        `override quotas after AWS raises one: scpSize (default ${POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY} characters), ` +
+        `override quotas: scpSize (default ${POLICY_SIZE_LIMITS.SERVICE_CONTROL_POLICY} characters), ` +
           `rcpSize (${POLICY_SIZE_LIMITS.RESOURCE_CONTROL_POLICY}), policiesPerTarget (${POLICIES_PER_TARGET_TEXT}), ouDepth (${MAX_OU_DEPTH})`,
       ),
     ...pagingInput("findings", PAGE_SIZES.findings),
@@ -137,7 +137,7 @@ export const lintScpPolicy = defineTool({
     policy: z
       .object({ id: z.string(), name: z.string(), type: policyTypeSchema, awsManaged: z.boolean() })
       .nullable()
-      .describe("the organization policy linted; null for a document"),
+      .describe("null for a document"),
     policyType: policyTypeSchema,
     size: z.object({ characters: count, limit: count }),
     findings: z
@@ -149,7 +149,7 @@ export const lintScpPolicy = defineTool({
     omitted: z.record(z.string(), count).describe("findings not listed, by rule id"),
     skipped: lintViewSchema.shape.skipped,
     page: pageSchema,
-    targetsChecked: count.describe("targets whose quotas were checked (policyId only)"),
+    targetsChecked: count.describe("targets whose quotas were checked"),
     incomplete: incompleteSchema,
   },
   handler: async (args, ctx) => {

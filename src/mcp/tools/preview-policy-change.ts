@@ -115,7 +115,7 @@ const changeInputSchema = strictObject(
     kind: z
       .enum(["update", "create", "attach", "detach", "move"])
       .describe(
-        "update: policyId gets document; create: document (policyType, name) attached at targetIds; attach, detach: policyId at targetId; move: accountId to toOuId",
+        "update: policyId, document; create: document, targetIds (policyType, name); attach, detach: policyId, targetId; move: accountId, toOuId",
       ),
     policyId: policyIdSchema.optional(),
     document: documentSchema.optional(),
@@ -213,7 +213,7 @@ export const previewPolicyChange = defineTool({
   name: "preview_policy_change",
   title: "What would this SCP or RCP change break? (replay of recorded activity)",
   description:
-    "Before a guardrail change is rolled out, replays recorded requests (CloudTrail) against the policies as they are and as they would be, and lists what it would newly deny, newly allow or leave depending on context, grouped by principal, action and account, with the deciding statement. Changes: update, create, attach, detach, move an account. Activity: pasted CloudTrail records (events), the organization trail (trail) or an Athena aggregation (athena); in demo mode a bundled day by default. Use it to answer 'what will this break?'; for one hypothetical request use simulate_scp_request.",
+    "Before a guardrail change is rolled out, replays recorded requests (CloudTrail) against the policies as they are and as they would be, and lists what it would newly deny, newly allow or leave depending on context, by principal, action and account, with the deciding statement. Changes: update, create, attach, detach, move an account. Activity: pasted CloudTrail records (events), the organization trail (trail) or an Athena aggregation (athena); in demo mode a bundled day by default. Use it to answer 'what will this break?'; for one hypothetical request use simulate_scp_request.",
   input: {
     change: changeInputSchema,
     activity: activitySchema.optional(),
@@ -226,7 +226,7 @@ export const previewPolicyChange = defineTool({
       .describe("groups listed per category, most requests first"),
   },
   output: {
-    verdict: z.string().describe("one line: what the change would do to the recorded activity"),
+    verdict: z.string().describe("one line: what the change would do"),
     change: z.object({
       description: z.string(),
       policyTypes: z.array(policyTypeSchema),
@@ -266,7 +266,7 @@ export const previewPolicyChange = defineTool({
     pending: z
       .object({ queryExecutionId: z.string(), state: z.string() })
       .nullable()
-      .describe("an Athena query still running: ask again with its queryExecutionId"),
+      .describe("an Athena query still running: ask again with its id"),
     warnings: z.array(z.string()),
     notes: z.array(z.string()),
   },

@@ -77,7 +77,7 @@ export const simulateScpRequest = defineTool({
   name: "simulate_scp_request",
   title: "Would this request be allowed? (SCPs and RCPs)",
   description:
-    "Answers whether the organization's SCPs (and RCPs) allow a request from an account: each action's decision, the exact policy and statement that denies it or the level that lacks an Allow, and which condition keys would settle an undecided answer. Use it to check a planned change or to explain an AccessDenied when you know the action; for a pasted error message use analyze_error_log. Every decision is in `decisions`; the details in `results`, denied first, a page at a time. SCPs never grant access: allowed means the organization's policies do not block it; IAM policies still have to allow it.",
+    "Answers whether the organization's SCPs (and RCPs) allow a request from an account: each action's decision, the exact policy and statement that denies it or the level that lacks an Allow, and which condition keys would settle an undecided answer. Use it to check a planned change or to explain an AccessDenied when you know the action; for a pasted error message use analyze_error_log. Every decision is in `decisions`; the details in `results`, denied first, a page at a time. SCPs never grant access: allowed means they do not block it.",
   input: {
     accountId: accountIdSchema.describe("the 12-digit account the request is made from"),
     actions: z
