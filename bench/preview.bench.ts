@@ -11,7 +11,8 @@ import { OrganizationService } from "../src/org/service.js";
 import { createSnapshotReader } from "../src/org/snapshot-reader.js";
 import { addRecords, emptyActivity } from "../src/preview/activity.js";
 import { readActivityText } from "../src/preview/activity-text.js";
-import { cloudTrailRecord, seeded, type RecordSpec } from "../test/fake-aws/cloudtrail-records.js";
+import { cloudTrailRecord, type RecordSpec } from "../test/fake-aws/cloudtrail-records.js";
+import { createRandom } from "../test/fake-aws/generate-org.js";
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const DISTINCT = Number(process.argv[3] ?? 20_000);
@@ -44,7 +45,7 @@ const ACTIONS: [string, string][] = [
 ];
 const REGIONS = ["eu-west-1", "eu-central-1", "us-east-1", "us-west-2"];
 
-const random = seeded(1);
+const random = createRandom(1);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
 
 // The distinct requests of the trail: principals, actions, resources, regions and source addresses.

@@ -39,6 +39,7 @@ import {
   storeObjectScenario,
   type StoreBench,
 } from "./lib/store.js";
+import { initializeSession, rpc } from "./lib/mcp-http.js";
 
 const { values } = parseArgs({
   options: {
@@ -166,30 +167,14 @@ interface RpcResult {
   structuredContent?: Record<string, unknown>;
 }
 
-async function rpc(
-  port: number,
-  method: string,
-  params: Record<string, unknown>,
-  id = 1,
-): Promise<RpcResult | undefined> {
-  const res = await fetch(`http://127.0.0.1:${port}/mcp`, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-    body: JSON.stringify({ jsonrpc: "2.0", ...(id ? { id } : {}), method, params }),
-  });
-  const text = await res.text();
-  if (res.status !== 200 && res.status !== 202) throw new Error(`${method}: HTTP ${res.status} ${text}`);
-  return text ? (JSON.parse(text) as { result?: RpcResult }).result : undefined;
-}
-
 async function firstAnswer(port: number, accountId: string): Promise<RpcResult | undefined> {
-  await rpc(port, "initialize", {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "bench", version: "1" },
-  });
-  await rpc(port, "notifications/initialized", {}, 0);
-  const result = await rpc(port, "tools/call", { name: "get_effective_scps", arguments: { accountId } }, 2);
+  await initializeSession(port);
+  const result = await rpc<RpcResult>(
+    port,
+    "tools/call",
+    { name: "get_effective_scps", arguments: { accountId } },
+    2,
+  );
   if (result?.isError) throw new Error(`get_effective_scps failed: ${JSON.stringify(result)}`);
   return result;
 }
@@ -211,18 +196,13 @@ async function firstCallsScenario(builds: readonly Build[]): Promise<void> {
       const port = await freePort();
       const child = startChild([build.launcher], { HOST: "127.0.0.1", PORT: String(port) });
       await waitForHealth(child, port, 20_000, 2);
-      await rpc(port, "initialize", {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "bench", version: "1" },
-      });
-      await rpc(port, "notifications/initialized", {}, 0);
+      await initializeSession(port);
       const tools = (perTool[build.label] ??= {});
       for (const pass of ["first", "again"] as const) {
         let sum = 0;
         for (const [name, args] of DEMO_TOOL_CALLS) {
           const t0 = performance.now();
-          const result = await rpc(port, "tools/call", { name, arguments: args }, 2);
+          const result = await rpc<RpcResult>(port, "tools/call", { name, arguments: args }, 2);
           const ms = performance.now() - t0;
           if (result?.isError) throw new Error(`${name} failed: ${JSON.stringify(result)}`);
           (tools[name] ??= { first: [], again: [] })[pass].push(ms);
@@ -394,8 +374,13 @@ async function sessionScenario(builds: readonly Build[], fake: FakeAws, size: Or
   if (kept) {
     fake.reset();
     for (let i = 0; i < 10; i++) {
-      await rpc(kept.port, "tools/call", { name: "get_effective_scps", arguments: { accountId } }, 3 + i);
-      await rpc(
+      await rpc<RpcResult>(
+        kept.port,
+        "tools/call",
+        { name: "get_effective_scps", arguments: { accountId } },
+        3 + i,
+      );
+      await rpc<RpcResult>(
         kept.port,
         "tools/call",
         { name: "get_effective_scps", arguments: { ouId: index.lineage(accountId).at(-2) } },
@@ -439,7 +424,7 @@ async function warmScenario(builds: readonly Build[], fake: FakeAws, bareBundle:
     const port = await freePort();
     const child = startChild([build.launcher], awsEnv(fake, port), { keepOutput: false });
     await waitForHealth(child, port);
-    await rpc(port, "tools/call", { name: "get_effective_scps", arguments: { accountId } });
+    await rpc<RpcResult>(port, "tools/call", { name: "get_effective_scps", arguments: { accountId } });
     servers.push({ build, child, port });
   }
   const barePort = await freePort();
@@ -625,7 +610,7 @@ async function memoryScenario(
   const idlePort = await freePort();
   const idle = startChild([server], { HOST: "127.0.0.1", PORT: String(idlePort), NODE_NO_WARNINGS: "1" });
   await waitForHealth(idle, idlePort);
-  await rpc(idlePort, "tools/call", { name: "get_server_status", arguments: {} });
+  await rpc<RpcResult>(idlePort, "tools/call", { name: "get_server_status", arguments: {} });
   const idleRss = rssMb(idle.process.pid);
   await idle.stop();
 
@@ -637,7 +622,7 @@ async function memoryScenario(
     NODE_NO_WARNINGS: "1",
   });
   await waitForHealth(snap, snapPort);
-  await rpc(snapPort, "tools/call", {
+  await rpc<RpcResult>(snapPort, "tools/call", {
     name: "get_effective_scps",
     arguments: { accountId: fake.index.deepestAccount() },
   });

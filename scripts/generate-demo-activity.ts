@@ -6,7 +6,8 @@
  *   npx tsx scripts/generate-demo-activity.ts
  */
 import { writeFileSync } from "node:fs";
-import { cloudTrailRecord, seeded, type RecordSpec } from "../test/fake-aws/cloudtrail-records.js";
+import { cloudTrailRecord, type RecordSpec } from "../test/fake-aws/cloudtrail-records.js";
+import { createRandom } from "../test/fake-aws/generate-org.js";
 
 type Template = Omit<RecordSpec, "time" | "n"> & { weight: number };
 
@@ -421,7 +422,7 @@ const T: Template[] = [
   },
 ];
 
-const random = seeded(18);
+const random = createRandom(18);
 const end = Date.parse("2026-11-30T23:00:00Z");
 const records: Record<string, unknown>[] = [];
 let n = 0;

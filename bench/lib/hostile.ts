@@ -10,7 +10,6 @@
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { request } from "node:http";
 import { MAX_LOG_CHARS, MAX_LOG_EVENTS } from "../../src/logs/limits.js";
 import {
   MAX_BASELINE_POLICIES,
@@ -21,7 +20,7 @@ import {
   MAX_POLICY_TARGETS,
   MAX_SIMULATED_ACTIONS,
 } from "../../src/policy/limits.js";
-import { freePort, percentile, rssMb, startChild, waitForHealth } from "./processes.js";
+import { freePort, percentile, postMcp, rssMb, startChild, waitForHealth } from "./processes.js";
 
 export interface HostileCase {
   name: string;
@@ -421,39 +420,6 @@ function callBody(tool: string, args: Record<string, unknown>, id: number): stri
   });
 }
 
-function send(port: number, body: Buffer): Promise<{ status: number; text: string; ms: number }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        path: "/mcp",
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-          "content-length": body.length,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            text: Buffer.concat(chunks).toString("utf8"),
-            ms: performance.now() - started,
-          }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 /** Answered, refused (an isError result or a JSON-RPC error naming the problem) or an error. */
 function classify(status: number, text: string): { outcome: HostileResult["outcome"]; message: string } {
   let body: { result?: { isError?: boolean; content?: { text?: string }[] }; error?: { message?: string } };
@@ -524,7 +490,7 @@ export async function runHostileCase(
   try {
     await waitForHealth(child, port);
     // What a session does first, so the case measures the hostile call, not the first use of the tool.
-    await send(
+    await postMcp(
       port,
       Buffer.from(
         JSON.stringify({
@@ -541,14 +507,14 @@ export async function runHostileCase(
     );
     // The reference: the same tool on a small input, twice (the first call compiles and loads).
     const referenceBody = Buffer.from(callBody(c.tool, REFERENCE_ARGS[c.tool] ?? {}, 2));
-    await send(port, referenceBody);
-    const referenceCallMs = (await send(port, referenceBody)).ms;
+    await postMcp(port, referenceBody);
+    const referenceCallMs = (await postMcp(port, referenceBody)).ms;
     const idleRssMb = rssMb(child.process.pid);
     const prober = startProber(port);
     await new Promise((r) => setTimeout(r, 2500)); // the prober's tsx start, then a quiet second
     const from = Date.now();
     const started = performance.now();
-    const answers = await Promise.all(bodies.map((b) => send(port, b)));
+    const answers = await Promise.all(bodies.map((b) => postMcp(port, b)));
     const callMs = performance.now() - started;
     const to = Date.now();
     await new Promise((r) => setTimeout(r, 200));
@@ -558,7 +524,7 @@ export async function runHostileCase(
     const idle = all.healthz.filter(([at]) => at >= from - 1000 && at < from).map(([, ms]) => ms);
     const probes = { healthz: during(all.healthz), ping: during(all.ping) };
     const rss = peakRssMb(child.process.pid);
-    const classified = answers.map((a) => classify(a.status, a.text));
+    const classified = answers.map((a) => classify(a.status, a.body));
     const worst =
       classified.find((x) => x.outcome === "error") ??
       classified.find((x) => x.outcome === "refused") ??
@@ -580,7 +546,7 @@ export async function runHostileCase(
       referenceCallMs,
       idleRssMb,
       peakRssMb: rss,
-      answerBytes: Math.max(...answers.map((a) => Buffer.byteLength(a.text))),
+      answerBytes: Math.max(...answers.map((a) => Buffer.byteLength(a.body))),
     };
     log(
       `${c.name}: ${result.outcome} in ${Math.round(callMs)} ms (reference ${referenceCallMs.toFixed(1)} ms); /healthz p99 ${result.healthzP99Ms.toFixed(1)} max ${result.healthzMaxMs.toFixed(1)} ms (idle max ${result.idleHealthzMaxMs.toFixed(1)}), ping max ${result.pingMaxMs.toFixed(1)} ms; peak RSS ${Math.round(rss)} MB (idle ${Math.round(idleRssMb)}); answer ${result.answerBytes} B; ${result.message.slice(0, 100)}`,

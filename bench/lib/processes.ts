@@ -1,6 +1,7 @@
 /** Child processes for the benchmarks: spawn, wait for health, measure, stop. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { request, type Agent } from "node:http";
 import { createServer } from "node:net";
 
 export function freePort(): Promise<number> {
@@ -104,4 +105,50 @@ export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i] as number;
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  ms: number;
+}
+
+/** A POST to a local server with the headers an MCP client sends unless overridden, timed. */
+export function postMcp(
+  port: number,
+  body: string | Buffer,
+  options: { agent?: Agent; headers?: Record<string, string>; path?: string } = {},
+): Promise<HttpAnswer> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: options.path ?? "/mcp",
+        method: "POST",
+        ...(options.agent ? { agent: options.agent } : {}),
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "content-length": Buffer.byteLength(body),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            ms: performance.now() - started,
+          }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
 }

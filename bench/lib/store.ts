@@ -39,6 +39,7 @@ import {
   storedSession,
 } from "../../test/aws-integration/store-helpers.js";
 import { freePort, median, startChild, waitForHealth, type Child } from "./processes.js";
+import { initializeSession, rpc } from "./mcp-http.js";
 
 export interface StoreRow {
   scenario: string;
@@ -117,31 +118,6 @@ interface Rpc {
   content?: { text?: string }[];
 }
 
-async function rpc(
-  port: number,
-  method: string,
-  params: Record<string, unknown>,
-  id = 1,
-): Promise<Rpc | undefined> {
-  const res = await fetch(`http://127.0.0.1:${port}/mcp`, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-    body: JSON.stringify({ jsonrpc: "2.0", ...(id ? { id } : {}), method, params }),
-  });
-  const text = await res.text();
-  if (res.status !== 200 && res.status !== 202) throw new Error(`${method}: HTTP ${res.status} ${text}`);
-  return text ? (JSON.parse(text) as { result?: Rpc }).result : undefined;
-}
-
-async function initialize(port: number): Promise<void> {
-  await rpc(port, "initialize", {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "bench", version: "1" },
-  });
-  await rpc(port, "notifications/initialized", {}, 0);
-}
-
 /** A new session's first call of `tool`: spawn, health, initialize, the call; times from spawn and of the call. */
 async function firstAnswer(
   bench: StoreBench,
@@ -152,9 +128,9 @@ async function firstAnswer(
   const child = startChild([bench.server], env);
   try {
     await waitForHealth(child, port, 30_000, 2);
-    await initialize(port);
+    await initializeSession(port);
     const t0 = performance.now();
-    const result = await rpc(port, "tools/call", { name: tool[0], arguments: tool[1] }, 2);
+    const result = await rpc<Rpc>(port, "tools/call", { name: tool[0], arguments: tool[1] }, 2);
     const call = performance.now() - t0;
     if (result?.isError) throw new Error(`${tool[0]} failed: ${JSON.stringify(result).slice(0, 500)}`);
     return {
@@ -555,7 +531,7 @@ export async function storeFirstSessionScenario(
       }),
     );
     await waitForHealth(child, port, 30_000, 2);
-    await initialize(port);
+    await initializeSession(port);
     const estimate = estimateFullReadCalls(snapshot);
     bench.log(
       `first session ever at ${size}: a whole read of about ${estimate} calls, ${Math.round(estimate / rate)} s at ${rate}/s`,
@@ -575,7 +551,7 @@ export async function storeFirstSessionScenario(
           .filter(([name]) => !answered.has(name))
           .map(async ([name, args]) => {
             const t0 = performance.now();
-            const result = await rpc(port, "tools/call", { name, arguments: args }, id++);
+            const result = await rpc<Rpc>(port, "tools/call", { name, arguments: args }, id++);
             const ms = performance.now() - t0;
             const text = result?.content?.[0]?.text ?? "";
             const pending = result?.isError === true && text.startsWith("Not ready yet");
@@ -593,7 +569,7 @@ export async function storeFirstSessionScenario(
       }
     }
     if (storeDoneAt === undefined) storeDoneAt = performance.now();
-    const status = await rpc(port, "tools/call", { name: "get_server_status", arguments: {} }, id++);
+    const status = await rpc<Rpc>(port, "tools/call", { name: "get_server_status", arguments: {} }, id++);
     const last = status?.structuredContent?.store?.lastRefresh as
       { organizationsCalls: number; durationMs: number } | undefined;
     const captureCalls = last?.organizationsCalls ?? 0;

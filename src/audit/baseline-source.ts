@@ -104,14 +104,3 @@ export function demoBaseline(): LoadedBaseline {
     loadedAt: new Date(),
   };
 }
-
-/** A baseline passed in a request (a draft to check); problems are returned, not thrown as ConfigError. */
-export function baselineFromRequest(raw: unknown): LoadedBaseline {
-  const doc = typeof raw === "string" ? parseJson(raw, "the request") : raw;
-  return {
-    baseline: parseBaseline(doc, "the request"),
-    source: "request",
-    origin: "the request",
-    loadedAt: new Date(),
-  };
-}

@@ -18,8 +18,8 @@ import type { CallBudget } from "./budget.js";
 const MAX_TARGETS_CHECKED = 100;
 
 /**
- * Findings listed per rule in a tool's answer, most severe first; the others are counted. Lint of a
- * 400-statement draft answered 548 KB before.
+ * Findings listed per rule in a tool's answer, most severe first; the others are counted, so the
+ * answer does not grow with the draft.
  */
 export const MAX_FINDINGS_PER_RULE = 10;
 

@@ -1,9 +1,9 @@
 /**
  * A request body as bytes. A large body of declared length is copied chunk by chunk, as it arrives,
  * into one buffer of that length: Hono's arrayBuffer() joins the chunks and copies the result once
- * more, two copies of up to 10 MB in one turn of the event loop (about 100 ms on a loaded VM, page
- * faults included). Anything else (a small body, a chunked one, a body already read, a request
- * that did not come from Node's HTTP server) is read through Hono.
+ * more, two copies of the whole body in one turn of the event loop. Anything else (a small body, a
+ * chunked one, a body already read, a request that did not come from Node's HTTP server) is read
+ * through Hono.
  */
 import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";

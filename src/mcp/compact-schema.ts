@@ -4,7 +4,7 @@
  * of counts) is advertised as an object whose description gives its TypeScript-like signature,
  * `{ id: string; total: integer; rcp: as scp | null }`, a tenth of the size of its JSON Schema.
  * tools/list is paid for at the start of every session, and each tool's schema stands alone (MCP
- * has no definitions shared between tools): the full nesting of nine tools came to 62 KB of it.
+ * has no definitions shared between tools): the full nesting was most of it.
  *
  * The answers keep the full shape the tool declares: test/output-check.test.ts holds every tool's
  * answers to it. Only what the SDK and clients check against is looser below the cut.

@@ -69,8 +69,8 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
 ): AnyTool {
   type Args = z.infer<z.ZodObject<I>>;
   // Every answer may say how old its data is (src/org/answer-deadline.ts), whatever the tool. Its
-  // shape is advertised once, by get_server_status, which declares it: spelt out in each of nine
-  // output schemas it took 3.3 KB of tools/list. The others' answers carry it as a field their
+  // shape is advertised once, by get_server_status, which declares it (spelt out in every output
+  // schema it would weigh on tools/list). The others' answers carry it as a field their
   // advertised schema allows (no additionalProperties: false) and as the text's "Data:" line.
   const output: z.ZodRawShape = { dataAge: dataAgeSchema.optional(), ...def.output };
   // Built once and shared by every request's server. Given a raw shape, the SDK builds a new object

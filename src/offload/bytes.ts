@@ -1,6 +1,6 @@
 /**
- * Large strings cross to the worker thread as bytes: posting an 8 MB string held the event loop
- * 60-140 ms (its serialisation), while an ASCII string's Latin-1 bytes cost a copy. Other text is
+ * Large strings cross to the worker thread as bytes: posting a large string holds the event loop for
+ * its serialisation, while an ASCII string's Latin-1 bytes cost a copy. Other text is
  * encoded as UTF-8 in slices that yield to the event loop between them.
  */
 const SLICE_CHARS = 1 << 20;

@@ -35,8 +35,7 @@ export type JsonParseOutcome =
 
 /**
  * Strings this long come back from the worker as Latin-1 bytes, handed over without a copy: the
- * structured clone of an 8 MB string held the event loop 60-150 ms, its rebuilding from bytes a
- * millisecond or two.
+ * structured clone of a large string holds the event loop far longer than its rebuilding from bytes.
  */
 const LIFT_CHARS = 64 * 1024;
 
@@ -98,8 +97,7 @@ export function parseBytesChecked(input: TextBytes | Uint8Array): JsonParseOutco
   if (!outcome.ok) return outcome;
   const lifted: LiftedString[] = [];
   // Each node links to its parent: a path is built only for a lifted string, so a value nested
-  // tens of thousands of levels deep costs its size, not its depth squared (a 62 KB body of 31,000
-  // nested arrays held the event loop 100 s when every level copied its path).
+  // tens of thousands of levels deep costs its size, not its depth squared.
   const stack: Step[] = [{ node: outcome.value, at: "", up: undefined }];
   for (let next = stack.pop(); next; next = stack.pop()) {
     const { node } = next;

@@ -3,8 +3,16 @@
  * runs (`npm run test:fuzz`, `test:load`, `test:faults`) set RELIABILITY_FULL=1 through
  * test/reliability/vitest.config.ts.
  */
-import { request, type Agent } from "node:http";
-import { freePort, rssMb, startChild, waitForHealth, type Child } from "../../bench/lib/processes.js";
+import type { Agent } from "node:http";
+import {
+  freePort,
+  postMcp,
+  rssMb,
+  startChild,
+  waitForHealth,
+  type Child,
+  type HttpAnswer,
+} from "../../bench/lib/processes.js";
 
 export const FULL = process.env.RELIABILITY_FULL === "1";
 
@@ -43,11 +51,7 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
   };
 }
 
-export interface HttpAnswer {
-  status: number;
-  body: string;
-  ms: number;
-}
+export type { HttpAnswer };
 
 /** A POST over a keep-alive agent, with the headers an MCP client sends unless overridden. */
 export function post(
@@ -57,38 +61,7 @@ export function post(
   headers: Record<string, string> = {},
   path = "/mcp",
 ): Promise<HttpAnswer> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        path,
-        method: "POST",
-        agent,
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-          "content-length": Buffer.byteLength(body),
-          ...headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString("utf8"),
-            ms: performance.now() - started,
-          }),
-        );
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
+  return postMcp(port, body, { agent, headers, path });
 }
 
 export const toolCall = (id: number, name: string, args: Record<string, unknown>): string =>

@@ -89,8 +89,8 @@ function shown(value: unknown, depth = 0): unknown {
 }
 
 /**
- * A finding bounded whatever the baseline holds: a statement of 900 actions made one finding
- * 17 KB, a policy expected on \`Root/**\` of a large organization lists every target.
+ * A finding bounded whatever the baseline holds: a statement of hundreds of actions, or a policy
+ * expected on \`Root/**\` of a large organization, would otherwise list every one.
  */
 function viewFinding(f: DriftFinding): z.infer<typeof driftFindingSchema> {
   return {

@@ -40,8 +40,8 @@ const contextValue = z.union([
 ]);
 
 /**
- * The context's keys are counted before any is checked: validating a record of 50,000 keys took
- * 250-600 ms, refusing it by its count a few.
+ * The context's keys are counted before any is checked: validating a huge record key by key holds
+ * the event loop, refusing it by its count does not.
  */
 const contextSchema = z
   .preprocess(
